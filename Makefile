@@ -1,0 +1,77 @@
+# numbat: top-level build. `make run`, `make test`, `make bench` are the
+# entry points a user needs; see README.md.
+
+BUILD    ?= build
+CROSS    ?= aarch64-linux-gnu-
+SYSTEM   ?= systems/default.dts
+
+# QEMU machine used by run/test/bench (overridable: make run SMP=2 CPU=max).
+CPU      ?= cortex-a72
+SMP      ?= 4
+MEM      ?= 1G
+GIC      ?= 3
+QEMU     ?= qemu-system-aarch64
+QEMU_MACHINE = -M virt,virtualization=on,gic-version=$(GIC) -cpu $(CPU) \
+               -smp $(SMP) -m $(MEM) -nographic -no-reboot
+
+CC_CROSS := $(CROSS)gcc
+OBJCOPY  := $(CROSS)objcopy
+HOSTCC   ?= gcc
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter
+# Freestanding EL2/EL1 code: no FP/SIMD in C (numbat switches FP state only
+# on vCPU switch), no stack protector, no builtins we do not provide.
+CROSS_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
+            -mgeneral-regs-only -mstrict-align -fno-stack-protector -fno-pic -fno-pie \
+            -fno-common -mno-outline-atomics -fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections -Ulinux $(WARN) \
+            -Iinclude
+HOST_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -Iinclude
+
+LIBFDT_DIR := $(BUILD)/deps/libfdt-arm64
+LIBFDT_A   := $(LIBFDT_DIR)/usr/lib/aarch64-linux-gnu/libfdt.a
+
+export BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
+
+.PHONY: all deps run test bench clean core guests tools host-tests cppcheck lines
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/numbat.bin
+
+# Installs missing Debian packages; cheap when everything is there.
+deps:
+	@scripts/deps.sh $(BUILD)
+
+include mk/core.mk
+include tools/sysgen/sysgen.mk
+include guests/guests.mk
+include tests/host/host.mk
+
+# A whole system image: $(BUILD)/numbat.bin for $(SYSTEM). Other systems
+# (tests, bench) are built with mk/system.mk into their own directory.
+$(BUILD)/numbat.bin: deps-stamp $(CORE_LIB) $(SYSGEN) guests FORCE
+	@$(MAKE) --no-print-directory -f mk/system.mk SYSTEM=$(SYSTEM) OUT=$(BUILD)/system
+	@cp $(BUILD)/system/numbat.bin $@
+
+deps-stamp: deps
+.PHONY: deps-stamp FORCE
+FORCE:
+
+run: all
+	@echo "numbat: booting $(SYSTEM) (quit QEMU with Ctrl-A X)"
+	$(QEMU) $(QEMU_MACHINE) -kernel $(BUILD)/numbat.bin
+
+test: all host-tests-bin
+	@scripts/test-all.sh
+
+bench: all
+	@scripts/bench.sh
+
+cppcheck:
+	@scripts/cppcheck.sh
+
+lines:
+	@scripts/count-lines.sh
+
+clean:
+	rm -rf $(BUILD)

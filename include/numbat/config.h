@@ -1,0 +1,82 @@
+/*
+ * The compiled system description. tools/sysgen checks a system's .dts at
+ * build time and writes a C file that defines `numbat_system` with these
+ * types; the microvisor links it in and trusts it only as far as the checks
+ * in sysgen go (it re-checks what depends on the machine it boots on: RAM
+ * and CPUs from the boot device tree).
+ *
+ * Shared by the host tool and the freestanding image: plain C types only.
+ */
+#ifndef NUMBAT_CONFIG_H
+#define NUMBAT_CONFIG_H
+
+#include <stdint.h>
+
+#define CONFIG_MAX_VMS      16
+#define CONFIG_MAX_VCPUS    8   /* per VM */
+#define CONFIG_MAX_PCPUS    8
+#define CONFIG_MAX_REGIONS  8   /* memory regions per VM */
+#define CONFIG_MAX_DEVICES  8   /* emulated devices per VM */
+#define CONFIG_NAME_MAX     16  /* including the terminating NUL */
+
+/* Alignment of every physical and IPA region boundary. */
+#define CONFIG_PAGE_SIZE    0x1000ull
+
+/* Access rights of a memory region (stage-2 permissions). */
+#define REGION_READ         (1u << 0)
+#define REGION_WRITE        (1u << 1)
+#define REGION_EXEC         (1u << 2)
+
+/* Emulated device models a description may name. */
+enum device_type {
+	DEVICE_NONE = 0,
+	DEVICE_TEST = 1, /* "numbat,test-device", see abi.h */
+};
+
+/* What happens to a VM whose access numbat cannot emulate. */
+enum fault_policy {
+	FAULT_INJECT = 0, /* inject a synchronous external abort */
+	FAULT_STOP = 1,   /* stop the VM */
+};
+
+struct region_config {
+	uint64_t ipa;   /* guest-physical base, page aligned */
+	uint64_t pa;    /* physical base, page aligned, chosen by sysgen */
+	uint64_t size;  /* bytes, page multiple, non-zero */
+	uint32_t flags; /* REGION_* */
+};
+
+struct device_config {
+	uint32_t type;  /* enum device_type */
+	uint64_t ipa;   /* guest-physical base, page aligned */
+	uint64_t size;  /* bytes, page multiple */
+};
+
+struct vm_config {
+	char name[CONFIG_NAME_MAX];
+	uint32_t vcpu_count;                    /* 1..CONFIG_MAX_VCPUS */
+	uint32_t vcpu_pcpu[CONFIG_MAX_VCPUS];   /* pCPU index each vCPU runs on */
+	uint32_t region_count;
+	struct region_config regions[CONFIG_MAX_REGIONS];
+	uint32_t device_count;
+	struct device_config devices[CONFIG_MAX_DEVICES];
+	const uint8_t *image;                   /* image bytes inside numbat */
+	uint64_t image_size;
+	uint64_t load_ipa;                      /* where the image is copied */
+	uint64_t entry_ipa;                     /* vCPU 0 starts here */
+	uint32_t fault_policy;                  /* enum fault_policy */
+};
+
+struct system_config {
+	uint64_t ram_base;    /* RAM the description needs: base ... */
+	uint64_t ram_size;    /* ... and size; the boot device tree must cover it */
+	uint32_t pcpu_count;  /* highest pinned pCPU index + 1 */
+	uint64_t hyp_base;    /* numbat's own memory: image, stacks, page tables */
+	uint64_t hyp_size;
+	uint32_t vm_count;
+	const struct vm_config *vms;
+};
+
+extern const struct system_config numbat_system;
+
+#endif /* NUMBAT_CONFIG_H */

@@ -1,0 +1,317 @@
+/*
+ * AArch64 EL2 configuration and the vCPU-facing primitives: what a guest
+ * may do without numbat (HCR_EL2 and friends), vCPU context switch,
+ * exception injection and stage-2 address spaces.
+ */
+#include "arch/aarch64/arch.h"
+
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/sysreg.h"
+#include "core/mm.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "lib/string.h"
+
+/*
+ * HCR_EL2 whenever a guest runs. Every bit, and why:
+ */
+#define HCR_GUEST (HCR_VM      /* stage 2 confines each VM to its memory */   \
+	| HCR_SWIO             /* set/way invalidate cannot drop others' data */ \
+	| HCR_FMO | HCR_IMO    /* physical interrupts belong to numbat */        \
+	| HCR_AMO              /* so do physical SErrors */                      \
+	| HCR_BSU_IS           /* guest barriers cover its other vCPUs' pCPUs */ \
+	| HCR_TWI              /* WFI blocks the vCPU instead of the pCPU */     \
+	| HCR_TWE              /* WFE spinning gives the pCPU away */            \
+	| HCR_TSC              /* SMC is virtual PSCI, never the firmware */     \
+	| HCR_TIDCP            /* IMPLEMENTATION DEFINED registers are not safe */ \
+	| HCR_TACR             /* ACTLR_EL1 tunes the core numbat shares */      \
+	| HCR_TLOR             /* LORegions are not virtualized */               \
+	| HCR_TERR             /* RAS error records are system-wide */           \
+	| HCR_RW)              /* EL1 is AArch64 */
+_Static_assert((HCR_GUEST & (HCR_TSW | HCR_TEA | HCR_API | HCR_APK)) == 0,
+	       "HCR_GUEST: unexpected trap bits");
+_Static_assert(HCR_RW == (1ull << 31) && HCR_TSC == (1ull << 19) &&
+	       HCR_TWI == (1ull << 13) && HCR_IMO == (1ull << 4),
+	       "HCR_EL2 bit positions (D13.2.48)");
+
+/*
+ * CPTR_EL2: FP/SIMD stays with the guest (switched on vCPU change); SVE,
+ * SME and trace, whose state numbat does not switch, trap and become
+ * undefined instructions for the guest.
+ */
+#define CPTR_GUEST (CPTR_EL2_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA)
+_Static_assert((CPTR_GUEST & CPTR_TFP) == 0, "FP must not trap");
+
+/*
+ * MDCR_EL2: the PMU and the debug registers are not switched per vCPU, so
+ * guest accesses trap (and are refused) rather than leak across VMs.
+ */
+#define MDCR_GUEST (MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
+
+static unsigned ipa_bits;
+static uint64_t vtcr;
+
+static unsigned parange_bits(unsigned parange)
+{
+	static const unsigned bits[] = { 32, 36, 40, 42, 44, 48, 52 };
+
+	return parange < sizeof(bits) / sizeof(bits[0]) ? bits[parange] : 48;
+}
+
+unsigned arch_ipa_bits(void)
+{
+	return ipa_bits;
+}
+
+uint64_t arch_mpidr(void)
+{
+	return read_mpidr_el1() & MPIDR_AFF_MASK;
+}
+
+/* EL2 registers that are the same on every pCPU. */
+static void init_el2_regs(void)
+{
+	uint64_t pmcr_n;
+
+	__asm__ volatile("mrs %0, pmcr_el0" : "=r"(pmcr_n));
+	pmcr_n = EXTRACT(pmcr_n, 11, 5);
+	write_hcr_el2(HCR_GUEST);
+	write_cptr_el2(CPTR_GUEST);
+	write_mdcr_el2(MDCR_GUEST | pmcr_n);
+	write_cnthctl_el2(CNTHCTL_EL1PCTEN);
+	write_cntvoff_el2(0);
+	write_vpidr_el2(read_midr_el1());
+	write_vtcr_el2(vtcr);
+	isb();
+}
+
+void arch_init_primary(void)
+{
+	unsigned pa = EXTRACT(read_id_aa64mmfr0_el1(), 0, 4);
+	unsigned pa_bits = parange_bits(pa);
+	unsigned ps = pa > 5 ? 5 : pa; /* numbat uses at most 48-bit PAs */
+	unsigned level;
+
+	/* Every supported CPU has at least 40 bits; more is not needed. */
+	ipa_bits = pa_bits < 40 ? pa_bits : 40;
+	level = pgtable_start_level(ipa_bits, true);
+	vtcr = VTCR_RES1 | TCR_T0SZ(ipa_bits) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |
+	       TCR_SH0_INNER | TCR_TG0_4K | FIELD(ps, VTCR_PS_SHIFT) |
+	       FIELD(2 - level, VTCR_SL0_SHIFT); /* 4 KiB granule: SL0 = 2 - level */
+	init_el2_regs();
+}
+
+void arch_init_secondary(void)
+{
+	init_el2_regs();
+}
+
+int arch_stage2_init(struct arch_stage2 *s2, unsigned vmid)
+{
+	int err = pgtable_init(&s2->pt, ipa_bits, true, mm_alloc_table,
+			       mm_free_table, NULL);
+
+	if (err)
+		return err;
+	s2->vttbr = ((uint64_t)vmid << 48) | (uint64_t)(uintptr_t)s2->pt.root;
+	return 0;
+}
+
+int arch_stage2_map(struct arch_stage2 *s2, uint64_t ipa, uint64_t pa,
+		    uint64_t size, uint32_t region_flags)
+{
+	uint64_t attrs = S2_MEMATTR_NORMAL_WB | PTE_SH_INNER;
+
+	if (region_flags & REGION_READ)
+		attrs |= S2_AP_R;
+	if (region_flags & REGION_WRITE)
+		attrs |= S2_AP_W;
+	if (!(region_flags & REGION_EXEC))
+		attrs |= S2_XN;
+	return pgtable_map(&s2->pt, ipa, pa, size, attrs);
+}
+
+void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0)
+{
+	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
+	memset(&vcpu->sys, 0, sizeof(vcpu->sys));
+	memset(&vcpu->fp, 0, sizeof(vcpu->fp));
+	vcpu->regs.x[0] = x0;
+	vcpu->regs.pc = entry;
+	vcpu->regs.pstate = PSR_MODE_EL1h | PSR_DAIF;
+	vcpu->sys.sctlr_el1 = SCTLR_EL1_RES1;
+	vcpu->sys.vmpidr_el2 = MPIDR_RES1 | vcpu->index;
+}
+
+extern void arch_fpsimd_save(struct arch_fpsimd *fp);
+extern void arch_fpsimd_restore(const struct arch_fpsimd *fp);
+
+/* Saves the EL1 state of the vCPU leaving this pCPU. */
+void arch_vcpu_put(struct vcpu *vcpu)
+{
+	struct arch_sysregs *s = &vcpu->sys;
+
+	s->sctlr_el1 = read_sctlr_el1();
+	s->ttbr0_el1 = read_ttbr0_el1();
+	s->ttbr1_el1 = read_ttbr1_el1();
+	s->tcr_el1 = read_tcr_el1();
+	s->mair_el1 = read_mair_el1();
+	s->amair_el1 = read_amair_el1();
+	s->vbar_el1 = read_vbar_el1();
+	s->contextidr_el1 = read_contextidr_el1();
+	s->tpidr_el1 = read_tpidr_el1();
+	s->tpidr_el0 = read_tpidr_el0();
+	s->tpidrro_el0 = read_tpidrro_el0();
+	s->sp_el0 = read_sp_el0();
+	s->sp_el1 = read_sp_el1();
+	s->elr_el1 = read_elr_el1();
+	s->spsr_el1 = read_spsr_el1();
+	s->esr_el1 = read_esr_el1();
+	s->far_el1 = read_far_el1();
+	s->afsr0_el1 = read_afsr0_el1();
+	s->afsr1_el1 = read_afsr1_el1();
+	s->par_el1 = read_par_el1();
+	s->cpacr_el1 = read_cpacr_el1();
+	s->csselr_el1 = read_csselr_el1();
+	s->cntkctl_el1 = read_cntkctl_el1();
+	s->cntv_ctl_el0 = read_cntv_ctl_el0();
+	s->cntv_cval_el0 = read_cntv_cval_el0();
+	/* A timer left running would fire for the next vCPU. */
+	write_cntv_ctl_el0(0);
+	arch_fpsimd_save(&vcpu->fp);
+}
+
+/* Makes `vcpu` the one whose EL1 state is in this pCPU's registers. */
+void arch_vcpu_load(struct vcpu *vcpu)
+{
+	const struct arch_sysregs *s = &vcpu->sys;
+
+	write_vttbr_el2(vcpu->vm->s2.vttbr);
+	write_vmpidr_el2(s->vmpidr_el2);
+	write_sctlr_el1(s->sctlr_el1);
+	write_ttbr0_el1(s->ttbr0_el1);
+	write_ttbr1_el1(s->ttbr1_el1);
+	write_tcr_el1(s->tcr_el1);
+	write_mair_el1(s->mair_el1);
+	write_amair_el1(s->amair_el1);
+	write_vbar_el1(s->vbar_el1);
+	write_contextidr_el1(s->contextidr_el1);
+	write_tpidr_el1(s->tpidr_el1);
+	write_tpidr_el0(s->tpidr_el0);
+	write_tpidrro_el0(s->tpidrro_el0);
+	write_sp_el0(s->sp_el0);
+	write_sp_el1(s->sp_el1);
+	write_elr_el1(s->elr_el1);
+	write_spsr_el1(s->spsr_el1);
+	write_esr_el1(s->esr_el1);
+	write_far_el1(s->far_el1);
+	write_afsr0_el1(s->afsr0_el1);
+	write_afsr1_el1(s->afsr1_el1);
+	write_par_el1(s->par_el1);
+	write_cpacr_el1(s->cpacr_el1);
+	write_csselr_el1(s->csselr_el1);
+	write_cntkctl_el1(s->cntkctl_el1);
+	write_cntv_cval_el0(s->cntv_cval_el0);
+	write_cntv_ctl_el0(s->cntv_ctl_el0);
+	arch_fpsimd_restore(&vcpu->fp);
+	isb();
+}
+
+/*
+ * Delivers a synchronous exception to the current vCPU's EL1 the way the
+ * hardware would (Arm ARM D1.10.2): save PC and PSTATE, set ESR/FAR, jump
+ * to VBAR_EL1 + the vector offset for where it came from.
+ */
+static void inject_sync(struct vcpu *vcpu, uint64_t esr, uint64_t far, bool set_far)
+{
+	uint64_t pstate = vcpu->regs.pstate, offset;
+
+	if (pstate & PSR_MODE32)
+		offset = 0x600;                 /* lower EL, AArch32 */
+	else if ((pstate & PSR_MODE_MASK) == PSR_MODE_EL0t)
+		offset = 0x400;                 /* lower EL, AArch64 */
+	else if ((pstate & PSR_MODE_MASK) == PSR_MODE_EL1h)
+		offset = 0x200;                 /* current EL, SP_EL1 */
+	else
+		offset = 0x000;                 /* current EL, SP_EL0 */
+	write_elr_el1(vcpu->regs.pc);
+	write_spsr_el1(pstate);
+	write_esr_el1(esr);
+	if (set_far)
+		write_far_el1(far);
+	vcpu->regs.pc = read_vbar_el1() + offset;
+	vcpu->regs.pstate = PSR_MODE_EL1h | PSR_DAIF;
+}
+
+static bool from_el0(const struct vcpu *vcpu)
+{
+	return (vcpu->regs.pstate & PSR_MODE32) ||
+	       (vcpu->regs.pstate & PSR_MODE_MASK) == PSR_MODE_EL0t;
+}
+
+void arch_inject_undef(struct vcpu *vcpu)
+{
+	inject_sync(vcpu, ((uint64_t)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
+}
+
+void arch_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far)
+{
+	unsigned ec = instruction ? EC_IABT_LOW : EC_DABT_LOW;
+
+	if (!from_el0(vcpu))
+		ec += 1; /* the "current EL" variant: EC 0x21 / 0x25 */
+	inject_sync(vcpu, ((uint64_t)ec << ESR_EC_SHIFT) | ESR_IL | DFSC_SYNC_EXT,
+		    far, true);
+}
+
+/* SMC to the platform firmware, SMCCC register convention. */
+static uint64_t smc_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	register uint64_t x0 __asm__("x0") = fn;
+	register uint64_t x1 __asm__("x1") = a1;
+	register uint64_t x2 __asm__("x2") = a2;
+	register uint64_t x3 __asm__("x3") = a3;
+
+	__asm__ volatile("smc #0"
+			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+			 :
+			 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
+			   "x13", "x14", "x15", "x16", "x17", "memory");
+	return x0;
+}
+
+int arch_psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t ctx)
+{
+	/* QEMU's PSCI refuses MPIDR bit 31: pass the affinity fields only. */
+	return (int)smc_call(0xC4000003u, mpidr & MPIDR_AFF_MASK, entry, ctx);
+}
+
+void arch_system_off(void)
+{
+	smc_call(0x84000008u, 0, 0, 0);
+	arch_halt();
+}
+
+void arch_halt(void)
+{
+	irq_disable();
+	for (;;)
+		wfi();
+}
+
+unsigned arch_timer_intid = 26;
+
+void arch_dcache_clean(const void *p, uint64_t len)
+{
+	uint64_t ctr, line;
+	uintptr_t a = (uintptr_t)p, end = a + len;
+
+	__asm__ volatile("mrs %0, ctr_el0" : "=r"(ctr));
+	line = 4ull << EXTRACT(ctr, 16, 4); /* DminLine, in words */
+	for (a &= ~(line - 1); a < end; a += line)
+		__asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
+	dsb_sy();
+	__asm__ volatile("ic ialluis" ::: "memory");
+	dsb_sy();
+	isb();
+}

@@ -1,0 +1,93 @@
+/*
+ * The interface between numbat's portable core and the AArch64 layer:
+ * vCPU register state, guest entry, exception injection, stage-2, IPIs,
+ * the hypervisor timer and firmware calls. Everything named arch_*.
+ */
+#ifndef ARCH_ARCH_H
+#define ARCH_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/aarch64/pgtable.h"
+
+struct vcpu;
+struct vm;
+struct pcpu;
+
+/* Guest general-purpose state, saved on every trap (vectors.S). */
+struct arch_regs {
+	uint64_t x[31];
+	uint64_t pc;     /* ELR_EL2 */
+	uint64_t pstate; /* SPSR_EL2 */
+};
+
+/* EL1/EL0 system registers: switched only when another vCPU is loaded. */
+struct arch_sysregs {
+	uint64_t sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
+	uint64_t vbar_el1, contextidr_el1, tpidr_el1, tpidr_el0, tpidrro_el0;
+	uint64_t sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1;
+	uint64_t afsr0_el1, afsr1_el1, par_el1, cpacr_el1, csselr_el1;
+	uint64_t cntkctl_el1, cntv_ctl_el0, cntv_cval_el0, mdscr_el1;
+	uint64_t vmpidr_el2;
+};
+
+/* FP/SIMD state: switched with the system registers (numbat uses none). */
+struct arch_fpsimd {
+	__uint128_t q[32];
+	uint64_t fpsr, fpcr;
+} __attribute__((aligned(16)));
+
+/* A VM's stage-2 address space. */
+struct arch_stage2 {
+	struct pgtable pt;
+	uint64_t vttbr;  /* VMID and root table, ready for VTTBR_EL2 */
+};
+
+/* One-time setup of the boot pCPU's EL2 state and of every other pCPU. */
+void arch_init_primary(void);
+void arch_init_secondary(void);
+/* Bits of input address numbat gives every VM's stage 2 (clamped PARange). */
+unsigned arch_ipa_bits(void);
+/* The current pCPU's MPIDR affinity fields. */
+uint64_t arch_mpidr(void);
+
+/* vCPU state. */
+void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0);
+void arch_vcpu_load(struct vcpu *vcpu);
+void arch_vcpu_put(struct vcpu *vcpu);
+/* Enters `vcpu` (already loaded) on a fresh stack. Does not return. */
+void arch_vcpu_enter(struct vcpu *vcpu) __attribute__((noreturn));
+
+/* Exception injection into the current (loaded) vCPU: Arm ARM D1.10. */
+void arch_inject_undef(struct vcpu *vcpu);
+void arch_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far);
+
+/* Stage 2. */
+int arch_stage2_init(struct arch_stage2 *s2, unsigned vmid);
+int arch_stage2_map(struct arch_stage2 *s2, uint64_t ipa, uint64_t pa,
+		    uint64_t size, uint32_t region_flags);
+
+/* What an unexpected exception at EL2 leaves on the stack (vectors.S). */
+struct exc_frame {
+	uint64_t x[31];
+	uint64_t sp, elr, spsr, esr, far;
+};
+
+/* Inter-processor kick, the EL2 timer (deadlines in counter ticks), idle. */
+extern unsigned arch_timer_intid;
+void arch_kick(const struct pcpu *target);
+uint64_t arch_now(void);
+void arch_timer_arm(uint64_t deadline);
+void arch_timer_disarm(void);
+void arch_idle(void);
+
+/* Makes [p, p + len) visible to a guest running with its caches off. */
+void arch_dcache_clean(const void *p, uint64_t len);
+
+/* Firmware (PSCI over SMC to the platform). */
+int arch_psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t ctx);
+void arch_system_off(void) __attribute__((noreturn));
+void arch_halt(void) __attribute__((noreturn));
+
+#endif

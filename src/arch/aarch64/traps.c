@@ -1,0 +1,172 @@
+/*
+ * Trap dispatch: every exception a guest causes arrives here from
+ * vectors.S, is decoded by its ESR exception class and handed to the core.
+ * Each handler returns the vCPU this pCPU runs next.
+ */
+#include "arch/aarch64/arch.h"
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/gic.h"
+#include "arch/aarch64/sysreg.h"
+#include "core/hypercall.h"
+#include "core/mmio.h"
+#include "core/panic.h"
+#include "core/pcpu.h"
+#include "core/sched.h"
+#include "core/vm.h"
+
+struct vcpu *handle_guest_sync(struct vcpu *vcpu);
+struct vcpu *handle_guest_irq(struct vcpu *vcpu);
+struct vcpu *handle_guest_serror(struct vcpu *vcpu);
+void el2_exception(const struct exc_frame *frame);
+void arch_irq_handle(void);
+
+typedef void (*trap_fn)(struct vcpu *vcpu, uint64_t esr);
+
+static void trap_hvc(struct vcpu *vcpu, uint64_t esr)
+{
+	(void)esr;
+	hypercall_dispatch(vcpu);
+}
+
+/* A trapped SMC returns to the SMC itself (D1.10.2): step over it. */
+static void trap_smc(struct vcpu *vcpu, uint64_t esr)
+{
+	vcpu->regs.pc += 4;
+	(void)esr;
+	hypercall_dispatch(vcpu);
+}
+
+static void trap_wfx(struct vcpu *vcpu, uint64_t esr)
+{
+	vcpu->regs.pc += esr_insn_len(esr);
+	if (esr_wfx_is_wfe(esr))
+		sched_yield(vcpu);
+	else
+		sched_block(vcpu, read_cntv_ctl_el0(), read_cntv_cval_el0());
+}
+
+static void trap_dabt(struct vcpu *vcpu, uint64_t esr)
+{
+	uint64_t far = read_far_el2();
+
+	mmio_handle(vcpu, esr, ipa_init(fault_ipa(read_hpfar_el2(), far)), far);
+}
+
+static void trap_iabt(struct vcpu *vcpu, uint64_t esr)
+{
+	uint64_t far = read_far_el2();
+
+	(void)esr;
+	vm_guest_fault(vcpu, "instruction fetch outside its memory", true, far,
+		       fault_ipa(read_hpfar_el2(), far));
+}
+
+/*
+ * Everything else a guest can raise here (unknown or trapped system
+ * registers, SVE/SME, pointer authentication, illegal state) is an
+ * undefined instruction from the guest's point of view.
+ */
+static void trap_undef(struct vcpu *vcpu, uint64_t esr)
+{
+	(void)esr;
+	arch_inject_undef(vcpu);
+}
+
+static const trap_fn trap_table[EC_MAX + 1] = {
+	[EC_WFX] = trap_wfx,
+	[EC_HVC64] = trap_hvc,
+	[EC_SMC64] = trap_smc,
+	[EC_DABT_LOW] = trap_dabt,
+	[EC_IABT_LOW] = trap_iabt,
+};
+
+struct vcpu *handle_guest_sync(struct vcpu *vcpu)
+{
+	uint64_t esr = read_esr_el2();
+	trap_fn fn = trap_table[esr_ec(esr)];
+
+	(fn ? fn : trap_undef)(vcpu, esr);
+	return sched_return(vcpu);
+}
+
+struct vcpu *handle_guest_irq(struct vcpu *vcpu)
+{
+	arch_irq_handle();
+	return sched_return(vcpu);
+}
+
+/*
+ * A physical SError while a guest ran: numbat cannot tell whose it is, but
+ * the running guest is the likely cause (an asynchronous abort on its own
+ * access), so that VM is stopped and everyone else goes on.
+ */
+struct vcpu *handle_guest_serror(struct vcpu *vcpu)
+{
+	vm_stop(vcpu->vm, "stopped: SError while it ran");
+	return sched_return(vcpu);
+}
+
+void el2_exception(const struct exc_frame *frame)
+{
+	panic_exception("unexpected exception at EL2", frame);
+}
+
+/* Physical interrupts: only numbat's own (kicks, its timer, panic stop). */
+void arch_irq_handle(void)
+{
+	struct pcpu *self = pcpu_this();
+
+	for (;;) {
+		unsigned intid = gic_ack();
+
+		if (intid >= INTID_SPURIOUS)
+			break;
+		if (intid == SGI_PANIC) {
+			gic_eoi(intid);
+			panic_secondary();
+		}
+		if (intid == arch_timer_intid)
+			write_cnthp_ctl_el2(0);
+		self->resched = true;
+		gic_eoi(intid);
+	}
+}
+
+void arch_kick(const struct pcpu *target)
+{
+	if (target == pcpu_this())
+		pcpu_this()->resched = true;
+	else
+		gic_send_sgi(target->mpidr, SGI_KICK);
+}
+
+void arch_timer_arm(uint64_t deadline)
+{
+	write_cnthp_cval_el2(deadline);
+	write_cnthp_ctl_el2(CNT_CTL_ENABLE);
+	isb();
+}
+
+void arch_timer_disarm(void)
+{
+	write_cnthp_ctl_el2(0);
+}
+
+uint64_t arch_now(void)
+{
+	isb();
+	return read_cntpct_el0();
+}
+
+/*
+ * Waits for an interrupt with IRQs masked (a pending one still ends WFI),
+ * then lets it be taken: no wake-up is lost between the caller's check
+ * and the WFI.
+ */
+void arch_idle(void)
+{
+	wfi();
+	irq_enable();
+	isb();
+	irq_disable();
+}

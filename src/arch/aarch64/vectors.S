@@ -1,0 +1,180 @@
+/*
+ * EL2 exception vectors (Arm ARM D1.10.2). A trap from a guest saves its
+ * general-purpose registers straight into the current vCPU, calls a C
+ * handler with the vCPU, and enters whichever vCPU the handler returns.
+ * `.org` makes an entry that outgrows its 128 bytes fail to assemble.
+ */
+#include "asm-offsets.h"
+
+/* Save x0-x30, ELR_EL2 and SPSR_EL2 of the guest into pcpu->current. */
+.macro save_guest
+	stp	x0, x1, [sp, #-16]!
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0, #PCPU_CURRENT]
+	stp	x2, x3, [x0, #16]
+	stp	x4, x5, [x0, #32]
+	stp	x6, x7, [x0, #48]
+	stp	x8, x9, [x0, #64]
+	stp	x10, x11, [x0, #80]
+	stp	x12, x13, [x0, #96]
+	stp	x14, x15, [x0, #112]
+	stp	x16, x17, [x0, #128]
+	stp	x18, x19, [x0, #144]
+	stp	x20, x21, [x0, #160]
+	stp	x22, x23, [x0, #176]
+	stp	x24, x25, [x0, #192]
+	stp	x26, x27, [x0, #208]
+	stp	x28, x29, [x0, #224]
+	str	x30, [x0, #240]
+	ldp	x2, x3, [sp], #16
+	stp	x2, x3, [x0]
+	mrs	x1, elr_el2
+	mrs	x2, spsr_el2
+	stp	x1, x2, [x0, #VCPU_PC]
+.endm
+
+.macro guest_vector handler
+	.balign 0x80
+	save_guest
+	bl	\handler
+	b	guest_exit
+.endm
+
+.macro el2_vector handler
+	.balign 0x80
+	b	\handler
+.endm
+
+	.section .text.vectors, "ax"
+	.balign 0x800
+	.global el2_vectors
+el2_vectors:
+	/* Current EL with SP_EL0: numbat never runs on SP_EL0. */
+	el2_vector el2_bad_exception
+	el2_vector el2_bad_exception
+	el2_vector el2_bad_exception
+	el2_vector el2_bad_exception
+	/* Current EL with SP_EL2. */
+	el2_vector el2_bad_exception
+	el2_vector el2_irq
+	el2_vector el2_bad_exception
+	el2_vector el2_bad_exception
+	/* Lower EL, AArch64. */
+	guest_vector handle_guest_sync
+	guest_vector handle_guest_irq
+	guest_vector handle_guest_irq
+	guest_vector handle_guest_serror
+	/* Lower EL, AArch32 (EL0 of a guest). */
+	guest_vector handle_guest_sync
+	guest_vector handle_guest_irq
+	guest_vector handle_guest_irq
+	guest_vector handle_guest_serror
+	.org el2_vectors + 0x800
+
+/* x0 = vCPU to enter; it is loaded and pcpu->current points at it. */
+	.global guest_exit
+guest_exit:
+	ldp	x1, x2, [x0, #VCPU_PC]
+	msr	elr_el2, x1
+	msr	spsr_el2, x2
+	ldp	x2, x3, [x0, #16]
+	ldp	x4, x5, [x0, #32]
+	ldp	x6, x7, [x0, #48]
+	ldp	x8, x9, [x0, #64]
+	ldp	x10, x11, [x0, #80]
+	ldp	x12, x13, [x0, #96]
+	ldp	x14, x15, [x0, #112]
+	ldp	x16, x17, [x0, #128]
+	ldp	x18, x19, [x0, #144]
+	ldp	x20, x21, [x0, #160]
+	ldp	x22, x23, [x0, #176]
+	ldp	x24, x25, [x0, #192]
+	ldp	x26, x27, [x0, #208]
+	ldp	x28, x29, [x0, #224]
+	ldr	x30, [x0, #240]
+	ldp	x0, x1, [x0]
+	eret
+	dsb	nsh				/* no straight-line speculation */
+	isb
+
+/* Enters vCPU x0 on this pCPU's empty stack. */
+	.global arch_vcpu_enter
+arch_vcpu_enter:
+	mrs	x1, tpidr_el2
+	ldr	x2, [x1, #PCPU_STACK_TOP]
+	mov	sp, x2
+	b	guest_exit
+
+/*
+ * An IRQ while numbat itself runs (only in the idle loop, the one place it
+ * unmasks them): save what C may clobber, handle, return.
+ */
+el2_irq:
+	sub	sp, sp, #(24 * 8)
+	stp	x0, x1, [sp, #0]
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x29, [sp, #144]
+	mrs	x0, elr_el2
+	mrs	x1, spsr_el2
+	stp	x30, x0, [sp, #160]
+	str	x1, [sp, #176]
+	bl	arch_irq_handle
+	ldr	x1, [sp, #176]
+	ldp	x30, x0, [sp, #160]
+	msr	spsr_el2, x1
+	msr	elr_el2, x0
+	ldp	x0, x1, [sp, #0]
+	ldp	x2, x3, [sp, #16]
+	ldp	x4, x5, [sp, #32]
+	ldp	x6, x7, [sp, #48]
+	ldp	x8, x9, [sp, #64]
+	ldp	x10, x11, [sp, #80]
+	ldp	x12, x13, [sp, #96]
+	ldp	x14, x15, [sp, #112]
+	ldp	x16, x17, [sp, #128]
+	ldp	x18, x29, [sp, #144]
+	add	sp, sp, #(24 * 8)
+	eret
+	dsb	nsh
+	isb
+
+/*
+ * Anything else taken at EL2 is a numbat bug: build a frame (x0-x30, sp,
+ * ELR, SPSR, ESR, FAR) and panic with it.
+ */
+el2_bad_exception:
+	sub	sp, sp, #(36 * 8)
+	stp	x0, x1, [sp, #0]
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x19, [sp, #144]
+	stp	x20, x21, [sp, #160]
+	stp	x22, x23, [sp, #176]
+	stp	x24, x25, [sp, #192]
+	stp	x26, x27, [sp, #208]
+	stp	x28, x29, [sp, #224]
+	add	x0, sp, #(36 * 8)
+	stp	x30, x0, [sp, #240]
+	mrs	x0, elr_el2
+	mrs	x1, spsr_el2
+	stp	x0, x1, [sp, #256]
+	mrs	x0, esr_el2
+	mrs	x1, far_el2
+	stp	x0, x1, [sp, #272]
+	mov	x0, sp
+	bl	el2_exception
+1:	wfe
+	b	1b

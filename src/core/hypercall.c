@@ -1,0 +1,67 @@
+/*
+ * SMCCC calls from guests, over HVC or SMC (SMCCC 1.1, Arm DEN 0028):
+ * numbat's own calls in the vendor hypervisor range, PSCI, and the SMCCC
+ * version queries. Anything else answers NOT_SUPPORTED.
+ */
+#include "core/hypercall.h"
+
+#include <numbat/abi.h>
+
+#include "core/sched.h"
+#include "core/vm.h"
+#include "core/vpsci.h"
+
+static int64_t console_write(struct vcpu *vcpu, uint64_t ipa, uint64_t len)
+{
+	char buf[NUMBAT_CONSOLE_WRITE_MAX];
+	const void *src;
+
+	if (len > NUMBAT_CONSOLE_WRITE_MAX)
+		len = NUMBAT_CONSOLE_WRITE_MAX;
+	if (len == 0)
+		return 0;
+	src = vm_guest_ptr(vcpu->vm, ipa_init(ipa), len, REGION_READ);
+	if (!src)
+		return SMCCC_INVALID_PARAMETER;
+	/* Copy first: another vCPU may change the buffer while we print. */
+	__builtin_memcpy(buf, src, len);
+	vm_console_put(vcpu->vm, buf, len);
+	return (int64_t)len;
+}
+
+void hypercall_dispatch(struct vcpu *vcpu)
+{
+	uint64_t *x = vcpu->regs.x;
+	uint32_t fn = (uint32_t)x[0]; /* SMCCC: the function ID is w0 */
+
+	switch (fn) {
+	case NUMBAT_HC_VERSION:
+		x[0] = (NUMBAT_VERSION_MAJOR << 16) | NUMBAT_VERSION_MINOR;
+		return;
+	case NUMBAT_HC_CONSOLE_WRITE:
+		x[0] = (uint64_t)console_write(vcpu, x[1], x[2]);
+		return;
+	case NUMBAT_HC_YIELD:
+		sched_yield(vcpu);
+		x[0] = SMCCC_SUCCESS;
+		return;
+	case NUMBAT_HC_VM_ID:
+		x[0] = vcpu->vm->id;
+		x[1] = vcpu->index;
+		return;
+	case SMCCC_VERSION:
+		x[0] = SMCCC_VERSION_1_1;
+		return;
+	case SMCCC_ARCH_FEATURES:
+		/* No firmware workarounds are needed or offered. */
+		x[0] = (uint32_t)x[1] == SMCCC_VERSION ? SMCCC_SUCCESS :
+			(uint64_t)SMCCC_NOT_SUPPORTED;
+		return;
+	default:
+		if (vpsci_is_psci(fn))
+			vpsci_handle(vcpu, fn);
+		else
+			x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+		return;
+	}
+}

@@ -1,0 +1,43 @@
+/*
+ * Per-physical-CPU data. TPIDR_EL2 points at the running pCPU's struct;
+ * the first two fields are read by the trap entry code.
+ */
+#ifndef CORE_PCPU_H
+#define CORE_PCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/spinlock.h"
+#include <numbat/config.h>
+
+#define PCPU_STACK_SIZE 0x4000
+
+struct vcpu;
+
+struct pcpu {
+	struct vcpu *current;    /* loaded vCPU or NULL; first (asm) */
+	uint64_t stack_top;      /* second (asm) */
+	unsigned id;             /* index in the boot device tree's /cpus */
+	uint64_t mpidr;          /* affinity fields */
+	bool present;            /* in the boot device tree */
+	volatile bool online;
+	volatile bool resched;   /* set by kicks and the slice timer */
+	unsigned nvcpus;         /* vCPUs pinned here (set at boot, then fixed) */
+	struct vcpu *vcpus[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS];
+	unsigned rr;             /* round-robin cursor */
+	const void *panic_frame; /* trap frame at panic time, for the dump */
+};
+
+extern struct pcpu pcpus[CONFIG_MAX_PCPUS];
+extern unsigned pcpu_count;
+
+static inline struct pcpu *pcpu_this(void)
+{
+	struct pcpu *p;
+
+	__asm__ volatile("mrs %0, tpidr_el2" : "=r"(p));
+	return p;
+}
+
+#endif

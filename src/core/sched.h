@@ -1,0 +1,31 @@
+/*
+ * The scheduler: each pCPU runs the vCPUs pinned to it, round-robin with
+ * a time slice when more than one is runnable, and idles when none is.
+ */
+#ifndef CORE_SCHED_H
+#define CORE_SCHED_H
+
+#include <stdint.h>
+
+struct vcpu;
+
+/* Time slice when vCPUs share a pCPU. */
+#define SCHED_SLICE_US 10000
+
+/*
+ * The vCPU to enter at the end of a trap on this pCPU: `vcpu` itself on
+ * the fast path, otherwise the scheduler's choice (possibly after idling).
+ */
+struct vcpu *sched_return(struct vcpu *vcpu);
+/* Picks and loads the next vCPU; idles until there is one. */
+struct vcpu *sched_reschedule(void);
+/* Enters the scheduler for the first time on this pCPU. */
+void sched_start(void) __attribute__((noreturn));
+/* WFE: give the pCPU to another runnable vCPU, if any. */
+void sched_yield(struct vcpu *vcpu);
+/* WFI: block until woken, or until the vCPU's virtual timer would fire. */
+void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval);
+/* Makes `vcpu` runnable if it is blocked (caller holds vm->lock). */
+void sched_wake_locked(struct vcpu *vcpu);
+
+#endif

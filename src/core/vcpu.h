@@ -1,0 +1,52 @@
+/*
+ * A virtual CPU: its register state and its scheduling state. Every state
+ * change goes through vcpu_set_state(), which checks the transition.
+ */
+#ifndef CORE_VCPU_H
+#define CORE_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/aarch64/arch.h"
+
+struct vm;
+struct pcpu;
+
+enum vcpu_state {
+	VCPU_OFF,       /* not started, CPU_OFF, or its VM is stopped */
+	VCPU_RUNNABLE,  /* wants its pCPU */
+	VCPU_BLOCKED,   /* waiting in WFI (or CPU_SUSPEND) for a wake-up */
+};
+
+struct vcpu {
+	struct arch_regs regs;      /* first: the trap entry saves here */
+	struct arch_sysregs sys;
+	struct arch_fpsimd fp;
+	struct vm *vm;
+	struct pcpu *pcpu;          /* the pCPU this vCPU is pinned to */
+	unsigned index;             /* within its VM; its MPIDR Aff0 */
+	enum vcpu_state state;      /* protected by vm->lock */
+	bool loaded;                /* state live on pcpu; protected by vm->lock */
+	uint64_t wake_at;           /* counter deadline while BLOCKED, or ~0 */
+};
+
+/*
+ * Moves `vcpu` to `next`. Caller holds vcpu->vm->lock. Returns false,
+ * changing nothing, for a transition that is not allowed (OFF -> BLOCKED).
+ */
+bool vcpu_set_state(struct vcpu *vcpu, enum vcpu_state next);
+
+/* Guest register access by number, with 31 meaning XZR. */
+static inline uint64_t vcpu_get_reg(const struct vcpu *vcpu, unsigned r)
+{
+	return r < 31 ? vcpu->regs.x[r] : 0;
+}
+
+static inline void vcpu_set_reg(struct vcpu *vcpu, unsigned r, uint64_t v)
+{
+	if (r < 31)
+		vcpu->regs.x[r] = v;
+}
+
+#endif

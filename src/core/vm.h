@@ -1,0 +1,80 @@
+/*
+ * A virtual machine: its configuration, stage-2 address space, vCPUs,
+ * emulated devices and lifecycle (create, start, stop, reset).
+ */
+#ifndef CORE_VM_H
+#define CORE_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/aarch64/arch.h"
+#include "core/addr.h"
+#include "core/spinlock.h"
+#include "core/vcpu.h"
+#include "devices/vdev.h"
+#include <numbat/config.h>
+
+enum vm_state {
+	VM_NONE,      /* not created (e.g. a pinned pCPU is missing) */
+	VM_RUNNING,
+	VM_STOPPING,  /* vCPUs being taken off their pCPUs, then VM_OFF */
+	VM_RESETTING, /* the same, then reloaded and VM_RUNNING again */
+	VM_OFF,
+};
+
+#define VM_LINE_MAX 160
+
+struct vm {
+	const struct vm_config *cfg;
+	unsigned id;
+	spinlock_t lock;           /* lock order: vm->lock, then console */
+	enum vm_state state;       /* protected by lock */
+	unsigned loaded;           /* vCPUs loaded on a pCPU; protected by lock */
+	unsigned boots;
+	struct arch_stage2 s2;
+	struct vcpu vcpus[CONFIG_MAX_VCPUS];
+	struct vdev devs[CONFIG_MAX_DEVICES];
+	spinlock_t line_lock;      /* protects line */
+	char line[VM_LINE_MAX];    /* console output not yet ended by '\n' */
+	size_t line_len;
+	unsigned fault_reports;    /* rate limit for fault reports */
+};
+
+extern struct vm vms[CONFIG_MAX_VMS];
+extern unsigned vm_count;
+
+/* Creates every VM of the system description; reports those it cannot. */
+void vm_create_all(void);
+/* Starts vCPU 0 of every created VM. */
+void vm_start_all(void);
+
+/* Requests a stop (SYSTEM_OFF, fault policy) or a reset of `vm`. */
+void vm_stop(struct vm *vm, const char *why);
+void vm_reset(struct vm *vm);
+/* Called when a vCPU is taken off its pCPU: finishes stops and resets. */
+void vm_vcpu_unloaded(struct vcpu *vcpu);
+
+/*
+ * Translates [ipa, ipa + len) to a pointer if it lies inside one memory
+ * region with all the REGION_* rights in `need`; NULL otherwise.
+ */
+void *vm_guest_ptr(const struct vm *vm, ipaddr_t ipa, uint64_t len, uint32_t need);
+/* The emulated device covering `ipa`, or NULL. */
+struct vdev *vm_find_device(struct vm *vm, ipaddr_t ipa);
+
+/*
+ * A guest access numbat cannot handle: reports it (rate limited) and
+ * applies the VM's fault policy: inject an abort, or stop the VM.
+ */
+void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
+		    uint64_t far, uint64_t ipa);
+
+/* "running", "off", ...: for reports. */
+const char *vm_state_name(const struct vm *vm);
+
+/* Adds console output of `vm`; prints whole lines with the VM's prefix. */
+void vm_console_put(struct vm *vm, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * "numbat,test-device": a scratch register bank for exercising the MMIO
+ * path at every access width (layout in include/numbat/abi.h).
+ */
+#include <numbat/abi.h>
+
+#include "devices/vdev.h"
+#include "lib/string.h"
+
+_Static_assert(TESTDEV_SCRATCH_SIZE <= sizeof(((struct vdev *)0)->state),
+	       "scratch must fit in the device state");
+
+static bool testdev_read(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+	*val = 0;
+	if (off + size <= TESTDEV_SCRATCH + TESTDEV_SCRATCH_SIZE)
+		memcpy(val, dev->state + off, size); /* little-endian */
+	else if (off == TESTDEV_ID)
+		*val = TESTDEV_ID_VALUE;
+	return true; /* the rest reads as zero */
+}
+
+static bool testdev_write(struct vdev *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	if (off + size <= TESTDEV_SCRATCH + TESTDEV_SCRATCH_SIZE)
+		memcpy(dev->state + off, &val, size);
+	return true; /* the rest ignores writes */
+}
+
+static void testdev_reset(struct vdev *dev)
+{
+	memset(dev->state, 0, sizeof(dev->state));
+}
+
+const struct vdev_ops testdev_ops = {
+	.compatible = "numbat,test-device",
+	.read = testdev_read,
+	.write = testdev_write,
+	.reset = testdev_reset,
+};

@@ -1,0 +1,28 @@
+/*
+ * The table of device models a system description can name.
+ */
+#include "devices/vdev.h"
+
+#include "lib/string.h"
+
+extern const struct vdev_ops testdev_ops;
+
+static const struct {
+	enum device_type type;
+	const struct vdev_ops *ops;
+} models[] = {
+	{ DEVICE_TEST, &testdev_ops },
+};
+
+bool vdev_bind(struct vdev *dev, const struct device_config *cfg)
+{
+	for (unsigned i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+		if (models[i].type == cfg->type) {
+			dev->cfg = cfg;
+			dev->ops = models[i].ops;
+			memset(dev->state, 0, sizeof(dev->state));
+			return true;
+		}
+	}
+	return false;
+}

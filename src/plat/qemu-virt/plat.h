@@ -1,0 +1,16 @@
+/*
+ * Platform layer for QEMU's "virt" machine (and boards like it): the
+ * console UART driver and the fallback addresses used only when the boot
+ * device tree cannot be read.
+ */
+#ifndef PLAT_PLAT_H
+#define PLAT_PLAT_H
+
+#include <stdint.h>
+
+#define PLAT_FALLBACK_UART 0x09000000ull
+
+void plat_uart_init(uint64_t base);
+void plat_uart_putc(char c);
+
+#endif
