@@ -1,0 +1,119 @@
+/*
+ * Host test of sysgen's output: config.c and images.S generated from
+ * tests/host/sysgen-good/emit.dts are compiled into this program (see
+ * host.mk), and the numbat_system they define is checked field by field.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <numbat/config.h>
+
+#include "check_main.h"
+
+extern const uint8_t numbat_image_0[];
+extern const uint8_t numbat_image_1[];
+extern const uint8_t numbat_image_2[];
+
+#define ALL_ACCESS (REGION_READ | REGION_WRITE | REGION_EXEC)
+
+START_TEST(system_fields)
+{
+	ck_assert_uint_eq(numbat_system.ram_base, 0x80000000);
+	ck_assert_uint_eq(numbat_system.ram_size, 0x10000000);
+	ck_assert_uint_eq(numbat_system.pcpu_count, 4);
+	ck_assert_uint_eq(numbat_system.hyp_base, 0x80000000);
+	ck_assert_uint_eq(numbat_system.hyp_size, 0x2000000);
+	ck_assert_uint_eq(numbat_system.vm_count, 3);
+}
+END_TEST
+
+START_TEST(vm_alpha)
+{
+	const struct vm_config *vm = &numbat_system.vms[0];
+
+	ck_assert_str_eq(vm->name, "alpha");
+	ck_assert_uint_eq(vm->vcpu_count, 2);
+	ck_assert_uint_eq(vm->vcpu_pcpu[0], 2);
+	ck_assert_uint_eq(vm->vcpu_pcpu[1], 3);
+	ck_assert_uint_eq(vm->region_count, 2);
+	ck_assert_uint_eq(vm->regions[0].ipa, 0);
+	ck_assert_uint_eq(vm->regions[0].pa, 0x82000000);
+	ck_assert_uint_eq(vm->regions[0].size, 0x200000);
+	ck_assert_uint_eq(vm->regions[0].flags, ALL_ACCESS);
+	ck_assert_uint_eq(vm->regions[1].ipa, 0x10000000);
+	ck_assert_uint_eq(vm->regions[1].pa, 0x82200000);
+	ck_assert_uint_eq(vm->regions[1].size, 0x5000);
+	ck_assert_uint_eq(vm->regions[1].flags, REGION_READ | REGION_WRITE);
+	ck_assert_uint_eq(vm->device_count, 1);
+	ck_assert_uint_eq(vm->devices[0].type, DEVICE_TEST);
+	ck_assert_uint_eq(vm->devices[0].ipa, 0x09100000);
+	ck_assert_uint_eq(vm->devices[0].size, 0x1000);
+	ck_assert_uint_eq(vm->load_ipa, 0);
+	ck_assert_uint_eq(vm->entry_ipa, 0);
+	ck_assert_uint_eq(vm->fault_policy, FAULT_STOP);
+}
+END_TEST
+
+START_TEST(vm_explicit_and_default)
+{
+	const struct vm_config *v1 = &numbat_system.vms[1], *v2 = &numbat_system.vms[2];
+
+	ck_assert_str_eq(v1->name, "vm1");
+	ck_assert_uint_eq(v1->regions[0].pa, 0x8f000000);
+	ck_assert_uint_eq(v1->regions[0].flags, REGION_READ | REGION_EXEC);
+	ck_assert_uint_eq(v1->load_ipa, 0x40001000);
+	ck_assert_uint_eq(v1->entry_ipa, 0x40001000);
+	ck_assert_uint_eq(v1->device_count, 0);
+	ck_assert_uint_eq(v1->fault_policy, FAULT_INJECT);
+	ck_assert_str_eq(v2->name, "vm2");
+	ck_assert_uint_eq(v2->vcpu_pcpu[0], 1);
+	ck_assert_uint_eq(v2->regions[0].pa, 0x82205000);
+	ck_assert_uint_eq(v2->load_ipa, 0x40000000);
+}
+END_TEST
+
+/* Asserts that image holds exactly the bytes of file `name` (size bytes). */
+static void assert_image(const uint8_t *image, uint64_t size, const char *name)
+{
+	char path[512];
+	size_t n;
+	uint8_t *buf = malloc(size + 1);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", EMIT_IMAGE_DIR, name);
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(buf);
+	n = fread(buf, 1, size + 1, f);
+	fclose(f);
+	ck_assert_uint_eq(n, size);
+	ck_assert_int_eq(memcmp(buf, image, size), 0);
+	ck_assert_uint_eq((uintptr_t)image % 4096, 0);
+	free(buf);
+}
+
+START_TEST(images_embedded)
+{
+	const struct vm_config *vms = numbat_system.vms;
+
+	ck_assert_ptr_eq(vms[0].image, numbat_image_0);
+	ck_assert_ptr_eq(vms[1].image, numbat_image_1);
+	ck_assert_ptr_eq(vms[2].image, numbat_image_2);
+	ck_assert_ptr_eq(numbat_image_2, numbat_image_0);   /* embedded once */
+	assert_image(vms[0].image, vms[0].image_size, "small.bin");
+	assert_image(vms[1].image, vms[1].image_size, "large.bin");
+	ck_assert_uint_eq(vms[2].image_size, vms[0].image_size);
+}
+END_TEST
+
+/* Registers the sysgen_emit suite. */
+void host_tests_init(void)
+{
+	Suite *s = host_suite("sysgen_emit");
+
+	HOST_TEST(s, system_fields);
+	HOST_TEST(s, vm_alpha);
+	HOST_TEST(s, vm_explicit_and_default);
+	HOST_TEST(s, images_embedded);
+}
