@@ -33,7 +33,7 @@ LIBFDT_A   := $(LIBFDT_DIR)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 export BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
 
-.PHONY: all deps run test bench clean core guests tools host-tests cppcheck lines
+.PHONY: all deps run test bench clean core guests tools host-tests cppcheck lines system-image
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/numbat.bin
@@ -52,6 +52,11 @@ include tests/host/host.mk
 $(BUILD)/numbat.bin: deps-stamp $(CORE_LIB) $(SYSGEN) guests FORCE
 	@$(MAKE) --no-print-directory -f mk/system.mk SYSTEM=$(SYSTEM) OUT=$(BUILD)/system
 	@cp $(BUILD)/system/numbat.bin $@
+
+# Any other system: make system-image SYSTEM=path/to/system.dts OUT=build/dir
+OUT ?= $(BUILD)/system
+system-image: deps-stamp $(CORE_LIB) $(SYSGEN) guests
+	@$(MAKE) --no-print-directory -f mk/system.mk SYSTEM=$(SYSTEM) OUT=$(OUT)
 
 deps-stamp: deps
 .PHONY: deps-stamp FORCE
