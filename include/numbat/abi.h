@@ -32,6 +32,7 @@
 
 #define NUMBAT_VERSION_MAJOR      0
 #define NUMBAT_VERSION_MINOR      1
+#define NUMBAT_VERSION            ((NUMBAT_VERSION_MAJOR << 16) + NUMBAT_VERSION_MINOR)
 
 /* At most this many bytes are consumed by one CONSOLE_WRITE. */
 #define NUMBAT_CONSOLE_WRITE_MAX  256

@@ -9,6 +9,7 @@
 
 #include "core/sched.h"
 #include "core/vm.h"
+#include "core/psci_decode.h"
 #include "core/vpsci.h"
 
 static int64_t console_write(struct vcpu *vcpu, uint64_t ipa, uint64_t len)
@@ -36,7 +37,7 @@ void hypercall_dispatch(struct vcpu *vcpu)
 
 	switch (fn) {
 	case NUMBAT_HC_VERSION:
-		x[0] = (NUMBAT_VERSION_MAJOR << 16) | NUMBAT_VERSION_MINOR;
+		x[0] = NUMBAT_VERSION;
 		return;
 	case NUMBAT_HC_CONSOLE_WRITE:
 		x[0] = (uint64_t)console_write(vcpu, x[1], x[2]);
@@ -58,7 +59,7 @@ void hypercall_dispatch(struct vcpu *vcpu)
 			(uint64_t)SMCCC_NOT_SUPPORTED;
 		return;
 	default:
-		if (vpsci_is_psci(fn))
+		if (psci_is_psci(fn))
 			vpsci_handle(vcpu, fn);
 		else
 			x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;

@@ -149,6 +149,7 @@ static void init_pcpus(void)
 {
 	pcpu_count = bootinfo.cpu_count < CONFIG_MAX_PCPUS ? bootinfo.cpu_count
 							   : CONFIG_MAX_PCPUS;
+	// cppcheck-suppress knownConditionTrueFalse ; bootinfo is filled at run time
 	for (unsigned i = 0; i < pcpu_count; i++) {
 		pcpus[i].id = i;
 		pcpus[i].mpidr = bootinfo.cpu_mpidr[i] & MPIDR_AFF_MASK;

@@ -174,7 +174,9 @@ static void vm_transition_done(struct vm *vm)
 
 static void power_off_if_done(void)
 {
-	if (all_vms_off()) {
+	static bool powering_off;
+
+	if (all_vms_off() && !__atomic_exchange_n(&powering_off, true, __ATOMIC_ACQ_REL)) {
 		pr_info("all VMs are off; powering off\n");
 		arch_system_off();
 	}

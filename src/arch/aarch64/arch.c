@@ -251,7 +251,8 @@ static bool from_el0(const struct vcpu *vcpu)
 
 void arch_inject_undef(struct vcpu *vcpu)
 {
-	inject_sync(vcpu, ((uint64_t)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
+	/* EC_UNKNOWN is 0: the syndrome is just the 32-bit instruction bit. */
+	inject_sync(vcpu, ESR_IL, 0, false);
 }
 
 void arch_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far)

@@ -86,7 +86,7 @@ static bool range_free(const struct pgtable *pt, const uint64_t *table,
 		uint64_t next = (va | (level_size(level) - 1)) + 1;
 		uint64_t desc = table[level_index(pt, level, va)];
 
-		if (next > end || next == 0)
+		if (next > end)
 			next = end;
 		if (is_leaf(desc, level))
 			return false;
@@ -107,7 +107,7 @@ static int map_level(struct pgtable *pt, uint64_t *table, unsigned level,
 		uint64_t *slot = &table[level_index(pt, level, *va)];
 		int err;
 
-		if (next > end || next == 0)
+		if (next > end)
 			next = end;
 		/* Blocks exist at levels 1 and 2, pages at level 3. */
 		if (level == 3 || (level >= 1 && next - *va == bsize &&
@@ -189,7 +189,7 @@ static int unmap_level(struct pgtable *pt, uint64_t *table, unsigned level,
 		uint64_t *slot = &table[level_index(pt, level, va)];
 		int err;
 
-		if (next > end || next == 0)
+		if (next > end)
 			next = end;
 		if (!(*slot & PTE_VALID)) {
 			va = next;
@@ -253,7 +253,7 @@ bool pgtable_lookup(const struct pgtable *pt, uint64_t va, uint64_t *pa,
 	return false;
 }
 
-static void destroy_level(struct pgtable *pt, uint64_t *table, unsigned level)
+static void destroy_level(struct pgtable *pt, const uint64_t *table, unsigned level)
 {
 	for (unsigned i = 0; i < level_entries(pt, level); i++) {
 		uint64_t desc = table[i];
