@@ -24,7 +24,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 # on vCPU switch), no stack protector, no builtins we do not provide.
 CROSS_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
             -mgeneral-regs-only -mstrict-align -fno-stack-protector -fno-pic -fno-pie \
-            -fno-common -mno-outline-atomics -fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections -Ulinux $(WARN) \
+            -fno-common -fomit-frame-pointer -mno-outline-atomics -fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections -Ulinux $(WARN) \
             -Iinclude
 HOST_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -Iinclude
 

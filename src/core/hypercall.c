@@ -12,7 +12,9 @@
 #include "core/psci_decode.h"
 #include "core/vpsci.h"
 
-static int64_t console_write(struct vcpu *vcpu, uint64_t ipa, uint64_t len)
+/* Out of line: its buffer would give every hypercall a large stack frame. */
+static __attribute__((noinline)) int64_t console_write(struct vcpu *vcpu, uint64_t ipa,
+							   uint64_t len)
 {
 	char buf[NUMBAT_CONSOLE_WRITE_MAX];
 	const void *src;

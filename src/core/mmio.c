@@ -16,13 +16,13 @@ void mmio_handle(struct vcpu *vcpu, uint64_t esr, ipaddr_t ipa, uint64_t far)
 	bool ok;
 
 	if (!dev) {
-		vm_guest_fault(vcpu, "access outside its memory", false, far, ipa_addr(ipa));
+		vm_guest_fault(vcpu, "access outside its memory", false, d.write, far, ipa_addr(ipa));
 		return;
 	}
 	off = ipa_addr(ipa) - dev->cfg->ipa;
 	/* No syndrome (e.g. a load pair or writeback) or beyond the window. */
 	if (!d.valid || d.size > dev->cfg->size - off) {
-		vm_guest_fault(vcpu, "device access numbat cannot emulate", false, far,
+		vm_guest_fault(vcpu, "device access numbat cannot emulate", false, d.write, far,
 			       ipa_addr(ipa));
 		return;
 	}
@@ -37,7 +37,8 @@ void mmio_handle(struct vcpu *vcpu, uint64_t esr, ipaddr_t ipa, uint64_t far)
 			vcpu_set_reg(vcpu, d.reg, dabt_load_value(&d, val));
 	}
 	if (!ok) {
-		vm_guest_fault(vcpu, "device refused the access", false, far, ipa_addr(ipa));
+		vm_guest_fault(vcpu, "device refused the access", false, d.write, far,
+			       ipa_addr(ipa));
 		return;
 	}
 	vcpu->regs.pc += esr_insn_len(esr);

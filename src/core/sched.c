@@ -111,7 +111,8 @@ struct vcpu *sched_reschedule(void)
 		}
 		if (next && load(p, next))
 			break;
-		if (next)
+		/* Lost a race, or finishing a reset made a vCPU here runnable. */
+		if (next || p->resched)
 			continue;
 		if (deadline != NO_DEADLINE)
 			arch_timer_arm(deadline);

@@ -268,7 +268,7 @@ struct vdev *vm_find_device(struct vm *vm, ipaddr_t ipa)
 }
 
 void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
-		    uint64_t far, uint64_t ipa)
+		    bool write, uint64_t far, uint64_t ipa)
 {
 	struct vm *vm = vcpu->vm;
 	bool stop = vm->cfg->fault_policy == FAULT_STOP;
@@ -284,7 +284,7 @@ void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
 	if (stop)
 		vm_stop(vm, "stopped by its fault policy");
 	else
-		arch_inject_abort(vcpu, instruction, far);
+		arch_inject_abort(vcpu, instruction, write, far);
 }
 
 void vm_console_put(struct vm *vm, const char *s, size_t n)

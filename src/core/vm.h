@@ -69,7 +69,7 @@ struct vdev *vm_find_device(struct vm *vm, ipaddr_t ipa);
  * applies the VM's fault policy: inject an abort, or stop the VM.
  */
 void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
-		    uint64_t far, uint64_t ipa);
+		    bool write, uint64_t far, uint64_t ipa);
 
 /* "running", "off", ...: for reports. */
 const char *vm_state_name(const struct vm *vm);

@@ -255,13 +255,14 @@ void arch_inject_undef(struct vcpu *vcpu)
 	inject_sync(vcpu, ESR_IL, 0, false);
 }
 
-void arch_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far)
+void arch_inject_abort(struct vcpu *vcpu, bool instruction, bool write, uint64_t far)
 {
 	unsigned ec = instruction ? EC_IABT_LOW : EC_DABT_LOW;
+	uint64_t wnr = (!instruction && write) ? (1ull << 6) : 0;
 
 	if (!from_el0(vcpu))
 		ec += 1; /* the "current EL" variant: EC 0x21 / 0x25 */
-	inject_sync(vcpu, ((uint64_t)ec << ESR_EC_SHIFT) | ESR_IL | DFSC_SYNC_EXT,
+	inject_sync(vcpu, ((uint64_t)ec << ESR_EC_SHIFT) | ESR_IL | wnr | DFSC_SYNC_EXT,
 		    far, true);
 }
 

@@ -61,7 +61,8 @@ void arch_vcpu_enter(struct vcpu *vcpu) __attribute__((noreturn));
 
 /* Exception injection into the current (loaded) vCPU: Arm ARM D1.10. */
 void arch_inject_undef(struct vcpu *vcpu);
-void arch_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far);
+/* `write` sets ESR.WnR of an injected data abort. */
+void arch_inject_abort(struct vcpu *vcpu, bool instruction, bool write, uint64_t far);
 
 /* Stage 2. */
 int arch_stage2_init(struct arch_stage2 *s2, unsigned vmid);

@@ -57,7 +57,7 @@ static void trap_iabt(struct vcpu *vcpu, uint64_t esr)
 	uint64_t far = read_far_el2();
 
 	(void)esr;
-	vm_guest_fault(vcpu, "instruction fetch outside its memory", true, far,
+	vm_guest_fault(vcpu, "instruction fetch outside its memory", true, false, far,
 		       fault_ipa(read_hpfar_el2(), far));
 }
 
