@@ -1,0 +1,46 @@
+# Guest programs that run at EL1 inside numbat VMs: the runtime library
+# (guests/lib), the demo (guests/demo), the benchmark (guests/bench) and one
+# test guest per guests/tests/<name>.c. Each becomes
+# $(BUILD)/guests/<name>.elf and the raw image $(BUILD)/guests/<name>.bin,
+# linked at IPA 0x40000000 by guests/lib/guest.ld.
+# Included by the top-level Makefile (BUILD, CC_CROSS, OBJCOPY, CROSS_CFLAGS).
+
+GUEST_OBJDIR  := $(BUILD)/guests/obj
+GUEST_CFLAGS   = $(CROSS_CFLAGS) -Iguests/lib -MMD -MP
+GUEST_LD      := guests/lib/guest.ld
+GUEST_LDFLAGS := -nostdlib -static -Wl,--gc-sections -Wl,-z,noexecstack \
+                 -Wl,--no-warn-rwx-segments -Wl,--build-id=none -T $(GUEST_LD)
+
+guest_objs = $(patsubst guests/%,$(GUEST_OBJDIR)/%.o,$(1))
+
+GUEST_LIB_OBJ := $(call guest_objs,$(wildcard guests/lib/*.c guests/lib/*.S))
+GUEST_TESTS   := $(patsubst guests/tests/%.c,%,$(wildcard guests/tests/*.c))
+GUEST_PROGS   := demo bench $(GUEST_TESTS)
+GUEST_BINS    := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_PROGS))
+GUEST_ALL_OBJ := $(GUEST_LIB_OBJ)
+
+guests: $(GUEST_BINS)
+
+# $(call guest_program,NAME,SOURCES): links NAME from SOURCES and the runtime.
+define guest_program
+$(BUILD)/guests/$(1).elf: $(call guest_objs,$(2)) $(GUEST_LIB_OBJ) $(GUEST_LD)
+	$$(CC_CROSS) $$(GUEST_LDFLAGS) -o $$@ $$(filter %.o,$$^) -lgcc
+GUEST_ALL_OBJ += $(call guest_objs,$(2))
+endef
+
+$(eval $(call guest_program,demo,$(wildcard guests/demo/*.c guests/demo/*.S)))
+$(eval $(call guest_program,bench,$(wildcard guests/bench/*.c guests/bench/*.S)))
+$(foreach t,$(GUEST_TESTS),$(eval $(call guest_program,$(t),guests/tests/$(t).c)))
+
+$(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
+	$(OBJCOPY) -O binary $< $@
+
+$(GUEST_OBJDIR)/%.c.o: guests/%.c
+	@mkdir -p $(dir $@)
+	$(CC_CROSS) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OBJDIR)/%.S.o: guests/%.S
+	@mkdir -p $(dir $@)
+	$(CC_CROSS) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+-include $(GUEST_ALL_OBJ:.o=.d)
