@@ -32,15 +32,18 @@ static __attribute__((noinline)) int64_t console_write(struct vcpu *vcpu, uint64
 	return (int64_t)len;
 }
 
-void hypercall_dispatch(struct vcpu *vcpu)
+void hypercall_dispatch(struct vcpu *vcpu, uint64_t esr)
 {
 	uint64_t *x = vcpu->regs.x;
 	uint32_t fn = (uint32_t)x[0]; /* SMCCC: the function ID is w0 */
 
-	switch (fn) {
-	case NUMBAT_HC_VERSION:
+	(void)esr;
+	/* The cheapest call answers without a stack frame. */
+	if (fn == NUMBAT_HC_VERSION) {
 		x[0] = NUMBAT_VERSION;
 		return;
+	}
+	switch (fn) {
 	case NUMBAT_HC_CONSOLE_WRITE:
 		x[0] = (uint64_t)console_write(vcpu, x[1], x[2]);
 		return;

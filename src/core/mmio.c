@@ -1,45 +1,59 @@
 /*
  * Stage-2 data aborts: accesses to emulated devices are decoded from the
  * syndrome (ISV, SAS, SSE, SRT, SF, WnR; Arm ARM D13.2.37) and performed
- * on the device model; anything else is a guest fault.
+ * on the device model; anything else is a guest fault. The common case is
+ * kept free of calls other than the model's own.
  */
 #include "core/mmio.h"
 
 #include "arch/aarch64/esr.h"
 #include "core/vm.h"
 
-void mmio_handle(struct vcpu *vcpu, uint64_t esr, ipaddr_t ipa, uint64_t far)
-{
-	struct dabt_info d = esr_decode_dabt(esr);
-	struct vdev *dev = vm_find_device(vcpu->vm, ipa);
-	uint64_t off, val;
-	bool ok;
+#define ESR_ISV    (1ull << 24)
+#define ESR_S1PTW  (1ull << 7)
+#define ESR_WNR    (1ull << 6)
 
-	if (!dev) {
-		vm_guest_fault(vcpu, "access outside its memory", false, d.write, far, ipa_addr(ipa));
+static __attribute__((noinline, cold)) void
+mmio_fault(struct vcpu *vcpu, const char *what, uint64_t esr, ipaddr_t ipa)
+{
+	vm_guest_fault(vcpu, what, false, (esr & ESR_WNR) != 0, arch_fault_va(), ipa_addr(ipa));
+}
+
+void mmio_handle(struct vcpu *vcpu, uint64_t esr)
+{
+	ipaddr_t ipa = arch_fault_ipa();
+	struct vdev *dev = vm_find_device(vcpu->vm, ipa);
+	struct dabt_info d;
+	uint64_t off;
+
+	if (__builtin_expect(!dev, 0)) {
+		mmio_fault(vcpu, "access outside its memory", esr, ipa);
 		return;
 	}
-	off = ipa_addr(ipa) - dev->cfg->ipa;
+	d = esr_decode_dabt(esr);
+	off = ipa_addr(ipa) - dev->ipa;
 	/* No syndrome (e.g. a load pair or writeback) or beyond the window. */
-	if (!d.valid || d.size > dev->cfg->size - off) {
-		vm_guest_fault(vcpu, "device access numbat cannot emulate", false, d.write, far,
-			       ipa_addr(ipa));
+	if (__builtin_expect(!d.valid || d.size > dev->size - off, 0)) {
+		mmio_fault(vcpu, "device access numbat cannot emulate", esr, ipa);
 		return;
 	}
 	if (d.write) {
-		val = vcpu_get_reg(vcpu, d.reg);
+		uint64_t val = vcpu_get_reg(vcpu, d.reg);
+
 		if (d.size < 8)
 			val &= (1ull << (d.size * 8)) - 1;
-		ok = dev->ops->write(dev, off, d.size, val);
+		if (!dev->ops->write(dev, off, d.size, val)) {
+			mmio_fault(vcpu, "device refused the access", esr, ipa);
+			return;
+		}
 	} else {
-		ok = dev->ops->read(dev, off, d.size, &val);
-		if (ok)
-			vcpu_set_reg(vcpu, d.reg, dabt_load_value(&d, val));
-	}
-	if (!ok) {
-		vm_guest_fault(vcpu, "device refused the access", false, d.write, far,
-			       ipa_addr(ipa));
-		return;
+		struct vdev_read r = dev->ops->read(dev, off, d.size);
+
+		if (!r.ok) {
+			mmio_fault(vcpu, "device refused the access", esr, ipa);
+			return;
+		}
+		vcpu_set_reg(vcpu, d.reg, dabt_load_value(&d, r.value));
 	}
 	vcpu->regs.pc += esr_insn_len(esr);
 }

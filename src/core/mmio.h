@@ -9,9 +9,10 @@
 struct vcpu;
 
 /*
- * Emulates the data access described by `esr` at `ipa` (FAR `far`) on an
- * emulated device, or applies the VM's fault policy if numbat cannot.
+ * Emulates the data abort described by `esr` (a stage-2 fault of the
+ * current vCPU) on an emulated device, or applies the VM's fault policy if
+ * numbat cannot.
  */
-void mmio_handle(struct vcpu *vcpu, uint64_t esr, ipaddr_t ipa, uint64_t far);
+void mmio_handle(struct vcpu *vcpu, uint64_t esr);
 
 #endif

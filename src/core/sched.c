@@ -127,15 +127,6 @@ struct vcpu *sched_reschedule(void)
 	return next;
 }
 
-struct vcpu *sched_return(struct vcpu *vcpu)
-{
-	struct pcpu *p = pcpu_this();
-
-	if (__builtin_expect(state_of(vcpu) == VCPU_RUNNABLE && !p->resched, 1))
-		return vcpu;
-	return sched_reschedule();
-}
-
 void sched_start(void)
 {
 	slice_ticks = read_cntfrq_el0() / 1000000 * SCHED_SLICE_US;

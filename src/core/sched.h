@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 
+#include "core/pcpu.h"
+#include "core/vcpu.h"
+
 struct vcpu;
 
 /* Time slice when vCPUs share a pCPU. */
@@ -16,9 +19,17 @@ struct vcpu;
  * The vCPU to enter at the end of a trap on this pCPU: `vcpu` itself on
  * the fast path, otherwise the scheduler's choice (possibly after idling).
  */
-struct vcpu *sched_return(struct vcpu *vcpu);
 /* Picks and loads the next vCPU; idles until there is one. */
 struct vcpu *sched_reschedule(void);
+
+static inline struct vcpu *sched_return(struct vcpu *vcpu)
+{
+	/* Relaxed: whoever changes the state also kicks this pCPU. */
+	if (__builtin_expect(__atomic_load_n(&vcpu->state, __ATOMIC_RELAXED) ==
+			     VCPU_RUNNABLE && !pcpu_this()->resched, 1))
+		return vcpu;
+	return sched_reschedule();
+}
 /* Enters the scheduler for the first time on this pCPU. */
 void sched_start(void) __attribute__((noreturn));
 /* WFE: give the pCPU to another runnable vCPU, if any. */

@@ -68,6 +68,7 @@ static bool vm_build(struct vm *vm)
 			return false;
 		}
 	}
+	vm->ndevs = cfg->device_count;
 	return true;
 }
 
@@ -250,19 +251,6 @@ void *vm_guest_ptr(const struct vm *vm, ipaddr_t ipa, uint64_t len, uint32_t nee
 		if ((r->flags & need) != need)
 			return NULL;
 		return pa_to_ptr(pa_init(r->pa + (a - r->ipa)));
-	}
-	return NULL;
-}
-
-struct vdev *vm_find_device(struct vm *vm, ipaddr_t ipa)
-{
-	uint64_t a = ipa_addr(ipa);
-
-	for (unsigned i = 0; i < vm->cfg->device_count; i++) {
-		const struct device_config *d = vm->devs[i].cfg;
-
-		if (a >= d->ipa && a - d->ipa < d->size)
-			return &vm->devs[i];
 	}
 	return NULL;
 }

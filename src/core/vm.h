@@ -36,6 +36,7 @@ struct vm {
 	struct arch_stage2 s2;
 	struct vcpu vcpus[CONFIG_MAX_VCPUS];
 	struct vdev devs[CONFIG_MAX_DEVICES];
+	unsigned ndevs;            /* bound devices, fixed after creation */
 	spinlock_t line_lock;      /* protects line */
 	char line[VM_LINE_MAX];    /* console output not yet ended by '\n' */
 	size_t line_len;
@@ -61,8 +62,16 @@ void vm_vcpu_unloaded(struct vcpu *vcpu);
  * region with all the REGION_* rights in `need`; NULL otherwise.
  */
 void *vm_guest_ptr(const struct vm *vm, ipaddr_t ipa, uint64_t len, uint32_t need);
-/* The emulated device covering `ipa`, or NULL. */
-struct vdev *vm_find_device(struct vm *vm, ipaddr_t ipa);
+/* The emulated device covering `ipa`, or NULL. Inline: the MMIO path. */
+static inline struct vdev *vm_find_device(struct vm *vm, ipaddr_t ipa)
+{
+	uint64_t a = ipa_addr(ipa);
+
+	for (struct vdev *d = vm->devs; d < vm->devs + vm->ndevs; d++)
+		if (a - d->ipa < d->size)   /* also false when a < d->ipa */
+			return d;
+	return NULL;
+}
 
 /*
  * A guest access numbat cannot handle: reports it (rate limited) and

@@ -10,14 +10,15 @@
 _Static_assert(TESTDEV_SCRATCH_SIZE <= sizeof(((struct vdev *)0)->state),
 	       "scratch must fit in the device state");
 
-static bool testdev_read(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val)
+static struct vdev_read testdev_read(struct vdev *dev, uint64_t off, unsigned size)
 {
-	*val = 0;
-	if (off + size <= TESTDEV_SCRATCH + TESTDEV_SCRATCH_SIZE)
-		memcpy(val, dev->state + off, size); /* little-endian */
-	else if (off == TESTDEV_ID)
-		*val = TESTDEV_ID_VALUE;
-	return true; /* the rest reads as zero */
+	struct vdev_read r = { 0, true }; /* the rest reads as zero */
+
+	if (off == TESTDEV_ID)
+		r.value = TESTDEV_ID_VALUE;
+	else if (off + size <= TESTDEV_SCRATCH + TESTDEV_SCRATCH_SIZE)
+		memcpy(&r.value, dev->state + off, size); /* little-endian */
+	return r;
 }
 
 static bool testdev_write(struct vdev *dev, uint64_t off, unsigned size, uint64_t val)

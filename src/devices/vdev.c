@@ -19,6 +19,8 @@ bool vdev_bind(struct vdev *dev, const struct device_config *cfg)
 	for (unsigned i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
 		if (models[i].type == cfg->type) {
 			dev->cfg = cfg;
+			dev->ipa = cfg->ipa;
+			dev->size = cfg->size;
 			dev->ops = models[i].ops;
 			memset(dev->state, 0, sizeof(dev->state));
 			return true;

@@ -13,17 +13,24 @@
 
 struct vdev;
 
+/* A read's result; ok = false has the access treated as an external abort. */
+struct vdev_read {
+	uint64_t value;
+	uint64_t ok;    /* a full register: returned in x1 without repacking */
+};
+
 struct vdev_ops {
 	const char *compatible;
+	struct vdev_read (*read)(struct vdev *dev, uint64_t off, unsigned size);
 	/* Returns false to have the access treated as an external abort. */
-	bool (*read)(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val);
 	bool (*write)(struct vdev *dev, uint64_t off, unsigned size, uint64_t val);
 	void (*reset)(struct vdev *dev);
 };
 
 struct vdev {
-	const struct device_config *cfg;
+	uint64_t ipa, size;             /* the window, copied from cfg */
 	const struct vdev_ops *ops;
+	const struct device_config *cfg;
 	uint8_t state[64] __attribute__((aligned(8))); /* model's own state */
 };
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/pgtable.h"
+#include "core/addr.h"
 
 struct vcpu;
 struct vm;
@@ -82,6 +83,24 @@ uint64_t arch_now(void);
 void arch_timer_arm(uint64_t deadline);
 void arch_timer_disarm(void);
 void arch_idle(void);
+
+/* The faulting VA (FAR_EL2) and IPA (HPFAR_EL2) of the current trap. */
+static inline uint64_t arch_fault_va(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mrs %0, far_el2" : "=r"(v));
+	return v;
+}
+
+static inline ipaddr_t arch_fault_ipa(void)
+{
+	uint64_t hpfar;
+
+	__asm__ volatile("mrs %0, hpfar_el2" : "=r"(hpfar));
+	/* HPFAR_EL2.FIPA holds IPA[47:12] at bits 43:4 (D13.2.51). */
+	return ipa_init(((hpfar & 0xfffffffffff0ull) << 8) | (arch_fault_va() & 0xfff));
+}
 
 /* Makes [p, p + len) visible to a guest running with its caches off. */
 void arch_dcache_clean(const void *p, uint64_t len);

@@ -44,7 +44,7 @@ static inline unsigned esr_ec(uint64_t esr)
 /* Length of the trapped instruction: 4, or 2 for a 16-bit T32 one. */
 static inline unsigned esr_insn_len(uint64_t esr)
 {
-	return (esr & ESR_IL) ? 4 : 2;
+	return 2u + ((esr >> 24) & 2); /* IL is bit 25 */
 }
 
 /* WFI/WFE: ISS.TI bit 0 (0 = WFI, 1 = WFE). */
@@ -74,7 +74,25 @@ struct dabt_info {
 #define DFSC_PERMISSION    0x0c
 #define DFSC_SYNC_EXT      0x10 /* synchronous external abort */
 
-struct dabt_info esr_decode_dabt(uint64_t esr);
+/* Inline: it is on the MMIO emulation path. */
+static inline struct dabt_info esr_decode_dabt(uint64_t esr)
+{
+	struct dabt_info d = {
+		.valid = (esr >> 24) & 1,
+		.size = 1u << ((esr >> 22) & 3),
+		.sign_extend = (esr >> 21) & 1,
+		.reg = (esr >> 16) & 0x1f,
+		.reg64 = (esr >> 15) & 1,
+		.s1ptw = (esr >> 7) & 1,
+		.write = (esr >> 6) & 1,
+		.dfsc = esr & 0x3f,
+	};
+
+	/* A fault on a stage-1 table walk is never an emulated access. */
+	if (d.s1ptw)
+		d.valid = false;
+	return d;
+}
 
 /*
  * A trapped MSR/MRS (EC 0x18, ISS D13.2.37): the register encoding as
@@ -99,6 +117,13 @@ static inline uint64_t fault_ipa(uint64_t hpfar, uint64_t far)
  * given the raw little-endian data: sign or zero extension to 64 bits,
  * truncated to 32 bits for a W destination (which also zeroes the top).
  */
-uint64_t dabt_load_value(const struct dabt_info *d, uint64_t data);
+static inline uint64_t dabt_load_value(const struct dabt_info *d, uint64_t data)
+{
+	unsigned shift = 64 - d->size * 8;
+	uint64_t v = d->sign_extend ? (uint64_t)((int64_t)(data << shift) >> shift)
+				    : (data << shift) >> shift;
+
+	return d->reg64 ? v : (uint32_t)v;
+}
 
 #endif /* ARCH_ESR_H */

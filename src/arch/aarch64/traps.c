@@ -22,18 +22,11 @@ void arch_irq_handle(void);
 
 typedef void (*trap_fn)(struct vcpu *vcpu, uint64_t esr);
 
-static void trap_hvc(struct vcpu *vcpu, uint64_t esr)
-{
-	(void)esr;
-	hypercall_dispatch(vcpu);
-}
-
 /* A trapped SMC returns to the SMC itself (D1.10.2): step over it. */
 static void trap_smc(struct vcpu *vcpu, uint64_t esr)
 {
 	vcpu->regs.pc += 4;
-	(void)esr;
-	hypercall_dispatch(vcpu);
+	hypercall_dispatch(vcpu, esr);
 }
 
 static void trap_wfx(struct vcpu *vcpu, uint64_t esr)
@@ -45,20 +38,11 @@ static void trap_wfx(struct vcpu *vcpu, uint64_t esr)
 		sched_block(vcpu, read_cntv_ctl_el0(), read_cntv_cval_el0());
 }
 
-static void trap_dabt(struct vcpu *vcpu, uint64_t esr)
-{
-	uint64_t far = read_far_el2();
-
-	mmio_handle(vcpu, esr, ipa_init(fault_ipa(read_hpfar_el2(), far)), far);
-}
-
 static void trap_iabt(struct vcpu *vcpu, uint64_t esr)
 {
-	uint64_t far = read_far_el2();
-
 	(void)esr;
-	vm_guest_fault(vcpu, "instruction fetch outside its memory", true, false, far,
-		       fault_ipa(read_hpfar_el2(), far));
+	vm_guest_fault(vcpu, "instruction fetch outside its memory", true, false,
+		       arch_fault_va(), ipa_addr(arch_fault_ipa()));
 }
 
 /*
@@ -72,20 +56,24 @@ static void trap_undef(struct vcpu *vcpu, uint64_t esr)
 	arch_inject_undef(vcpu);
 }
 
+/* Every class not named here is an undefined instruction for the guest. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
 static const trap_fn trap_table[EC_MAX + 1] = {
+	[0 ... EC_MAX] = trap_undef,
 	[EC_WFX] = trap_wfx,
-	[EC_HVC64] = trap_hvc,
+	[EC_HVC64] = hypercall_dispatch,
 	[EC_SMC64] = trap_smc,
-	[EC_DABT_LOW] = trap_dabt,
+	[EC_DABT_LOW] = mmio_handle,
 	[EC_IABT_LOW] = trap_iabt,
 };
+#pragma GCC diagnostic pop
 
 struct vcpu *handle_guest_sync(struct vcpu *vcpu)
 {
 	uint64_t esr = read_esr_el2();
-	trap_fn fn = trap_table[esr_ec(esr)];
 
-	(fn ? fn : trap_undef)(vcpu, esr);
+	trap_table[esr_ec(esr)](vcpu, esr);
 	return sched_return(vcpu);
 }
 
