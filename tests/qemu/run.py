@@ -6,6 +6,8 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
   expect      what the run must show, one directive a line:
 
     # comment                   ignored, as are blank lines
+    system: <path>              the system description to use instead of
+                                ./system.dts (relative to the repository)
     qemu: <args>                extra QEMU arguments; an option the base
                                 command has (-smp, -m, -cpu, -M) replaces it
     timeout: <seconds>          wall-clock limit of the run (default 60)
@@ -114,7 +116,11 @@ class Scenario:
                     raise ExpectError(f"{path}:{num}: {e}") from None
 
     def _directive(self, key, value):
-        if key == "qemu":
+        if key == "system":
+            self.dts = os.path.join(ROOT, value)
+            if not os.path.isfile(self.dts):
+                raise ExpectError(f"no system description {value}")
+        elif key == "qemu":
             self.qemu_args += shlex.split(value)
         elif key == "timeout":
             self.timeout = float(value)
