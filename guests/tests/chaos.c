@@ -12,7 +12,7 @@
 #define OWN_RAM_BASE 0x40000000ul
 #define OWN_RAM_END  0x41000000ul
 #define DEV          0x09100000ul
-#define ROUNDS       3000
+#define ROUNDS       3000u
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -181,7 +181,8 @@ TEST(chaos, random_sysreg_reads)
 TEST(chaos, undefined_instructions)
 {
 	for (unsigned i = 0; i < 100; i++) {
-		struct exc_info x = CATCH_EXCEPTION(exec_insn(0x00000000u | (uint32_t)(rnd() & 0xffff)));
+		/* UDF #imm16: the permanently undefined encoding 0x0000xxxx. */
+		struct exc_info x = CATCH_EXCEPTION(exec_insn((uint32_t)(rnd() & 0xffff)));
 
 		EXPECT_TRUE(x.taken);
 		EXPECT_EQ(ESR_EC(x.esr), ESR_EC_UNKNOWN);
