@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 struct psci_call {
-	uint32_t fn;       /* function ID, with SMC32/SMC64 variants merged to 64 */
+	uint32_t fn;       /* function ID; CPU_ON and AFFINITY_INFO merged to SMC64 */
 	unsigned target;   /* vCPU index (CPU_ON, AFFINITY_INFO) */
 	uint64_t entry;    /* CPU_ON entry IPA */
 	uint64_t context;  /* CPU_ON context id, x0 at entry */

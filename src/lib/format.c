@@ -83,9 +83,12 @@ size_t format_v(char *buf, size_t size, const char *fmt, va_list ap)
 		for (; *fmt == 'l' || *fmt == 'z'; fmt++)
 			is_long = true;
 		switch (*fmt) {
-		case 'c':
-			put(&o, (char)va_arg(ap, int));
+		case 'c': {
+			char ch = (char)va_arg(ap, int);
+
+			put_padded(&o, &ch, 1, width, left, ' ');
 			break;
+		}
 		case 's': {
 			const char *str = va_arg(ap, const char *);
 			size_t n = 0;

@@ -42,6 +42,21 @@ $(SYSGEN_EMIT_DIR)/config.c $(SYSGEN_EMIT_DIR)/images.S &: tests/host/sysgen-goo
 		--config $(SYSGEN_EMIT_DIR)/config.c --images $(SYSGEN_EMIT_DIR)/images.S \
 		--depfile $(SYSGEN_EMIT_DIR)/config.d $(SYSGEN_EMIT_DIR)/system.dtb
 
+# Pure microvisor logic, compiled for the host as it is.
+HOST_TESTS     += pgtable esr psci format
+pgtable_SRC    := src/arch/aarch64/pgtable.c
+pgtable_CFLAGS := -Isrc/arch/aarch64
+pgtable_DEPS   := src/arch/aarch64/pgtable.h
+esr_SRC        := src/arch/aarch64/esr.c
+esr_CFLAGS     := -Isrc/arch/aarch64
+esr_DEPS       := src/arch/aarch64/esr.h
+psci_SRC       := src/core/psci_decode.c
+psci_CFLAGS    := -Isrc
+psci_DEPS      := src/core/psci_decode.h
+format_SRC     := src/lib/format.c
+format_CFLAGS  := -Isrc
+format_DEPS    := src/lib/format.h
+
 # One link rule per program; everything is compiled in one step.
 define host_test_rule
 $(HOST_TEST_DIR)/test_$(1): tests/host/test_$(1).c $$($(1)_SRC) $$($(1)_DEPS) $$(HOST_TEST_COMMON)

@@ -109,9 +109,14 @@ static int map_level(struct pgtable *pt, uint64_t *table, unsigned level,
 
 		if (next > end)
 			next = end;
-		/* Blocks exist at levels 1 and 2, pages at level 3. */
-		if (level == 3 || (level >= 1 && next - *va == bsize &&
-				   !(*pa & (bsize - 1)))) {
+		/*
+		 * Blocks exist at levels 1 and 2, pages at level 3; a slot
+		 * that already holds a table (the range is free, so it maps
+		 * nothing here) is descended into, never overwritten.
+		 */
+		if (!(*slot & PTE_VALID) &&
+		    (level == 3 || (level >= 1 && next - *va == bsize &&
+				    !(*pa & (bsize - 1))))) {
 			*slot = make_leaf(*pa, attrs, level);
 			*pa += next - *va;
 			*va = next;
@@ -146,14 +151,19 @@ int pgtable_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size,
 	int err;
 
 	if (!range_ok(pt, va, size) || (pa & (PAGE_SIZE - 1)) ||
-	    pa > PTE_ADDR_MASK || size - 1 > PTE_ADDR_MASK - pa)
+	    pa > PTE_ADDR_MASK || size - 1 > (PTE_ADDR_MASK | 0xfff) - pa)
 		return PT_EINVAL;
 	if (!range_free(pt, pt->root, pt->start_level, va, va + size))
 		return PT_EEXIST;
 	err = map_level(pt, pt->root, pt->start_level, &cur_va, va + size,
 			&cur_pa, attrs);
-	if (err && cur_va > va)
-		pgtable_unmap(pt, va, cur_va - va); /* roll back what was mapped */
+	/*
+	 * Roll back: the range was free, so unmapping all of it removes
+	 * exactly what was mapped and frees the tables that are now empty
+	 * (including ones allocated before the first leaf was written).
+	 */
+	if (err)
+		pgtable_unmap(pt, va, size);
 	return err;
 }
 
