@@ -52,6 +52,15 @@ struct device_config {
 	uint64_t size;  /* bytes, page multiple */
 };
 
+/* Bytes numbat copies into a VM's memory each time it (re)starts it. */
+struct blob_config {
+	const uint8_t *data;  /* inside numbat's image */
+	uint64_t size;
+	uint64_t ipa;         /* destination; inside one of the VM's regions */
+};
+
+#define CONFIG_MAX_BLOBS    4   /* e.g. kernel, initrd, device tree */
+
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
 	uint32_t vcpu_count;                    /* 1..CONFIG_MAX_VCPUS */
@@ -60,17 +69,17 @@ struct vm_config {
 	struct region_config regions[CONFIG_MAX_REGIONS];
 	uint32_t device_count;
 	struct device_config devices[CONFIG_MAX_DEVICES];
-	const uint8_t *image;                   /* image bytes inside numbat */
-	uint64_t image_size;
-	uint64_t load_ipa;                      /* where the image is copied */
-	uint64_t entry_ipa;                     /* vCPU 0 starts here */
+	uint32_t blob_count;                    /* 1..CONFIG_MAX_BLOBS */
+	struct blob_config blobs[CONFIG_MAX_BLOBS];
+	uint64_t entry_ipa;                     /* vCPU 0 starts here ... */
+	uint64_t boot_x0;                       /* ... with this in x0 */
 	uint32_t fault_policy;                  /* enum fault_policy */
 };
 
 struct system_config {
 	uint64_t ram_base;    /* RAM the description needs: base ... */
 	uint64_t ram_size;    /* ... and size; the boot device tree must cover it */
-	uint32_t pcpu_count;  /* highest pinned pCPU index + 1 */
+	uint32_t pcpu_count;  /* pCPUs the description's platform node declares */
 	uint64_t hyp_base;    /* numbat's own memory: image, stacks, page tables */
 	uint64_t hyp_size;
 	uint32_t vm_count;

@@ -114,12 +114,15 @@ static void vm_load(struct vm *vm)
 		memset(p, 0, cfg->regions[i].size);
 		arch_dcache_clean(p, cfg->regions[i].size);
 	}
-	/* sysgen checked the image fits in a region; vm_guest_ptr re-checks. */
-	void *dst = vm_guest_ptr(vm, ipa_init(cfg->load_ipa), cfg->image_size, 0);
+	for (unsigned i = 0; i < cfg->blob_count; i++) {
+		const struct blob_config *b = &cfg->blobs[i];
+		/* sysgen checked each blob fits in a region; this re-checks. */
+		void *dst = vm_guest_ptr(vm, ipa_init(b->ipa), b->size, 0);
 
-	CHECK(dst != NULL);
-	memcpy(dst, cfg->image, cfg->image_size);
-	arch_dcache_clean(dst, cfg->image_size);
+		CHECK(dst != NULL);
+		memcpy(dst, b->data, b->size);
+		arch_dcache_clean(dst, b->size);
+	}
 	for (unsigned i = 0; i < cfg->device_count; i++)
 		if (vm->devs[i].ops->reset)
 			vm->devs[i].ops->reset(&vm->devs[i]);
@@ -128,7 +131,7 @@ static void vm_load(struct vm *vm)
 	vm->line_len = 0;
 	vm->fault_reports = 0;
 	vm->boots++;
-	arch_vcpu_reset(boot, cfg->entry_ipa, 0);
+	arch_vcpu_reset(boot, cfg->entry_ipa, cfg->boot_x0);
 	vcpu_set_state(boot, VCPU_RUNNABLE);
 	vm->state = VM_RUNNING;
 	arch_kick(boot->pcpu);

@@ -49,7 +49,7 @@ START_TEST(vm_alpha)
 	ck_assert_uint_eq(vm->devices[0].type, DEVICE_TEST);
 	ck_assert_uint_eq(vm->devices[0].ipa, 0x09100000);
 	ck_assert_uint_eq(vm->devices[0].size, 0x1000);
-	ck_assert_uint_eq(vm->load_ipa, 0);
+	ck_assert_uint_eq(vm->blobs[0].ipa, 0);
 	ck_assert_uint_eq(vm->entry_ipa, 0);
 	ck_assert_uint_eq(vm->fault_policy, FAULT_STOP);
 }
@@ -62,14 +62,14 @@ START_TEST(vm_explicit_and_default)
 	ck_assert_str_eq(v1->name, "vm1");
 	ck_assert_uint_eq(v1->regions[0].pa, 0x8f000000);
 	ck_assert_uint_eq(v1->regions[0].flags, REGION_READ | REGION_EXEC);
-	ck_assert_uint_eq(v1->load_ipa, 0x40001000);
+	ck_assert_uint_eq(v1->blobs[0].ipa, 0x40001000);
 	ck_assert_uint_eq(v1->entry_ipa, 0x40001000);
 	ck_assert_uint_eq(v1->device_count, 0);
 	ck_assert_uint_eq(v1->fault_policy, FAULT_INJECT);
 	ck_assert_str_eq(v2->name, "vm2");
 	ck_assert_uint_eq(v2->vcpu_pcpu[0], 1);
 	ck_assert_uint_eq(v2->regions[0].pa, 0x82205000);
-	ck_assert_uint_eq(v2->load_ipa, 0x40000000);
+	ck_assert_uint_eq(v2->blobs[0].ipa, 0x40000000);
 }
 END_TEST
 
@@ -97,13 +97,13 @@ START_TEST(images_embedded)
 {
 	const struct vm_config *vms = numbat_system.vms;
 
-	ck_assert_ptr_eq(vms[0].image, numbat_image_0);
-	ck_assert_ptr_eq(vms[1].image, numbat_image_1);
-	ck_assert_ptr_eq(vms[2].image, numbat_image_2);
+	ck_assert_ptr_eq(vms[0].blobs[0].data, numbat_image_0);
+	ck_assert_ptr_eq(vms[1].blobs[0].data, numbat_image_1);
+	ck_assert_ptr_eq(vms[2].blobs[0].data, numbat_image_2);
 	ck_assert_ptr_eq(numbat_image_2, numbat_image_0);   /* embedded once */
-	assert_image(vms[0].image, vms[0].image_size, "small.bin");
-	assert_image(vms[1].image, vms[1].image_size, "large.bin");
-	ck_assert_uint_eq(vms[2].image_size, vms[0].image_size);
+	assert_image(vms[0].blobs[0].data, vms[0].blobs[0].size, "small.bin");
+	assert_image(vms[1].blobs[0].data, vms[1].blobs[0].size, "large.bin");
+	ck_assert_uint_eq(vms[2].blobs[0].size, vms[0].blobs[0].size);
 }
 END_TEST
 

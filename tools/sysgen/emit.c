@@ -75,10 +75,11 @@ static void put_vm(FILE *f, const struct sg_vm *vm, uint32_t idx)
 		fprintf(f, "%s%u", i ? ", " : " ", vm->vcpu_pcpu[i]);
 	fprintf(f, " },\n");
 	put_vm_memory(f, vm);
-	fprintf(f, "\t\t.image = numbat_image_%u, /* %s */\n", idx, vm->image);
-	fprintf(f, "\t\t.image_size = 0x%llxull,\n", ULL(vm->image_size));
-	fprintf(f, "\t\t.load_ipa = 0x%llxull,\n", ULL(vm->load_ipa));
+	fprintf(f, "\t\t.blob_count = 1,\n\t\t.blobs = {\n");
+	fprintf(f, "\t\t\t{ .data = numbat_image_%u, .size = 0x%llxull, .ipa = 0x%llxull },"
+		" /* %s */\n\t\t},\n", idx, ULL(vm->image_size), ULL(vm->load_ipa), vm->image);
 	fprintf(f, "\t\t.entry_ipa = 0x%llxull,\n", ULL(vm->entry_ipa));
+	fprintf(f, "\t\t.boot_x0 = 0,\n");
 	fprintf(f, "\t\t.fault_policy = %s,\n\t},\n",
 		vm->fault_policy == FAULT_STOP ? "FAULT_STOP" : "FAULT_INJECT");
 }
