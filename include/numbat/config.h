@@ -30,8 +30,12 @@
 /* Emulated device models a description may name. */
 enum device_type {
 	DEVICE_NONE = 0,
-	DEVICE_TEST = 1, /* "numbat,test-device", see abi.h */
+	DEVICE_TEST = 1,  /* "numbat,test-device", see abi.h */
+	DEVICE_PL011 = 2, /* "arm,pl011": a virtual UART on numbat's console */
 };
+
+/* Virtual SPIs per VM: guest INTIDs 32 .. 32 + CONFIG_MAX_SPIS - 1. */
+#define CONFIG_MAX_SPIS     64
 
 /* What happens to a VM whose access numbat cannot emulate. */
 enum fault_policy {
@@ -50,6 +54,17 @@ struct device_config {
 	uint32_t type;  /* enum device_type */
 	uint64_t ipa;   /* guest-physical base, page aligned */
 	uint64_t size;  /* bytes, page multiple */
+	uint32_t irq;   /* guest INTID the device signals (an SPI), 0 if none */
+};
+
+/*
+ * Where a VM's virtual GIC sits in its IPA space. Its version is the
+ * platform's (system_config.gic_version).
+ */
+struct vgic_config {
+	uint64_t dist_ipa;    /* distributor, 64 KiB */
+	uint64_t redist_ipa;  /* GICv3: 128 KiB (RD + SGI frames) per vCPU */
+	uint64_t cpuif_ipa;   /* GICv2: CPU interface, 8 KiB (the GICV frame) */
 };
 
 /* Bytes numbat copies into a VM's memory each time it (re)starts it. */
@@ -74,12 +89,14 @@ struct vm_config {
 	uint64_t entry_ipa;                     /* vCPU 0 starts here ... */
 	uint64_t boot_x0;                       /* ... with this in x0 */
 	uint32_t fault_policy;                  /* enum fault_policy */
+	struct vgic_config vgic;
 };
 
 struct system_config {
 	uint64_t ram_base;    /* RAM the description needs: base ... */
 	uint64_t ram_size;    /* ... and size; the boot device tree must cover it */
 	uint32_t pcpu_count;  /* pCPUs the description's platform node declares */
+	uint32_t gic_version; /* 2 or 3: the platform's GIC, and every VM's */
 	uint64_t hyp_base;    /* numbat's own memory: image, stacks, page tables */
 	uint64_t hyp_size;
 	uint32_t vm_count;

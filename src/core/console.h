@@ -18,3 +18,10 @@ void console_write_unlocked(const char *s, size_t n);
 #define pr_info(...) console_printf("numbat: " __VA_ARGS__)
 
 #endif
+
+/*
+ * Console input (console.c): numbat's UART interrupt handler calls this
+ * for every received byte. An escape sequence (README) moves the input
+ * focus between VMs; other bytes go to the focused VM's console device.
+ */
+void console_input(char c);
