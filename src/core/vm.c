@@ -62,7 +62,7 @@ static bool vm_build(struct vm *vm)
 		}
 	}
 	for (unsigned i = 0; i < cfg->device_count; i++) {
-		if (!vdev_bind(&vm->devs[i], &cfg->devices[i])) {
+		if (!vdev_bind(&vm->devs[i], &cfg->devices[i], vm)) {
 			pr_info("vm %s not started: unknown device type %u\n",
 				cfg->name, cfg->devices[i].type);
 			return false;

@@ -14,11 +14,12 @@ static const struct {
 	{ DEVICE_TEST, &testdev_ops },
 };
 
-bool vdev_bind(struct vdev *dev, const struct device_config *cfg)
+bool vdev_bind(struct vdev *dev, const struct device_config *cfg, struct vm *vm)
 {
 	for (unsigned i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
 		if (models[i].type == cfg->type) {
 			dev->cfg = cfg;
+			dev->vm = vm;
 			dev->ipa = cfg->ipa;
 			dev->size = cfg->size;
 			dev->ops = models[i].ops;

@@ -27,14 +27,17 @@ struct vdev_ops {
 	void (*reset)(struct vdev *dev);
 };
 
+struct vm;
+
 struct vdev {
 	uint64_t ipa, size;             /* the window, copied from cfg */
 	const struct vdev_ops *ops;
 	const struct device_config *cfg;
+	struct vm *vm;                  /* the VM the device belongs to */
 	uint8_t state[64] __attribute__((aligned(8))); /* model's own state */
 };
 
-/* Binds `dev` to the model for cfg->type; false if there is none. */
-bool vdev_bind(struct vdev *dev, const struct device_config *cfg);
+/* Binds `dev` of `vm` to the model for cfg->type; false if there is none. */
+bool vdev_bind(struct vdev *dev, const struct device_config *cfg, struct vm *vm);
 
 #endif
