@@ -1,22 +1,31 @@
 # Builds one system image: numbat + the compiled system description + the
-# VM images it names. Called as
+# VM images, kernels and initrds it names. Called as
 #   make -f mk/system.mk SYSTEM=path/to/system.dts OUT=build/dir
-# with the variables the top-level Makefile exports.
+# with the variables the top-level Makefile exports. A text dump of a Linux
+# VM's generated device tree: make -f mk/system.mk ... $(OUT)/<vm-name>.dts
 
 SYSGEN ?= $(BUILD)/tools/sysgen
 GUEST_DIR ?= $(BUILD)/guests
+LINUX_DIR ?= $(BUILD)/linux
 
 all: $(OUT)/numbat.bin
 
-$(OUT)/system.dtb: $(SYSTEM)
+# The description's own DTB; its name is longer than any vm-name, so no
+# Linux VM's $(OUT)/<vm-name>.dtb can clash with it.
+$(OUT)/system-description.dtb: $(SYSTEM)
 	@mkdir -p $(OUT)
 	dtc -q -I dts -O dtb -o $@ $<
 
-# sysgen validates the description and writes config.c and images.S;
-# config.d lists the images so a rebuilt guest relinks the system.
-$(OUT)/config.c $(OUT)/images.S: $(OUT)/system.dtb $(SYSGEN)
-	$(SYSGEN) --source $(SYSTEM) --image-dir $(GUEST_DIR) \
-		--config $(OUT)/config.c --images $(OUT)/images.S --depfile $(OUT)/config.d $<
+# sysgen validates the description and writes config.c, images.S and each
+# Linux VM's device tree ($(OUT)/<vm-name>.dtb, which images.S embeds);
+# config.d lists the embedded files so a rebuilt guest relinks the system.
+$(OUT)/config.c $(OUT)/images.S: $(OUT)/system-description.dtb $(SYSGEN)
+	$(SYSGEN) --source $(SYSTEM) --image-dir $(GUEST_DIR) --linux-dir $(LINUX_DIR) \
+		--config $(OUT)/config.c --images $(OUT)/images.S --dtb-dir $(OUT) \
+		--depfile $(OUT)/config.d $<
+
+$(OUT)/%.dts: $(OUT)/%.dtb
+	dtc -q -I dtb -O dts -o $@ $<
 
 -include $(OUT)/config.d
 

@@ -1,23 +1,63 @@
 /*
  * Host tests of tools/sysgen's parse, check and place phases: valid
  * descriptions are compiled with dtc and run in-process, and the resulting
- * model (placement, defaults, flags, messages) is asserted.
+ * model (placement, defaults, flags, messages) is asserted. Suite
+ * sysgen_linux covers Linux VMs: boot placement and the generated device
+ * tree, read back with libfdt.
  */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <libfdt.h>
+
 #include "check_main.h"
 #include "sysgen.h"
 
 #define MIB (1024ull * 1024ull)
 
-/* Images every run can name: demo.bin (5000 bytes), big.bin (3 MiB + 1). */
-static const struct { const char *name; off_t size; } test_images[] = {
-	{ "demo.bin", 5000 },
-	{ "big.bin", 3 * MIB + 1 },
+/*
+ * Files every run can name, in one directory that is both the image and
+ * the Linux directory: demo.bin (5000 bytes), big.bin (3 MiB + 1),
+ * initrd.img (3 MiB + 5), and arm64 Images whose header has these
+ * text_offset, image_size and flags (0xa: little-endian, 4 KiB pages,
+ * anywhere in RAM).
+ */
+static const struct {
+	const char *name;
+	off_t size;
+	bool kernel;
+	uint64_t text_offset, image_size, flags;
+} test_images[] = {
+	{ "demo.bin", 5000, false, 0, 0, 0 },
+	{ "big.bin", 3 * MIB + 1, false, 0, 0, 0 },
+	{ "initrd.img", 3 * MIB + 5, false, 0, 0, 0 },
+	{ "Image", 1 * MIB, true, 0, 30 * MIB, 0xa },
+	{ "Image.80k", 8192, true, 0x80000, 30 * MIB, 0 },
 };
+
+/* Stores v little-endian at p. */
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Writes an arm64 Image header (Linux booting.rst) to the open file fd. */
+static void write_image_header(int fd, uint64_t text_offset, uint64_t image_size,
+			       uint64_t flags)
+{
+	uint8_t h[64] = { 0x10, 0x00, 0x00, 0x14 };   /* code0: b +0x40 */
+
+	put_le64(h + 0x08, text_offset);
+	put_le64(h + 0x10, image_size);
+	put_le64(h + 0x18, flags);
+	memcpy(h + 0x38, "ARM\x64", 4);
+	ck_assert_int_eq(write(fd, h, sizeof(h)), sizeof(h));
+}
 
 static char work_dir[64];
 static char *errors;    /* everything sysgen reported in the last run */
@@ -36,6 +76,9 @@ static void make_work_dir(void)
 		snprintf(path, sizeof(path), "%s/%s", work_dir, test_images[i].name);
 		fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
 		ck_assert_int_ge(fd, 0);
+		if (test_images[i].kernel)
+			write_image_header(fd, test_images[i].text_offset,
+					   test_images[i].image_size, test_images[i].flags);
 		ck_assert_int_eq(ftruncate(fd, test_images[i].size), 0);
 		close(fd);
 	}
@@ -92,6 +135,7 @@ static struct sg_system *run(const char *dts, const char *text)
 	fdt = slurp(dtb, &size);
 	f = open_memstream(&errors, &len);
 	sg_init(s, dts, work_dir, f);
+	s->linux_dir = work_dir;
 	sg_process(s, fdt, size);
 	fclose(f);
 	free(fdt);
@@ -147,7 +191,18 @@ START_TEST(default_system)
 	ck_assert_uint_eq(v1->load_ipa, 0x40000000);
 	ck_assert_uint_eq(v1->entry_ipa, 0x40000000);
 	ck_assert_uint_eq(v1->fault_policy, FAULT_INJECT);
-	ck_assert_int_eq(v1->image_twin, 0);
+	ck_assert_ptr_eq(v1->file[SG_FILE_IMAGE].twin, &v0->file[SG_FILE_IMAGE]);
+	ck_assert_ptr_null(v0->file[SG_FILE_IMAGE].twin);
+	ck_assert_str_eq(v1->file[SG_FILE_IMAGE].label, "numbat_image_1");
+	/* Native VMs: one blob, no x0, the default vGIC and GIC version. */
+	ck_assert(!v0->is_linux);
+	ck_assert_uint_eq(v0->boot_x0, 0);
+	ck_assert_uint_eq(v0->dtb_size, 0);
+	ck_assert_uint_eq(s->gic_version, 3);
+	ck_assert_uint_eq(v0->vgic.dist_ipa, 0x08000000);
+	ck_assert_uint_eq(v0->vgic.redist_ipa, 0x080a0000);
+	ck_assert_uint_eq(v0->vgic.cpuif_ipa, 0x08010000);
+	ck_assert(!v0->devices[0].has_spi);
 	free(s);
 }
 END_TEST
@@ -189,7 +244,7 @@ START_TEST(placement_defaults_and_flags)
 	ck_assert_uint_eq(v1->load_ipa, 0x40001000);
 	ck_assert_uint_eq(v1->entry_ipa, 0x40001100);
 	ck_assert_uint_eq(v1->fault_policy, FAULT_STOP);
-	ck_assert_uint_eq(v1->image_size, 5000);
+	ck_assert_uint_eq(v1->file[SG_FILE_IMAGE].size, 5000);
 	free(s);
 }
 END_TEST
@@ -313,10 +368,311 @@ START_TEST(access_strings)
 }
 END_TEST
 
-/* Registers the sysgen suite. */
+/* The generated device tree of a Linux VM, checked to be a valid blob. */
+static const void *vm_dtb(const struct sg_vm *vm)
+{
+	ck_assert(vm->is_linux);
+	ck_assert_uint_gt(vm->dtb_size, 0);
+	ck_assert_int_eq(fdt_check_header(vm->dtb), 0);
+	ck_assert_uint_eq(fdt_totalsize(vm->dtb), vm->dtb_size);
+	return vm->dtb;
+}
+
+/* Returns the offset of the node at path, which must exist. */
+static int dt_node(const void *fdt, const char *path)
+{
+	int off = fdt_path_offset(fdt, path);
+
+	ck_assert_msg(off >= 0, "no node %s in the device tree", path);
+	return off;
+}
+
+/* Returns property name of node path and its length, which must exist. */
+static const void *dt_prop(const void *fdt, const char *path, const char *name, int *len)
+{
+	const void *p = fdt_getprop(fdt, dt_node(fdt, path), name, len);
+
+	ck_assert_msg(p != NULL, "no property %s in %s", name, path);
+	return p;
+}
+
+/* Asserts that string property name of node path is `want`. */
+static void assert_dt_str(const void *fdt, const char *path, const char *name,
+			  const char *want)
+{
+	int len;
+	const char *p = dt_prop(fdt, path, name, &len);
+
+	ck_assert_int_eq(len, (int)strlen(want) + 1);
+	ck_assert_str_eq(p, want);
+}
+
+/* Asserts that property name of node path holds exactly the n cells want. */
+static void assert_dt_cells(const void *fdt, const char *path, const char *name,
+			    const uint32_t *want, int n)
+{
+	int len, i;
+	const fdt32_t *p = dt_prop(fdt, path, name, &len);
+
+	ck_assert_int_eq(len, 4 * n);
+	for (i = 0; i < n; i++)
+		ck_assert_msg(fdt32_to_cpu(p[i]) == want[i], "%s %s cell %d: 0x%x, expected 0x%x",
+			      path, name, i, fdt32_to_cpu(p[i]), want[i]);
+}
+
+/* Returns the 64-bit property name of node path. */
+static uint64_t dt_u64(const void *fdt, const char *path, const char *name)
+{
+	int len;
+	const fdt64_t *p = dt_prop(fdt, path, name, &len);
+
+	ck_assert_int_eq(len, 8);
+	return fdt64_to_cpu(*p);
+}
+
+/* Asserts that the string list property name of node path contains want. */
+static void assert_dt_has(const void *fdt, const char *path, const char *name,
+			  const char *want)
+{
+	int len;
+	const char *list = dt_prop(fdt, path, name, &len);
+
+	ck_assert_msg(fdt_stringlist_contains(list, len, want), "%s %s lacks \"%s\"",
+		      path, name, want);
+}
+
+START_TEST(linux_placement)
+{
+	struct sg_system *s = run_file("tests/host/sysgen-good/linux.dts");
+	const struct sg_vm *v0 = &s->vms[0], *v1 = &s->vms[1], *v2 = &s->vms[2];
+	const struct sg_vm *v3 = &s->vms[3];
+
+	ASSERT_CLEAN(s);
+	ck_assert(v0->is_linux && v1->is_linux && v2->is_linux && !v3->is_linux);
+	ck_assert_uint_eq(v0->entry_ipa, 0x40000000);
+	ck_assert_uint_eq(v0->load_ipa, 0x40000000);
+	ck_assert_uint_eq(v0->linux_boot.image_size, 30 * MIB);
+	ck_assert_uint_eq(v0->linux_boot.initrd_ipa, 0x41e00000);
+	ck_assert_uint_eq(v0->linux_boot.dtb_ipa, 0x42200000);
+	ck_assert_uint_eq(v0->boot_x0, 0x42200000);
+	/* Region base 0x40100000 rounds up to 0x40200000, plus text_offset. */
+	ck_assert_uint_eq(v1->entry_ipa, 0x40280000);
+	ck_assert_uint_eq(v1->linux_boot.text_offset, 0x80000);
+	ck_assert_uint_eq(v1->boot_x0, 0x42200000);
+	ck_assert(!v1->file[SG_FILE_INITRD].ok);
+	ck_assert_uint_eq(v2->entry_ipa, 0x40000000);
+	ck_assert_uint_eq(v2->boot_x0, 0x42200000);
+	/* linux2 shares linux0's kernel and initrd. */
+	ck_assert_ptr_eq(v2->file[SG_FILE_IMAGE].twin, &v0->file[SG_FILE_IMAGE]);
+	ck_assert_ptr_eq(v2->file[SG_FILE_INITRD].twin, &v0->file[SG_FILE_INITRD]);
+	ck_assert_ptr_null(v1->file[SG_FILE_IMAGE].twin);
+	ck_assert_str_eq(v2->file[SG_FILE_INITRD].label, "numbat_initrd_2");
+	/* 4 MiB + Image 1 MiB + Image.80k 8 KiB + initrd 3 MiB + 4 KiB +
+	 * demo.bin 8 KiB + three one-page device trees. */
+	ck_assert_uint_lt(v0->dtb_size, 4096);
+	ck_assert_uint_eq(sg_image_space(s), 8 * MIB + 0x8000);
+	ck_assert_uint_eq(v0->devices[0].spi, 1);
+	ck_assert(v0->devices[2].has_spi);
+	ck_assert_uint_eq(v0->devices[2].spi, 5);
+	ck_assert_uint_eq(v3->devices[0].spi, 3);
+	ck_assert_uint_eq(v3->boot_x0, 0);
+	ck_assert_uint_eq(v1->vgic.dist_ipa, 0x02000000);
+	ck_assert_uint_eq(v1->vgic.redist_ipa, 0x020a0000);
+	free(s);
+}
+END_TEST
+
+START_TEST(linux_dt_chosen)
+{
+	struct sg_system *s = run_file("tests/host/sysgen-good/linux.dts");
+	const void *fdt = vm_dtb(&s->vms[0]), *fdt1;
+
+	ASSERT_CLEAN(s);
+	assert_dt_str(fdt, "/", "compatible", "linux,dummy-virt");
+	assert_dt_str(fdt, "/", "model", "numbat,linux0");
+	assert_dt_str(fdt, "/chosen", "bootargs", "console=ttyAMA0 quiet");
+	assert_dt_str(fdt, "/chosen", "stdout-path", "/pl011@9000000");
+	ck_assert_uint_eq(dt_u64(fdt, "/chosen", "linux,initrd-start"), 0x41e00000);
+	ck_assert_uint_eq(dt_u64(fdt, "/chosen", "linux,initrd-end"), 0x41e00000 + 3 * MIB + 5);
+	assert_dt_str(fdt, "/aliases", "serial0", "/pl011@9000000");
+	assert_dt_str(fdt, "/aliases", "serial1", "/pl011@9040000");
+	fdt1 = vm_dtb(&s->vms[1]);
+	ck_assert_ptr_null(fdt_getprop(fdt1, dt_node(fdt1, "/chosen"), "bootargs", NULL));
+	ck_assert_ptr_null(fdt_getprop(fdt1, dt_node(fdt1, "/chosen"), "linux,initrd-start",
+				       NULL));
+	free(s);
+}
+END_TEST
+
+START_TEST(linux_dt_memory_cpus_psci)
+{
+	static const uint32_t mem0[] = { 0, 0x40000000, 0, 0x08000000 };
+	static const uint32_t mem1[] = { 0, 0x50000000, 0, 0x00100000 };
+	struct sg_system *s = run_file("tests/host/sysgen-good/linux.dts");
+	const void *fdt = vm_dtb(&s->vms[0]);
+	int cpus, cpu, count = 0;
+
+	ASSERT_CLEAN(s);
+	assert_dt_str(fdt, "/memory@40000000", "device_type", "memory");
+	assert_dt_cells(fdt, "/memory@40000000", "reg", mem0, 4);
+	assert_dt_cells(fdt, "/memory@50000000", "reg", mem1, 4);
+	ck_assert_int_lt(fdt_path_offset(fdt, "/memory@60000000"), 0);  /* read-only */
+	cpus = dt_node(fdt, "/cpus");
+	fdt_for_each_subnode(cpu, fdt, cpus) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/cpus/cpu@%d", count);
+		ck_assert_int_eq(cpu, dt_node(fdt, path));
+		assert_dt_str(fdt, path, "enable-method", "psci");
+		assert_dt_str(fdt, path, "device_type", "cpu");
+		assert_dt_cells(fdt, path, "reg", (uint32_t[]){ (uint32_t)count }, 1);
+		count++;
+	}
+	ck_assert_int_eq(count, 2);
+	assert_dt_cells(fdt, "/cpus", "#address-cells", (uint32_t[]){ 1 }, 1);
+	assert_dt_cells(fdt, "/cpus", "#size-cells", (uint32_t[]){ 0 }, 1);
+	assert_dt_str(fdt, "/psci", "method", "hvc");
+	assert_dt_has(fdt, "/psci", "compatible", "arm,psci-1.0");
+	assert_dt_has(fdt, "/psci", "compatible", "arm,psci-0.2");
+	free(s);
+}
+END_TEST
+
+START_TEST(linux_dt_gicv3_timer)
+{
+	static const uint32_t reg0[] = { 0, 0x08000000, 0, 0x10000, 0, 0x080a0000, 0, 0x40000 };
+	static const uint32_t reg1[] = { 0, 0x02000000, 0, 0x10000, 0, 0x020a0000, 0, 0x20000 };
+	static const uint32_t timer[] = { 1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4 };
+	struct sg_system *s = run_file("tests/host/sysgen-good/linux.dts");
+	const void *fdt = vm_dtb(&s->vms[0]), *fdt1 = vm_dtb(&s->vms[1]);
+	uint32_t gic;
+
+	ASSERT_CLEAN(s);
+	assert_dt_str(fdt, "/intc@8000000", "compatible", "arm,gic-v3");
+	assert_dt_cells(fdt, "/intc@8000000", "reg", reg0, 8);
+	assert_dt_cells(fdt, "/intc@8000000", "#interrupt-cells", (uint32_t[]){ 3 }, 1);
+	ck_assert_ptr_nonnull(fdt_getprop(fdt, dt_node(fdt, "/intc@8000000"),
+					  "interrupt-controller", NULL));
+	gic = fdt_get_phandle(fdt, dt_node(fdt, "/intc@8000000"));
+	ck_assert_uint_ne(gic, 0);
+	assert_dt_cells(fdt, "/", "interrupt-parent", &gic, 1);
+	assert_dt_cells(fdt, "/", "#address-cells", (uint32_t[]){ 2 }, 1);
+	assert_dt_cells(fdt, "/", "#size-cells", (uint32_t[]){ 2 }, 1);
+	assert_dt_str(fdt, "/timer", "compatible", "arm,armv8-timer");
+	assert_dt_cells(fdt, "/timer", "interrupts", timer, 12);
+	ck_assert_ptr_nonnull(fdt_getprop(fdt, dt_node(fdt, "/timer"), "always-on", NULL));
+	/* linux1 moved its vGIC; one vCPU has one redistributor. */
+	assert_dt_cells(fdt1, "/intc@2000000", "reg", reg1, 8);
+	free(s);
+}
+END_TEST
+
+START_TEST(linux_dt_pl011)
+{
+	static const uint32_t reg[] = { 0, 0x09040000, 0, 0x1000 };
+	struct sg_system *s = run_file("tests/host/sysgen-good/linux.dts");
+	const void *fdt = vm_dtb(&s->vms[0]);
+	const char *uart = "/pl011@9040000";
+	uint32_t clk;
+	int node, len;
+
+	ASSERT_CLEAN(s);
+	assert_dt_has(fdt, uart, "compatible", "arm,pl011");
+	assert_dt_has(fdt, uart, "compatible", "arm,primecell");
+	assert_dt_cells(fdt, uart, "reg", reg, 4);
+	assert_dt_cells(fdt, uart, "interrupts", (uint32_t[]){ 0, 2, 4 }, 3);
+	assert_dt_cells(fdt, "/pl011@9000000", "interrupts", (uint32_t[]){ 0, 1, 4 }, 3);
+	clk = fdt_get_phandle(fdt, dt_node(fdt, "/apb-pclk"));
+	ck_assert_uint_ne(clk, 0);
+	assert_dt_cells(fdt, uart, "clocks", (uint32_t[]){ clk, clk }, 2);
+	ck_assert_int_eq(fdt_stringlist_count(fdt, dt_node(fdt, uart), "clock-names"), 2);
+	ck_assert_str_eq(fdt_stringlist_get(fdt, dt_node(fdt, uart), "clock-names", 0, &len),
+			 "uartclk");
+	ck_assert_str_eq(fdt_stringlist_get(fdt, dt_node(fdt, uart), "clock-names", 1, &len),
+			 "apb_pclk");
+	assert_dt_str(fdt, "/apb-pclk", "compatible", "fixed-clock");
+	assert_dt_cells(fdt, "/apb-pclk", "clock-frequency", (uint32_t[]){ 24000000 }, 1);
+	assert_dt_cells(fdt, "/apb-pclk", "#clock-cells", (uint32_t[]){ 0 }, 1);
+	/* The numbat test device is not described to Linux. */
+	fdt_for_each_subnode(node, fdt, 0) {
+		const char *name = fdt_get_name(fdt, node, NULL);
+
+		ck_assert_msg(strncmp(name, "test", 4) != 0, "test device %s described", name);
+	}
+	free(s);
+}
+END_TEST
+
+START_TEST(linux_dt_gicv2)
+{
+	static const uint32_t reg[] = { 0, 0x08000000, 0, 0x1000, 0, 0x08020000, 0, 0x2000 };
+	/* Both vCPUs in the PPI CPU mask (bits 15:8), level high. */
+	static const uint32_t timer[] = { 1, 13, 0x304, 1, 14, 0x304, 1, 11, 0x304,
+					  1, 10, 0x304 };
+	struct sg_system *s = run_file("tests/host/sysgen-good/linux-gicv2.dts");
+	const void *fdt = vm_dtb(&s->vms[0]);
+
+	ASSERT_CLEAN(s);
+	ck_assert_uint_eq(s->gic_version, 2);
+	ck_assert_uint_eq(s->vms[0].vgic.cpuif_ipa, 0x08020000);
+	assert_dt_str(fdt, "/intc@8000000", "compatible", "arm,cortex-a15-gic");
+	assert_dt_cells(fdt, "/intc@8000000", "reg", reg, 8);
+	assert_dt_cells(fdt, "/intc@8000000", "#interrupt-cells", (uint32_t[]){ 3 }, 1);
+	assert_dt_cells(fdt, "/timer", "interrupts", timer, 12);
+	free(s);
+}
+END_TEST
+
+/* A Linux VM with Image, initrd.img and a PL011, in a 64 MiB region at 1 GiB. */
+#define LINUX_VM(unit) "vm@" unit " { vcpus = <1>; cpus = <0>; kernel = \"Image\"; " \
+	"initrd = \"initrd.img\"; memory { region@0 { reg = <0 0x40000000 0 0x4000000>; }; }; " \
+	"devices { uart { compatible = \"arm,pl011\"; reg = <0 0x9000000 0 0x1000>; " \
+	"interrupts = <1>; }; }; }; "
+
+START_TEST(hypervisor_counts_linux_files)
+{
+	/* 4 MiB + Image 1 MiB + initrd 3 MiB + 4 KiB + one device tree page. */
+	struct sg_system *s = run("t.dts", HEAD "hypervisor { memory-size = <0 0x802000>; }; "
+				  LINUX_VM("0") "};");
+
+	ASSERT_CLEAN(s);
+	ck_assert_uint_eq(sg_image_space(s), 0x802000);
+	free(s);
+	s = run("t.dts", HEAD "hypervisor { memory-size = <0 0x801000>; }; " LINUX_VM("0") "};");
+	ck_assert_uint_eq(s->errors, 1);
+	ASSERT_REPORTED("/hypervisor: hypervisor memory-size too small for the VM images "
+			"(8396800 bytes needed");
+	free(s);
+}
+END_TEST
+
+START_TEST(linux_errors_name_the_vm)
+{
+	/* Kernel and image both, bootargs on a native VM, a SPI twice. */
+	struct sg_system *s = run("t.dts", HEAD "vm@0 { vcpus = <1>; cpus = <0>; "
+				  "kernel = \"Image\"; image = \"demo.bin\"; memory { region@0 { "
+				  "reg = <0 0x40000000 0 0x4000000>; }; }; }; "
+				  "vm@1 { vcpus = <1>; cpus = <1>; image = \"demo.bin\"; "
+				  "bootargs = \"quiet\"; memory { region@0 { reg = <0 0 0 0x10000>; "
+				  "}; }; devices { a { compatible = \"arm,pl011\"; "
+				  "reg = <0 0x9000000 0 0x1000>; interrupts = <7>; }; b { "
+				  "compatible = \"numbat,test-device\"; reg = <0 0x9100000 0 0x1000>; "
+				  "interrupts = <7>; }; }; }; };");
+
+	ck_assert_uint_eq(s->errors, 3);
+	ASSERT_REPORTED("t.dts: /vm@0: both image and kernel");
+	ASSERT_REPORTED("t.dts: /vm@1: bootargs: only a Linux VM");
+	ASSERT_REPORTED("t.dts: /vm@1/devices/b: interrupts = <7>: SPI 7 is already used by "
+			"/vm@1/devices/a\n");
+	free(s);
+}
+END_TEST
+
+/* Registers the sysgen and sysgen_linux suites. */
 void host_tests_init(void)
 {
 	Suite *s = host_suite("sysgen");
+	Suite *l = host_suite("sysgen_linux");
 
 	HOST_TEST(s, default_system);
 	HOST_TEST(s, placement_first_fit);
@@ -328,4 +684,12 @@ void host_tests_init(void)
 	HOST_TEST(s, ipa_limit);
 	HOST_TEST(s, all_errors_reported);
 	HOST_TEST(s, access_strings);
+	HOST_TEST(l, linux_placement);
+	HOST_TEST(l, linux_dt_chosen);
+	HOST_TEST(l, linux_dt_memory_cpus_psci);
+	HOST_TEST(l, linux_dt_gicv3_timer);
+	HOST_TEST(l, linux_dt_pl011);
+	HOST_TEST(l, linux_dt_gicv2);
+	HOST_TEST(l, hypervisor_counts_linux_files);
+	HOST_TEST(l, linux_errors_name_the_vm);
 }

@@ -1,11 +1,14 @@
 /*
  * Host test of sysgen's output: config.c and images.S generated from
  * tests/host/sysgen-good/emit.dts are compiled into this program (see
- * host.mk), and the numbat_system they define is checked field by field.
+ * host.mk), and the numbat_system they define is checked field by field,
+ * down to the embedded files and a Linux VM's device tree.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libfdt.h>
 
 #include <numbat/config.h>
 
@@ -14,6 +17,9 @@
 extern const uint8_t numbat_image_0[];
 extern const uint8_t numbat_image_1[];
 extern const uint8_t numbat_image_2[];
+extern const uint8_t numbat_image_3[];
+extern const uint8_t numbat_initrd_3[];
+extern const uint8_t numbat_dtb_3[];
 
 #define ALL_ACCESS (REGION_READ | REGION_WRITE | REGION_EXEC)
 
@@ -24,7 +30,8 @@ START_TEST(system_fields)
 	ck_assert_uint_eq(numbat_system.pcpu_count, 4);
 	ck_assert_uint_eq(numbat_system.hyp_base, 0x80000000);
 	ck_assert_uint_eq(numbat_system.hyp_size, 0x2000000);
-	ck_assert_uint_eq(numbat_system.vm_count, 3);
+	ck_assert_uint_eq(numbat_system.gic_version, 3);
+	ck_assert_uint_eq(numbat_system.vm_count, 4);
 }
 END_TEST
 
@@ -49,9 +56,15 @@ START_TEST(vm_alpha)
 	ck_assert_uint_eq(vm->devices[0].type, DEVICE_TEST);
 	ck_assert_uint_eq(vm->devices[0].ipa, 0x09100000);
 	ck_assert_uint_eq(vm->devices[0].size, 0x1000);
+	ck_assert_uint_eq(vm->devices[0].irq, 36);
+	ck_assert_uint_eq(vm->blob_count, 1);
 	ck_assert_uint_eq(vm->blobs[0].ipa, 0);
 	ck_assert_uint_eq(vm->entry_ipa, 0);
+	ck_assert_uint_eq(vm->boot_x0, 0);
 	ck_assert_uint_eq(vm->fault_policy, FAULT_STOP);
+	ck_assert_uint_eq(vm->vgic.dist_ipa, 0x08000000);
+	ck_assert_uint_eq(vm->vgic.redist_ipa, 0x080a0000);
+	ck_assert_uint_eq(vm->vgic.cpuif_ipa, 0x08010000);
 }
 END_TEST
 
@@ -73,15 +86,16 @@ START_TEST(vm_explicit_and_default)
 }
 END_TEST
 
-/* Asserts that image holds exactly the bytes of file `name` (size bytes). */
-static void assert_image(const uint8_t *image, uint64_t size, const char *name)
+/* Asserts that image holds exactly the bytes of file dir/name (size bytes). */
+static void assert_file(const uint8_t *image, uint64_t size, const char *dir,
+			const char *name)
 {
 	char path[512];
 	size_t n;
 	uint8_t *buf = malloc(size + 1);
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", EMIT_IMAGE_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "rb");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_ptr_nonnull(buf);
@@ -91,6 +105,12 @@ static void assert_image(const uint8_t *image, uint64_t size, const char *name)
 	ck_assert_int_eq(memcmp(buf, image, size), 0);
 	ck_assert_uint_eq((uintptr_t)image % 4096, 0);
 	free(buf);
+}
+
+/* Asserts that image holds exactly the bytes of image file `name`. */
+static void assert_image(const uint8_t *image, uint64_t size, const char *name)
+{
+	assert_file(image, size, EMIT_IMAGE_DIR, name);
 }
 
 START_TEST(images_embedded)
@@ -107,6 +127,50 @@ START_TEST(images_embedded)
 }
 END_TEST
 
+START_TEST(vm_linux)
+{
+	const struct vm_config *vm = &numbat_system.vms[3];
+
+	ck_assert_str_eq(vm->name, "penguin");
+	ck_assert_uint_eq(vm->regions[0].pa, 0x82400000);
+	ck_assert_uint_eq(vm->device_count, 1);
+	ck_assert_uint_eq(vm->devices[0].type, DEVICE_PL011);
+	ck_assert_uint_eq(vm->devices[0].irq, 33);
+	ck_assert_uint_eq(vm->blob_count, 3);
+	ck_assert_ptr_eq(vm->blobs[0].data, numbat_image_3);
+	ck_assert_uint_eq(vm->blobs[0].ipa, 0x40000000);
+	ck_assert_uint_eq(vm->blobs[0].size, 8192);
+	ck_assert_ptr_eq(vm->blobs[1].data, numbat_initrd_3);
+	ck_assert_uint_eq(vm->blobs[1].ipa, 0x41000000);
+	ck_assert_uint_eq(vm->blobs[1].size, 4097);
+	ck_assert_ptr_eq(vm->blobs[2].data, numbat_dtb_3);
+	ck_assert_uint_eq(vm->blobs[2].ipa, 0x41200000);
+	ck_assert_uint_eq(vm->entry_ipa, 0x40000000);
+	ck_assert_uint_eq(vm->boot_x0, 0x41200000);
+	ck_assert_uint_eq(vm->vgic.dist_ipa, 0x03000000);
+	ck_assert_uint_eq(vm->vgic.redist_ipa, 0x080a0000);
+	assert_image(vm->blobs[0].data, vm->blobs[0].size, "Image");
+	assert_image(vm->blobs[1].data, vm->blobs[1].size, "initrd.img");
+	assert_file(vm->blobs[2].data, vm->blobs[2].size, EMIT_DIR, "penguin.dtb");
+}
+END_TEST
+
+START_TEST(linux_dtb_embedded)
+{
+	const struct blob_config *b = &numbat_system.vms[3].blobs[2];
+	const void *fdt = b->data;
+	int chosen;
+
+	ck_assert_int_eq(fdt_check_header(fdt), 0);
+	ck_assert_uint_eq(fdt_totalsize(fdt), b->size);
+	chosen = fdt_path_offset(fdt, "/chosen");
+	ck_assert_int_ge(chosen, 0);
+	ck_assert_str_eq(fdt_getprop(fdt, chosen, "bootargs", NULL), "console=ttyAMA0");
+	ck_assert_int_ge(fdt_path_offset(fdt, "/intc@3000000"), 0);
+	ck_assert_int_ge(fdt_path_offset(fdt, "/pl011@9000000"), 0);
+}
+END_TEST
+
 /* Registers the sysgen_emit suite. */
 void host_tests_init(void)
 {
@@ -116,4 +180,6 @@ void host_tests_init(void)
 	HOST_TEST(s, vm_alpha);
 	HOST_TEST(s, vm_explicit_and_default);
 	HOST_TEST(s, images_embedded);
+	HOST_TEST(s, vm_linux);
+	HOST_TEST(s, linux_dtb_embedded);
 }

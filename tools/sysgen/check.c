@@ -1,6 +1,7 @@
 /*
- * sysgen: checks that span nodes: names, pCPU pinning, IPA layout of each
- * VM, the image files and where they load, and numbat's own memory.
+ * sysgen: checks that span nodes: names, pCPU pinning, the image, kernel
+ * and initrd files and where native images load, and numbat's own memory.
+ * A VM's IPA layout is check_vm.c's, a Linux VM's boot linux.c's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -58,84 +59,81 @@ static void check_pcpus(struct sg_system *s)
 	}
 }
 
-/* Reports `path` overlapping `other` in the VM's IPA space. */
-static void ipa_overlap(struct sg_system *s, const char *path, uint64_t a, uint64_t as,
-			const char *other, uint64_t b, uint64_t bs)
+/* Labels of the kinds of file in images.S, followed by the VM index. */
+static const char *const file_labels[SG_FILE_KINDS] = {
+	[SG_FILE_IMAGE] = "numbat_image_", [SG_FILE_INITRD] = "numbat_initrd_",
+};
+
+/* Returns an earlier valid file of the system at the same absolute path as f. */
+static const struct sg_file *find_twin(const struct sg_system *s, const struct sg_file *f)
 {
-	if (sg_overlap(a, as, b, bs))
-		sg_error(s, path, "overlaps %s (IPA 0x%llx-0x%llx)", other, ULL(b),
-			 ULL(b + bs - 1));
-}
+	uint32_t i;
+	int k;
 
-/* Checks that a VM's regions and devices do not overlap in IPA space. */
-static void check_vm_layout(struct sg_system *s, const struct sg_vm *vm)
-{
-	uint32_t i, j;
+	for (i = 0; i < s->vm_count; i++) {
+		for (k = 0; k < SG_FILE_KINDS; k++) {
+			const struct sg_file *o = &s->vms[i].file[k];
 
-	for (i = 0; i < vm->region_count; i++) {
-		const struct sg_region *r = &vm->regions[i];
-
-		for (j = 0; r->ok && j < i; j++)
-			if (vm->regions[j].ok)
-				ipa_overlap(s, r->path, r->ipa, r->size, vm->regions[j].path,
-					    vm->regions[j].ipa, vm->regions[j].size);
+			if (o == f)
+				return NULL;
+			if (o->ok && strcmp(o->abs, f->abs) == 0)
+				return o->twin ? o->twin : o;
+		}
 	}
-	for (i = 0; i < vm->device_count; i++) {
-		const struct sg_device *d = &vm->devices[i];
-
-		if (!d->ok)
-			continue;
-		for (j = 0; j < vm->region_count; j++)
-			if (vm->regions[j].ok)
-				ipa_overlap(s, d->path, d->ipa, d->size, vm->regions[j].path,
-					    vm->regions[j].ipa, vm->regions[j].size);
-		for (j = 0; j < i; j++)
-			if (vm->devices[j].ok)
-				ipa_overlap(s, d->path, d->ipa, d->size, vm->devices[j].path,
-					    vm->devices[j].ipa, vm->devices[j].size);
-	}
+	return NULL;
 }
 
 /*
- * Finds the image of VM idx in the image directory and records its paths
- * and size; notes an earlier VM with the same image (one copy is embedded).
+ * Finds file `kind` of VM idx (its image, kernel or initrd, `what` in
+ * messages) in directory dir and records its paths, size and label; notes
+ * an earlier file with the same path (images.S embeds one copy).
  */
-static void check_image_file(struct sg_system *s, uint32_t idx)
+static void check_file(struct sg_system *s, uint32_t idx, int kind, const char *dir,
+		       const char *what)
 {
 	struct sg_vm *vm = &s->vms[idx];
-	size_t dl = strlen(s->image_dir);
-	const char *sep = (dl > 0 && s->image_dir[dl - 1] == '/') ? "" : "/";
+	struct sg_file *f = &vm->file[kind];
+	size_t dl = strlen(dir);
+	const char *sep = (dl > 0 && dir[dl - 1] == '/') ? "" : "/";
 	char path[PATH_MAX];
 	struct stat st;
-	uint32_t j;
 
-	if (!vm->image[0])
+	snprintf(f->label, sizeof(f->label), "%s%u", file_labels[kind], idx);
+	if (!f->name[0])
 		return;
-	snprintf(path, sizeof(path), "%s%s%s", s->image_dir, sep, vm->image);
-	memcpy(vm->image_path, path, sizeof(path));
-	for (j = 0; j < idx && vm->image_twin < 0; j++)
-		if (strcmp(s->vms[j].image, vm->image) == 0)
-			vm->image_twin = (int)j;
-	if (stat(vm->image_path, &st) != 0) {
+	snprintf(path, sizeof(path), "%s%s%s", dir, sep, f->name);
+	memcpy(f->path, path, sizeof(path));
+	if (stat(f->path, &st) != 0) {
 		if (errno == ENOENT)
-			sg_error(s, vm->path, "image '%s' not found in %s", vm->image, s->image_dir);
+			sg_error(s, vm->path, "%s '%s' not found in %s", what, f->name, dir);
 		else
-			sg_error(s, vm->path, "image '%s': %s", vm->image_path, strerror(errno));
+			sg_error(s, vm->path, "%s '%s': %s", what, f->path, strerror(errno));
 	} else if (!S_ISREG(st.st_mode)) {
-		sg_error(s, vm->path, "image '%s' is not a regular file", vm->image_path);
+		sg_error(s, vm->path, "%s '%s' is not a regular file", what, f->path);
 	} else if (st.st_size == 0) {
-		sg_error(s, vm->path, "image '%s' is empty", vm->image_path);
-	} else if (!realpath(vm->image_path, vm->image_abs)) {
-		sg_error(s, vm->path, "image '%s': %s", vm->image_path, strerror(errno));
+		sg_error(s, vm->path, "%s '%s' is empty", what, f->path);
+	} else if (!realpath(f->path, f->abs)) {
+		sg_error(s, vm->path, "%s '%s': %s", what, f->path, strerror(errno));
 	} else {
-		vm->image_size = (uint64_t)st.st_size;
-		vm->image_ok = true;
+		f->size = (uint64_t)st.st_size;
+		f->ok = true;
+		f->twin = find_twin(s, f);
 	}
 }
 
+/* Resolves the files of VM idx: image in image_dir, kernel and initrd in linux_dir. */
+static void check_files(struct sg_system *s, uint32_t idx)
+{
+	bool is_linux = s->vms[idx].is_linux;
+
+	check_file(s, idx, SG_FILE_IMAGE, is_linux ? s->linux_dir : s->image_dir,
+		   is_linux ? "kernel" : "image");
+	check_file(s, idx, SG_FILE_INITRD, s->linux_dir, "initrd");
+}
+
 /* Returns the valid region of vm holding [ipa, ipa+size), or NULL. */
-static const struct sg_region *region_holding(const struct sg_vm *vm, uint64_t ipa,
-					      uint64_t size)
+const struct sg_region *sg_region_holding(const struct sg_vm *vm, uint64_t ipa,
+					  uint64_t size)
 {
 	uint32_t i;
 
@@ -150,7 +148,7 @@ static const struct sg_region *region_holding(const struct sg_vm *vm, uint64_t i
 }
 
 /* Writes the access string of REGION_* flags into buf (4 bytes). */
-static const char *access_string(uint32_t flags, char *buf)
+const char *sg_access_string(uint32_t flags, char *buf)
 {
 	char *p = buf;
 
@@ -170,6 +168,7 @@ static const char *access_string(uint32_t flags, char *buf)
  */
 static void check_vm_boot(struct sg_system *s, struct sg_vm *vm)
 {
+	const struct sg_file *img = &vm->file[SG_FILE_IMAGE];
 	const struct sg_region *r;
 	char acc[4];
 	uint32_t i;
@@ -183,34 +182,42 @@ static void check_vm_boot(struct sg_system *s, struct sg_vm *vm)
 		vm->load_ipa = vm->regions[0].ipa;
 	if (!vm->has_entry)
 		vm->entry_ipa = vm->load_ipa;
-	if (vm->image_ok && !region_holding(vm, vm->load_ipa, vm->image_size))
+	if (img->ok && !sg_region_holding(vm, vm->load_ipa, img->size))
 		sg_error(s, vm->path, "image '%s' (0x%llx bytes) at load-address 0x%llx does "
-			 "not fit inside one memory region", vm->image, ULL(vm->image_size),
+			 "not fit inside one memory region", img->name, ULL(img->size),
 			 ULL(vm->load_ipa));
 	if (vm->entry_ipa & 3)
 		sg_error(s, vm->path, "entry 0x%llx is not 4-byte aligned", ULL(vm->entry_ipa));
-	r = region_holding(vm, vm->entry_ipa, 4);
+	r = sg_region_holding(vm, vm->entry_ipa, 4);
 	if (!r)
 		sg_error(s, vm->path, "entry 0x%llx is not inside any memory region",
 			 ULL(vm->entry_ipa));
 	else if (!(r->flags & REGION_EXEC))
 		sg_error(s, vm->path, "entry 0x%llx is in %s, which is not executable "
 			 "(access \"%s\")", ULL(vm->entry_ipa), r->path,
-			 access_string(r->flags, acc));
+			 sg_access_string(r->flags, acc));
 }
 
 /*
  * Returns the bytes numbat's memory needs: 4 MiB for itself plus every
- * distinct valid image, each rounded up to a page (images.S aligns them).
+ * distinct valid image, kernel and initrd and every Linux VM's device tree,
+ * each rounded up to a page (images.S aligns them).
  */
 uint64_t sg_image_space(const struct sg_system *s)
 {
 	uint64_t need = SG_HYP_MIN;
 	uint32_t i;
+	int k;
 
-	for (i = 0; i < s->vm_count; i++)
-		if (s->vms[i].image_ok && s->vms[i].image_twin < 0)
-			need += sg_align_up(s->vms[i].image_size, CONFIG_PAGE_SIZE);
+	for (i = 0; i < s->vm_count; i++) {
+		for (k = 0; k < SG_FILE_KINDS; k++) {
+			const struct sg_file *f = &s->vms[i].file[k];
+
+			if (f->ok && !f->twin)
+				need += sg_align_up(f->size, CONFIG_PAGE_SIZE);
+		}
+		need += sg_align_up(s->vms[i].dtb_size, CONFIG_PAGE_SIZE);
+	}
 	return need;
 }
 
@@ -221,12 +228,14 @@ static void check_image_space(struct sg_system *s)
 
 	if (s->hyp_ok && need > s->hyp_size)
 		sg_error(s, "/hypervisor", "hypervisor memory-size too small for the VM images "
-			 "(%llu bytes needed; memory-size is %llu)", ULL(need), ULL(s->hyp_size));
+			 "(%llu bytes needed; memory-size is %llu): numbat embeds every image, "
+			 "kernel, initrd and Linux device tree", ULL(need), ULL(s->hyp_size));
 }
 
 /*
  * Runs every check that relates nodes to each other or to files. Expects
- * sg_parse to have run; fills the load-address and entry defaults.
+ * sg_parse to have run; fills the load-address and entry defaults, places
+ * Linux VMs' boot files and generates their device trees.
  */
 void sg_check(struct sg_system *s)
 {
@@ -236,9 +245,12 @@ void sg_check(struct sg_system *s)
 	check_names(s);
 	check_pcpus(s);
 	for (i = 0; i < s->vm_count; i++) {
-		check_vm_layout(s, &s->vms[i]);
-		check_image_file(s, i);
-		check_vm_boot(s, &s->vms[i]);
+		sg_check_vm_layout(s, &s->vms[i]);
+		check_files(s, i);
+		if (s->vms[i].is_linux)
+			sg_check_linux(s, &s->vms[i]);
+		else
+			check_vm_boot(s, &s->vms[i]);
 	}
 	check_image_space(s);
 }

@@ -19,35 +19,24 @@ void sg_init(struct sg_system *s, const char *source, const char *image_dir, FIL
 	memset(s, 0, sizeof(*s));
 	s->source = source;
 	s->image_dir = image_dir;
+	s->linux_dir = SG_LINUX_DIR;
+	s->gic_version = 3;
 	s->err = err;
 	s->hyp_size = SG_HYP_DEFAULT;
 	s->hyp_ok = true;
 }
 
-/* Reports every child node of n: the caller's node has none. */
-static void no_children(struct sg_node *n)
-{
-	int child;
-
-	fdt_for_each_subnode(child, n->fdt, n->off) {
-		struct sg_node c;
-
-		sg_node_init(&c, n->sys, n->fdt, child);
-		sg_error(n->sys, c.path, "unknown node (%s has no child nodes)", n->path);
-	}
-}
-
-/* Reads /platform: the RAM and the number of pCPUs the system needs. */
+/* Reads /platform: the RAM, the pCPUs and the GIC the system needs. */
 static void parse_platform(struct sg_system *s, const void *fdt, int off)
 {
-	static const char *const allowed[] = { "memory", "cpus", NULL };
+	static const char *const allowed[] = { "memory", "cpus", "gic-version", NULL };
 	struct sg_node n;
 	uint64_t base, size;
 	uint32_t cpus;
 
 	sg_node_init(&n, s, fdt, off);
 	sg_check_props(&n, allowed);
-	no_children(&n);
+	sg_no_children(&n);
 	if (sg_require(&n, "memory", sg_read_range(&n, "memory", &base, &size))) {
 		if (!sg_page_aligned(base) || !sg_page_aligned(size) || size == 0)
 			sg_error(s, n.path, "RAM 0x%llx size 0x%llx: base and size must be "
@@ -67,6 +56,9 @@ static void parse_platform(struct sg_system *s, const void *fdt, int off)
 		else
 			s->pcpu_count = cpus;
 	}
+	if (sg_read_u32(&n, "gic-version", &s->gic_version) == SG_OK &&
+	    s->gic_version != 2 && s->gic_version != 3)
+		sg_error(s, n.path, "gic-version = <%u>: must be <2> or <3>", s->gic_version);
 }
 
 /* Reads /hypervisor: the size of numbat's own memory at the RAM base. */
@@ -79,7 +71,7 @@ static void parse_hypervisor(struct sg_system *s, const void *fdt, int off)
 
 	sg_node_init(&n, s, fdt, off);
 	sg_check_props(&n, allowed);
-	no_children(&n);
+	sg_no_children(&n);
 	rc = sg_read_u64(&n, "memory-size", &size);
 	if (rc == SG_BAD) {
 		s->hyp_ok = false;

@@ -141,7 +141,7 @@ static void parse_memory(struct sg_system *s, const void *fdt, int off, struct s
 /* Reads one device node of a VM's devices node into d. */
 static void parse_device(struct sg_system *s, const void *fdt, int off, struct sg_device *d)
 {
-	static const char *const allowed[] = { "compatible", "reg", NULL };
+	static const char *const allowed[] = { "compatible", "reg", "interrupts", NULL };
 	struct sg_node n;
 	const char *compat;
 	bool ok;
@@ -160,14 +160,26 @@ static void parse_device(struct sg_system *s, const void *fdt, int off, struct s
 		}
 	}
 	rc = sg_read_range(&n, "reg", &d->ipa, &d->size);
-	if (!sg_require(&n, "reg", rc) || !check_ipa_range(&n, "device", d->ipa, d->size))
+	if (!sg_require(&n, "reg", rc)) {
 		ok = false;
-	else if (d->model && d->size < d->model->min_size) {
+	} else if (d->model && d->size < d->model->min_size) {
 		sg_error(s, n.path, "device size 0x%llx is smaller than the 0x%llx bytes "
 			 "'%s' needs", (unsigned long long)d->size,
 			 (unsigned long long)d->model->min_size, d->model->compatible);
 		ok = false;
+	} else if (!check_ipa_range(&n, "device", d->ipa, d->size)) {
+		ok = false;
 	}
+	rc = sg_read_u32(&n, "interrupts", &d->spi);
+	if (rc == SG_BAD) {
+		ok = false;
+	} else if (rc == SG_OK && d->spi >= CONFIG_MAX_SPIS) {
+		sg_error(s, n.path, "interrupts = <%u>: SPI must be 0..%d (guest INTIDs %d..%d)",
+			 d->spi, CONFIG_MAX_SPIS - 1, SG_SPI_BASE,
+			 SG_SPI_BASE + CONFIG_MAX_SPIS - 1);
+		ok = false;
+	}
+	d->has_spi = rc == SG_OK;
 	d->ok = ok;
 }
 
@@ -249,20 +261,86 @@ static void parse_vm_cpus(const struct sg_node *n, struct sg_vm *vm)
 	vm->pcpus_ok = true;
 }
 
-/* Reads image, load-address, entry and fault-policy. */
+/*
+ * Stores file name `name` (the value of property prop) in f if it is a
+ * plain file name; reports it otherwise.
+ */
+static void set_file_name(const struct sg_node *n, const char *prop, const char *name,
+			  struct sg_file *f)
+{
+	if (valid_image_name(name))
+		strcpy(f->name, name);
+	else
+		sg_error(n->sys, n->path, "%s '%s': must be a plain file name (letters, digits, "
+			 "'.', '_', '+', '-'; not starting with '.')", prop, name);
+}
+
+/* Reports property prop of n, present though it does not apply. */
+static void not_for(const struct sg_node *n, const char *prop, const char *why)
+{
+	if (fdt_getprop(n->fdt, n->off, prop, NULL))
+		sg_error(n->sys, n->path, "%s: %s", prop, why);
+}
+
+/* Reads a Linux VM's initrd and bootargs. */
+static void parse_vm_linux(const struct sg_node *n, struct sg_vm *vm)
+{
+	const char *initrd, *bootargs;
+
+	not_for(n, "load-address", "a Linux VM's kernel is placed by the arm64 boot "
+		"protocol; load-address and entry are for native VMs (image)");
+	not_for(n, "entry", "a Linux VM starts at its kernel; load-address and entry are "
+		"for native VMs (image)");
+	if (sg_read_string(n, "initrd", &initrd) == SG_OK)
+		set_file_name(n, "initrd", initrd, &vm->file[SG_FILE_INITRD]);
+	if (sg_read_string(n, "bootargs", &bootargs) != SG_OK)
+		return;
+	if (strlen(bootargs) >= SG_BOOTARGS_MAX)
+		sg_error(n->sys, n->path, "bootargs is %zu characters; Linux takes at most %d",
+			 strlen(bootargs), SG_BOOTARGS_MAX - 1);
+	else
+		strcpy(vm->bootargs, bootargs);
+}
+
+/*
+ * Reads what a VM boots: `image` (a native VM, with optional load-address
+ * and entry) or `kernel` (a Linux VM, with optional initrd and bootargs),
+ * exactly one of them.
+ */
+static void parse_vm_image(const struct sg_node *n, struct sg_vm *vm)
+{
+	const char *image, *kernel;
+	int ri = sg_read_string(n, "image", &image);
+	int rk = sg_read_string(n, "kernel", &kernel);
+
+	vm->is_linux = rk != SG_ABSENT;
+	if (ri != SG_ABSENT && rk != SG_ABSENT) {
+		sg_error(n->sys, n->path, "both image and kernel: give image for a native VM "
+			 "or kernel for a Linux VM, not both");
+		return;
+	}
+	if (ri == SG_ABSENT && rk == SG_ABSENT)
+		sg_error(n->sys, n->path, "missing required property 'image' (or 'kernel' "
+			 "for a Linux VM)");
+	if (ri == SG_OK)
+		set_file_name(n, "image", image, &vm->file[SG_FILE_IMAGE]);
+	if (rk == SG_OK)
+		set_file_name(n, "kernel", kernel, &vm->file[SG_FILE_IMAGE]);
+	if (vm->is_linux) {
+		parse_vm_linux(n, vm);
+		return;
+	}
+	not_for(n, "initrd", "only a Linux VM (kernel = \"...\") has an initrd");
+	not_for(n, "bootargs", "only a Linux VM (kernel = \"...\") has bootargs");
+}
+
+/* Reads image or kernel, load-address, entry and fault-policy. */
 static void parse_vm_boot(const struct sg_node *n, struct sg_vm *vm)
 {
-	const char *image, *policy;
+	const char *policy;
 	int rc;
 
-	rc = sg_read_string(n, "image", &image);
-	if (sg_require(n, "image", rc)) {
-		if (valid_image_name(image))
-			strcpy(vm->image, image);
-		else
-			sg_error(n->sys, n->path, "image '%s': must be a plain file name (letters, "
-				 "digits, '.', '_', '+', '-'; not starting with '.')", image);
-	}
+	parse_vm_image(n, vm);
 	rc = sg_read_u64(n, "load-address", &vm->load_ipa);
 	vm->has_load = rc == SG_OK;
 	vm->addr_bad = rc == SG_BAD;
@@ -277,6 +355,37 @@ static void parse_vm_boot(const struct sg_node *n, struct sg_vm *vm)
 	else if (strcmp(policy, "inject") != 0)
 		sg_error(n->sys, n->path, "fault-policy \"%s\": must be \"inject\" or \"stop\"",
 			 policy);
+}
+
+/*
+ * Reads a VM's optional gic node: where its vGIC's distributor,
+ * redistributors (GICv3) and CPU interface (GICv2) sit, each defaulting to
+ * QEMU virt's address. Layout checks are check_vm.c's.
+ */
+static void parse_gic(struct sg_system *s, const void *fdt, int off, struct sg_vm *vm)
+{
+	/* In enum sg_gic_window order. */
+	static const char *const allowed[] = { "dist", "redist", "cpuif", NULL };
+	uint64_t *const fields[] = {
+		[SG_GIC_DIST] = &vm->vgic.dist_ipa,
+		[SG_GIC_REDIST] = &vm->vgic.redist_ipa,
+		[SG_GIC_CPUIF] = &vm->vgic.cpuif_ipa,
+	};
+	struct sg_node n;
+	int i;
+
+	sg_node_init(&n, s, fdt, off);
+	strcpy(vm->vgic.path, n.path);
+	sg_check_props(&n, allowed);
+	sg_no_children(&n);
+	for (i = 0; i < 3; i++) {
+		int rc = sg_read_u64(&n, allowed[i], fields[i]);
+
+		if (rc == SG_BAD)
+			vm->vgic.ok = false;
+		else if (rc == SG_OK)
+			vm->vgic.given |= 1u << i;
+	}
 }
 
 /* Reads the memory and devices children of a VM. */
@@ -294,9 +403,11 @@ static void parse_vm_children(const struct sg_node *n, struct sg_vm *vm)
 			parse_memory(n->sys, n->fdt, child, vm);
 		} else if (strcmp(name, "devices") == 0) {
 			parse_devices(n->sys, n->fdt, child, vm);
+		} else if (strcmp(name, "gic") == 0) {
+			parse_gic(n->sys, n->fdt, child, vm);
 		} else {
 			sg_node_init(&c, n->sys, n->fdt, child);
-			sg_error(n->sys, c.path, "unknown node (expected memory or devices)");
+			sg_error(n->sys, c.path, "unknown node (expected memory, devices or gic)");
 		}
 	}
 	if (!have_memory)
@@ -307,7 +418,8 @@ static void parse_vm_children(const struct sg_node *n, struct sg_vm *vm)
 void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 {
 	static const char *const allowed[] = {
-		"vm-name", "vcpus", "cpus", "image", "load-address", "entry", "fault-policy", NULL
+		"vm-name", "vcpus", "cpus", "image", "load-address", "entry", "fault-policy",
+		"kernel", "initrd", "bootargs", NULL
 	};
 	struct sg_node n;
 	struct sg_vm *vm;
@@ -319,7 +431,11 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 	}
 	vm = &s->vms[s->vm_count++];
 	strcpy(vm->path, n.path);
-	vm->image_twin = -1;
+	strcpy(vm->vgic.path, n.path);
+	vm->vgic.ok = true;
+	vm->vgic.dist_ipa = SG_GICD_DEFAULT;
+	vm->vgic.redist_ipa = SG_GICR_DEFAULT;
+	vm->vgic.cpuif_ipa = SG_GICC_DEFAULT;
 	sg_check_props(&n, allowed);
 	parse_vm_name(&n, vm);
 	parse_vm_cpus(&n, vm);

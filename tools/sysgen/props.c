@@ -11,9 +11,16 @@
 
 #include "sysgen.h"
 
-/* Emulated device models; add a line here to support another. */
+/*
+ * Emulated device models; add a line here (and its enum device_type value in
+ * config.h) to support another. guest_node describes it to Linux VMs.
+ */
 static const struct sg_device_model device_models[] = {
-	{ "numbat,test-device", "DEVICE_TEST", DEVICE_TEST, TESTDEV_SIZE },
+	{ .compatible = "numbat,test-device", .enum_name = "DEVICE_TEST",
+	  .type = DEVICE_TEST, .min_size = TESTDEV_SIZE },
+	{ .compatible = "arm,pl011", .enum_name = "DEVICE_PL011", .type = DEVICE_PL011,
+	  .min_size = 0x1000, .dt_node = "pl011", .console = true,
+	  .guest_node = sg_guest_dt_pl011 },
 };
 
 /* Properties any node may carry: dtc adds them for &label references. */
@@ -42,6 +49,19 @@ void sg_node_init(struct sg_node *n, struct sg_system *s, const void *fdt, int o
 	n->off = off;
 	if (fdt_get_path(fdt, off, n->path, sizeof(n->path)) < 0)
 		snprintf(n->path, sizeof(n->path), "%s", fdt_get_name(fdt, off, NULL));
+}
+
+/* Reports every child node of n: the caller's node has none. */
+void sg_no_children(const struct sg_node *n)
+{
+	int child;
+
+	fdt_for_each_subnode(child, n->fdt, n->off) {
+		struct sg_node c;
+
+		sg_node_init(&c, n->sys, n->fdt, child);
+		sg_error(n->sys, c.path, "unknown node (%s has no child nodes)", n->path);
+	}
 }
 
 /* Returns true if name is in the NULL-terminated list. */

@@ -21,6 +21,18 @@
 #define SG_BLOCK_SIZE      (2 * SG_MIB)        /* stage-2 level-2 block */
 #define SG_HYP_MIN         (4 * SG_MIB)        /* numbat's own minimum */
 #define SG_HYP_DEFAULT     (32 * SG_MIB)
+#define SG_LINUX_DIR       "build/linux"       /* default --linux-dir */
+#define SG_BOOTARGS_MAX    2048                /* arm64 COMMAND_LINE_SIZE */
+#define SG_DTB_BUF         (32 * 1024)         /* room for one guest DTB */
+#define SG_SPI_BASE        32                  /* INTID of SPI 0 */
+
+/* The vGIC's windows in a VM's IPA space (sizes per GICv3/GICv2). */
+#define SG_GICD_SIZE       0x10000ull          /* distributor */
+#define SG_GICR_SIZE       0x20000ull          /* GICv3 RD + SGI frames, per vCPU */
+#define SG_GICC_SIZE       0x2000ull           /* GICv2 CPU interface (GICV) */
+#define SG_GICD_DEFAULT    0x08000000ull       /* QEMU virt's addresses */
+#define SG_GICR_DEFAULT    0x080a0000ull
+#define SG_GICC_DEFAULT    0x08010000ull
 
 /* Results of the property readers. */
 enum sg_prop {
@@ -29,12 +41,23 @@ enum sg_prop {
 	SG_OK = 1,      /* present and read */
 };
 
+struct sg_device;
+struct sg_guest_dt;
+
 /* An emulated device model a description may name by compatible. */
 struct sg_device_model {
 	const char *compatible;
 	const char *enum_name;  /* enum device_type constant emitted in C */
 	uint32_t type;
 	uint64_t min_size;      /* smallest reg size the model accepts */
+	const char *dt_node;    /* its node name in a Linux device tree */
+	bool console;           /* a UART: /chosen stdout-path, serialN alias */
+	/*
+	 * Writes the device's properties into its node (dt_node@<ipa>) of a
+	 * Linux VM's device tree; NULL if the model is numbat-only and not
+	 * described to Linux.
+	 */
+	void (*guest_node)(struct sg_guest_dt *g, const struct sg_device *d);
 };
 
 struct sg_region {
@@ -54,6 +77,43 @@ struct sg_device {
 	const struct sg_device_model *model;
 	uint64_t ipa;
 	uint64_t size;
+	bool has_spi;           /* `interrupts` given and valid */
+	uint32_t spi;           /* SPI number; the guest INTID is 32 + spi */
+};
+
+/* A file a VM embeds: its image or kernel, or its initrd. */
+enum sg_file_kind { SG_FILE_IMAGE = 0, SG_FILE_INITRD = 1, SG_FILE_KINDS = 2 };
+
+struct sg_file {
+	char name[SG_IMAGE_NAME_MAX];  /* as the description gives it; empty if none */
+	char path[PATH_MAX];           /* dir/name, as make sees it */
+	char abs[PATH_MAX];            /* absolute path, for .incbin */
+	bool ok;                       /* exists, regular, non-empty */
+	uint64_t size;
+	char label[32];                /* its symbol in images.S */
+	const struct sg_file *twin;    /* earlier file with the same path, or NULL */
+};
+
+enum sg_gic_window { SG_GIC_DIST = 0, SG_GIC_REDIST = 1, SG_GIC_CPUIF = 2 };
+
+/* The vGIC windows of a VM; defaults unless its gic node moves them. */
+struct sg_vgic {
+	char path[SG_PATH_MAX]; /* the gic node, or the VM if it has none */
+	bool ok;                /* the gic node (if any) parsed */
+	uint32_t given;         /* 1 << SG_GIC_* for each window the node sets */
+	uint64_t dist_ipa;
+	uint64_t redist_ipa;
+	uint64_t cpuif_ipa;
+};
+
+/* Where a Linux VM's boot files go, from the Image header and the sizes. */
+struct sg_linux {
+	uint64_t text_offset;   /* from the Image header */
+	uint64_t image_size;    /* bytes the kernel occupies from its load address */
+	uint64_t kernel_ipa;    /* 2 MiB aligned region base + text_offset */
+	uint64_t initrd_ipa;    /* next 2 MiB boundary after the kernel; 0 if none */
+	uint64_t dtb_ipa;       /* next 2 MiB boundary after the initrd or kernel */
+	bool placed;            /* all of it fits in the first region */
 };
 
 struct sg_vm {
@@ -67,29 +127,33 @@ struct sg_vm {
 	struct sg_region regions[CONFIG_MAX_REGIONS];
 	uint32_t device_count;
 	struct sg_device devices[CONFIG_MAX_DEVICES];
-	char image[SG_IMAGE_NAME_MAX]; /* empty if missing or invalid */
-	char image_path[PATH_MAX];     /* image_dir/image, as make sees it */
-	char image_abs[PATH_MAX];      /* absolute path, for .incbin */
-	bool image_ok;                 /* exists, regular, non-empty */
-	uint64_t image_size;
-	int image_twin;         /* earlier VM with the same image, or -1 */
+	bool is_linux;          /* `kernel` given: a Linux VM */
+	struct sg_file file[SG_FILE_KINDS]; /* image or kernel; initrd */
+	char bootargs[SG_BOOTARGS_MAX];
+	struct sg_linux linux_boot;
+	struct sg_vgic vgic;
+	uint8_t dtb[SG_DTB_BUF];  /* a Linux VM's generated device tree */
+	uint32_t dtb_size;        /* 0 until generated */
 	bool addr_bad;          /* load-address or entry malformed */
 	bool has_load;
 	uint64_t load_ipa;
 	bool has_entry;
 	uint64_t entry_ipa;
+	uint64_t boot_x0;       /* a Linux VM's device tree IPA; 0 otherwise */
 	uint32_t fault_policy;  /* enum fault_policy */
 };
 
 struct sg_system {
 	const char *source;     /* the .dts named in messages */
 	const char *image_dir;  /* where images are looked up */
+	const char *linux_dir;  /* where kernels and initrds are looked up */
 	FILE *err;              /* where errors go */
 	unsigned errors;
 	bool ram_ok;
 	uint64_t ram_base;
 	uint64_t ram_size;
 	uint32_t pcpu_count;    /* 0 if invalid */
+	uint32_t gic_version;   /* 2 or 3 */
 	bool hyp_ok;
 	bool hyp_given;         /* memory-size given, not the default */
 	uint64_t hyp_base;
@@ -111,6 +175,7 @@ void sg_error(struct sg_system *s, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sg_node_init(struct sg_node *n, struct sg_system *s, const void *fdt, int off);
 void sg_check_props(const struct sg_node *n, const char *const *allowed);
+void sg_no_children(const struct sg_node *n);
 bool sg_require(const struct sg_node *n, const char *name, int rc);
 int sg_read_u32(const struct sg_node *n, const char *name, uint32_t *v);
 int sg_read_u64(const struct sg_node *n, const char *name, uint64_t *v);
@@ -126,18 +191,30 @@ void sg_init(struct sg_system *s, const char *source, const char *image_dir, FIL
 void sg_parse(struct sg_system *s, const void *fdt, size_t size);
 void sg_parse_vm(struct sg_system *s, const void *fdt, int off);
 
-/* check.c */
+/* check.c, check_vm.c */
 void sg_check(struct sg_system *s);
 uint64_t sg_image_space(const struct sg_system *s);
+void sg_check_vm_layout(struct sg_system *s, struct sg_vm *vm);
+const struct sg_region *sg_region_holding(const struct sg_vm *vm, uint64_t ipa,
+					  uint64_t size);
+const char *sg_access_string(uint32_t flags, char *buf);
+
+/* linux.c: a Linux VM's Image header, boot placement and device tree. */
+void sg_check_linux(struct sg_system *s, struct sg_vm *vm);
+
+/* guest_dt.c */
+const char *sg_guest_dtb(const struct sg_system *s, struct sg_vm *vm);
+void sg_guest_dt_pl011(struct sg_guest_dt *g, const struct sg_device *d);
 
 /* place.c */
 void sg_place(struct sg_system *s);
 
 /* emit.c */
 int sg_emit_config(const struct sg_system *s, FILE *f);
-int sg_emit_images(const struct sg_system *s, FILE *f);
+int sg_emit_images(const struct sg_system *s, FILE *f, const char *dtb_dir);
 int sg_emit_depfile(const struct sg_system *s, FILE *f, const char *const *targets,
 		    int target_count);
+int sg_emit_dtb(const struct sg_vm *vm, FILE *f);
 
 /* Runs parse, check and place; returns the number of errors reported. */
 unsigned sg_process(struct sg_system *s, const void *fdt, size_t size);
