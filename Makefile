@@ -12,7 +12,7 @@ MEM      ?= 1G
 GIC      ?= 3
 QEMU     ?= qemu-system-aarch64
 QEMU_MACHINE = -M virt,virtualization=on,gic-version=$(GIC) -cpu $(CPU) \
-               -smp $(SMP) -m $(MEM) -nographic -no-reboot
+               -smp $(SMP) -m $(MEM) -nographic -no-reboot -echr 0x14
 
 CC_CROSS := $(CROSS)gcc
 OBJCOPY  := $(CROSS)objcopy
@@ -63,7 +63,7 @@ deps-stamp: deps
 FORCE:
 
 run: all
-	@echo "numbat: booting $(SYSTEM) (quit QEMU with Ctrl-A X)"
+	@echo "numbat: booting $(SYSTEM) (quit QEMU with Ctrl-T X; Ctrl-A then a digit switches console input)"
 	$(QEMU) $(QEMU_MACHINE) -kernel $(BUILD)/numbat.bin
 
 test: all host-tests-bin

@@ -18,6 +18,7 @@ _Static_assert(sizeof(struct exc_frame) == 34 * 8, "FRAME_SIZE in crt0.S");
 
 /* Vector index 4..7: current EL with SP_ELx; 4 is synchronous. */
 #define VECTOR_SYNC_SPX    4
+#define VECTOR_IRQ_SPX     5
 
 struct exc_state {
 	bool armed;
@@ -63,6 +64,8 @@ static const char *const vector_names[16] = {
 	"sync/lower32", "irq/lower32", "fiq/lower32", "serror/lower32",
 };
 
+void (*irq_handler)(void);
+
 void exception_handle(struct exc_frame *frame, uint64_t vector)
 {
 	unsigned int cpu = this_vcpu() % GUEST_MAX_VCPUS;
@@ -70,6 +73,10 @@ void exception_handle(struct exc_frame *frame, uint64_t vector)
 	uint64_t esr = sysreg_read(esr_el1);
 	uint64_t far = sysreg_read(far_el1);
 
+	if (vector == VECTOR_IRQ_SPX && irq_handler) {
+		irq_handler();
+		return;
+	}
 	if (vector == VECTOR_SYNC_SPX && st->armed && st->depth == 0) {
 		st->armed = false;
 		st->info.taken = true;

@@ -276,6 +276,21 @@ struct exc_info {
 	uint64_t esr, elr, far;
 };
 
+/* The VM's virtual GIC (gic.c), at numbat's default layout. */
+unsigned gic_version(void);
+void gic_init(void);           /* distributor + this vCPU's interface */
+void gic_init_cpu(void);       /* this vCPU's interface only */
+void gic_enable(unsigned intid, uint8_t priority);
+unsigned gic_ack(void);        /* 1023: nothing pending */
+void gic_eoi(unsigned intid);
+void gic_send_sgi(unsigned target, unsigned intid);
+
+static inline void irq_unmask(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
+static inline void irq_mask(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
+
+/* Called for IRQs taken at EL1 (with SP_EL1), if set; NULL reports them. */
+extern void (*irq_handler)(void);
+
 /* Arms the calling vCPU: the next synchronous exception is recorded and
  * execution resumes at ELR + 4. */
 void exc_expect(void);

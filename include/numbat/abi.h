@@ -76,13 +76,16 @@
 /*
  * "numbat,test-device": an emulated register bank for testing the MMIO path.
  * SCRATCH is 64 bytes of storage readable and writable at any width
- * (1, 2, 4, 8 bytes); ID reads as TESTDEV_ID_VALUE; every other offset in
+ * (1, 2, 4, 8 bytes); ID reads as TESTDEV_ID_VALUE; IRQ drives the
+ * interrupt line the description gives the device; every other offset in
  * the device reads as zero and ignores writes.
  */
 #define TESTDEV_SCRATCH           0x00
 #define TESTDEV_SCRATCH_SIZE      64
 #define TESTDEV_ID                0x40
 #define TESTDEV_ID_VALUE          0x4E554D42u /* "NUMB" */
+#define TESTDEV_IRQ               0x48 /* bit 0: level of the device's
+                                          interrupt line (if it has one) */
 #define TESTDEV_SIZE              0x1000
 
 #endif /* NUMBAT_ABI_H */

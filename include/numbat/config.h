@@ -26,6 +26,7 @@
 #define REGION_READ         (1u << 0)
 #define REGION_WRITE        (1u << 1)
 #define REGION_EXEC         (1u << 2)
+#define REGION_DEVICE       (1u << 3) /* numbat-internal: device memory type */
 
 /* Emulated device models a description may name. */
 enum device_type {

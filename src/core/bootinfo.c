@@ -13,6 +13,21 @@
 
 #define FDT_MAX_SIZE (2u << 20)
 
+/*
+ * The INTID of interrupt `idx` of `node` in the GIC's three-cell format
+ * (type 0 = SPI, 1 = PPI; number), or `fallback`.
+ */
+static unsigned read_intid(const void *fdt, int node, int idx, unsigned fallback)
+{
+	int len;
+	const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
+
+	if (!irq || len < (idx + 1) * 12)
+		return fallback;
+	irq += 3 * idx;
+	return fdt32_to_cpu(irq[1]) + (fdt32_to_cpu(irq[0]) == 1 ? 16 : 32);
+}
+
 /* Reads cell-encoded values: `cells` is 1 or 2. */
 static uint64_t read_cells(const fdt32_t *p, int cells)
 {
@@ -110,25 +125,31 @@ static void parse_uart(const void *fdt, struct bootinfo *bi)
 	}
 	if (node < 0)
 		node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
-	if (node >= 0)
-		read_reg(fdt, node, 0, &bi->uart_base, &size);
+	if (node >= 0 && read_reg(fdt, node, 0, &bi->uart_base, &size))
+		bi->uart_intid = read_intid(fdt, node, 0, 0);
 }
 
 static void parse_gic(const void *fdt, struct bootinfo *bi)
 {
 	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
 
+	bi->maint_intid = 25; /* the SBSA-recommended PPI */
 	if (node >= 0 && read_reg(fdt, node, 0, &bi->gicd_base, &bi->gicd_size) &&
 	    read_reg(fdt, node, 1, &bi->gicr_base, &bi->gicr_size)) {
 		bi->gic_version = 3;
+		bi->maint_intid = read_intid(fdt, node, 0, 25);
 		return;
 	}
 	node = fdt_node_offset_by_compatible(fdt, -1, "arm,cortex-a15-gic");
 	if (node < 0)
 		node = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-400");
 	if (node >= 0 && read_reg(fdt, node, 0, &bi->gicd_base, &bi->gicd_size) &&
-	    read_reg(fdt, node, 1, &bi->gicc_base, &bi->gicc_size))
+	    read_reg(fdt, node, 1, &bi->gicc_base, &bi->gicc_size)) {
 		bi->gic_version = 2;
+		read_reg(fdt, node, 2, &bi->gich_base, &bi->gich_size);
+		read_reg(fdt, node, 3, &bi->gicv_base, &bi->gicv_size);
+		bi->maint_intid = read_intid(fdt, node, 0, 25);
+	}
 }
 
 /* "arm,armv8-timer" lists secure, non-secure, virtual, hypervisor PPIs. */

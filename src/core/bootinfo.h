@@ -18,10 +18,14 @@ struct bootinfo {
 	unsigned cpu_count;                    /* CPUs in the tree (all) */
 	uint64_t cpu_mpidr[CONFIG_MAX_PCPUS];  /* the first CONFIG_MAX_PCPUS */
 	uint64_t uart_base;
+	unsigned uart_intid;                   /* its interrupt, 0 if none */
 	unsigned gic_version;                  /* 2 or 3; 0 if none found */
 	uint64_t gicd_base, gicd_size;
 	uint64_t gicr_base, gicr_size;         /* v3 redistributors */
 	uint64_t gicc_base, gicc_size;         /* v2 CPU interface */
+	uint64_t gich_base, gich_size;         /* v2 virtual interface control */
+	uint64_t gicv_base, gicv_size;         /* v2 virtual CPU interface */
+	unsigned maint_intid;                  /* vGIC maintenance PPI */
 	unsigned hyp_timer_intid;              /* EL2 physical timer PPI */
 };
 

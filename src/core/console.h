@@ -1,23 +1,41 @@
 /*
- * numbat's console: its own messages (prefixed "numbat: ") and the lines
- * each VM writes (prefixed "[vm] "), whole lines at a time so output of
- * different pCPUs never interleaves within a line.
+ * numbat's console: one terminal (the platform UART) shared by numbat's
+ * own messages (prefixed "numbat: ") and every VM's output (prefixed
+ * "[vm] ", never mixed with other output within a line), and the input
+ * switch that sends what the user types to one VM's console device.
  */
 #ifndef CORE_CONSOLE_H
 #define CORE_CONSOLE_H
 
 #include <stddef.h>
 
+struct vm;
+
 /* Formats and prints one message; adds nothing (callers write "\n"). */
 void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Writes raw bytes under the console lock. */
+/* Writes numbat's own bytes, on a line of their own. */
 void console_write(const char *s, size_t n);
-/* Writes without taking the lock: the panic path only. */
+/* Writes without taking the lock: the panic path and early boot only. */
 void console_write_unlocked(const char *s, size_t n);
 
 #define pr_info(...) console_printf("numbat: " __VA_ARGS__)
 
-#endif
+/*
+ * Adds output of `vm` (its console hypercall or its UART). Whole lines
+ * are printed with the VM's prefix; an unfinished line is held until its
+ * newline, except for the VM that has the input focus, whose output
+ * appears at once. Non-printable bytes become '?'; escape sequences are
+ * dropped except erase-to-end-of-line.
+ */
+void console_vm_write(struct vm *vm, const char *s, size_t n);
+/* `vm` is (re)starting: prints its unfinished line, if any, and forgets it. */
+void console_vm_reset(struct vm *vm);
+
+/*
+ * Once the VMs are created: gives the input focus to the first VM with a
+ * console device and prints how to switch (nothing if no VM has one).
+ */
+void console_start(void);
 
 /*
  * Console input (console.c): numbat's UART interrupt handler calls this
@@ -25,3 +43,10 @@ void console_write_unlocked(const char *s, size_t n);
  * focus between VMs; other bytes go to the focused VM's console device.
  */
 void console_input(char c);
+/* numbat's UART receive interrupt: passes every received byte to console_input. */
+void console_uart_irq(void);
+
+/* The input escape byte: Ctrl-A. */
+#define CONSOLE_ESCAPE 0x01
+
+#endif

@@ -7,14 +7,15 @@
 
 #include <numbat/abi.h>
 
+#include "core/console.h"
 #include "core/sched.h"
 #include "core/vm.h"
 #include "core/psci_decode.h"
 #include "core/vpsci.h"
 
 /* Out of line: its buffer would give every hypercall a large stack frame. */
-static __attribute__((noinline)) int64_t console_write(struct vcpu *vcpu, uint64_t ipa,
-							   uint64_t len)
+static __attribute__((noinline)) int64_t hc_console_write(struct vcpu *vcpu, uint64_t ipa,
+							      uint64_t len)
 {
 	char buf[NUMBAT_CONSOLE_WRITE_MAX];
 	const void *src;
@@ -28,7 +29,7 @@ static __attribute__((noinline)) int64_t console_write(struct vcpu *vcpu, uint64
 		return SMCCC_INVALID_PARAMETER;
 	/* Copy first: another vCPU may change the buffer while we print. */
 	__builtin_memcpy(buf, src, len);
-	vm_console_put(vcpu->vm, buf, len);
+	console_vm_write(vcpu->vm, buf, len);
 	return (int64_t)len;
 }
 
@@ -45,7 +46,7 @@ void hypercall_dispatch(struct vcpu *vcpu, uint64_t esr)
 	}
 	switch (fn) {
 	case NUMBAT_HC_CONSOLE_WRITE:
-		x[0] = (uint64_t)console_write(vcpu, x[1], x[2]);
+		x[0] = (uint64_t)hc_console_write(vcpu, x[1], x[2]);
 		return;
 	case NUMBAT_HC_YIELD:
 		sched_yield(vcpu);

@@ -17,6 +17,7 @@
 #include "core/panic.h"
 #include "core/pcpu.h"
 #include "core/sched.h"
+#include "core/vgic.h"
 #include "core/vm.h"
 #include "lib/format.h"
 #include "plat.h"
@@ -76,7 +77,12 @@ static unsigned collect_ranges(struct mmu_range *r, unsigned max)
 		(uint64_t)(uintptr_t)__image_start, false };
 	r[n++] = (struct mmu_range){ bootinfo.uart_base, 0x1000, true };
 	r[n++] = (struct mmu_range){ bootinfo.gicd_base, bootinfo.gicd_size, true };
-	r[n++] = (struct mmu_range){ bootinfo.gicr_base, bootinfo.gicr_size, true };
+	if (bootinfo.gic_version == 3)
+		r[n++] = (struct mmu_range){ bootinfo.gicr_base, bootinfo.gicr_size, true };
+	else
+		r[n++] = (struct mmu_range){ bootinfo.gicc_base, bootinfo.gicc_size, true };
+	if (bootinfo.gich_size)
+		r[n++] = (struct mmu_range){ bootinfo.gich_base, bootinfo.gich_size, true };
 	for (unsigned v = 0; v < numbat_system.vm_count; v++)
 		for (unsigned i = 0; i < numbat_system.vms[v].region_count && n < max; i++)
 			r[n++] = (struct mmu_range){ numbat_system.vms[v].regions[i].pa,
@@ -157,6 +163,12 @@ static void init_pcpus(void)
 	}
 }
 
+/* The PPIs every pCPU takes: its EL2 timer, the vtimer, vGIC maintenance. */
+static uint32_t numbat_ppis(void)
+{
+	return (uint32_t)(BIT(arch_timer_intid) | BIT(VGIC_PPI_VTIMER) | BIT(arch_maint_intid));
+}
+
 void boot_primary(const void *fdt)
 {
 	struct mmu_range ranges[8 + CONFIG_MAX_VMS * CONFIG_MAX_REGIONS];
@@ -179,13 +191,31 @@ void boot_primary(const void *fdt)
 	arch_init_primary();
 	arch_timer_intid = bootinfo.hyp_timer_intid;
 	report_machine();
+	if (numbat_system.gic_version != bootinfo.gic_version) {
+		pr_info("cannot boot: the system description is for GICv%u, this machine "
+			"has GICv%u\n", numbat_system.gic_version, bootinfo.gic_version);
+		arch_system_off();
+	}
+	arch_maint_intid = bootinfo.maint_intid;
+	arch_uart_intid = bootinfo.uart_intid;
 	err = gic_init(&bootinfo);
 	if (!err)
-		err = gic_init_cpu(pcpus[0].mpidr, arch_timer_intid);
+		err = gic_init_cpu(pcpus[0].mpidr, numbat_ppis());
 	if (err)
 		panic("interrupt controller: %s", err);
+	if (bootinfo.gic_version == 3)
+		vgic_hw = vgic_hw_v3();
+	else if (bootinfo.gich_size && bootinfo.gicv_size)
+		vgic_hw = vgic_hw_v2_probe(bootinfo.gich_base, bootinfo.gicv_base);
+	else
+		pr_info("the GICv2 has no virtualization extensions: VMs get no vGIC\n");
 	pcpus[0].online = true;
 	vm_create_all();
+	console_start();
+	if (bootinfo.uart_intid) {
+		gic_enable_spi(bootinfo.uart_intid, pcpus[0].mpidr);
+		plat_uart_enable_rx_irq();
+	}
 	vm_start_all();
 	start_secondaries();
 	sched_start();
@@ -197,7 +227,7 @@ void boot_secondary(unsigned id)
 
 	mmu_enable();
 	arch_init_secondary();
-	err = gic_init_cpu(pcpus[id].mpidr, arch_timer_intid);
+	err = gic_init_cpu(pcpus[id].mpidr, numbat_ppis());
 	if (err)
 		panic("interrupt controller on pCPU %u: %s", id, err);
 	__atomic_store_n(&pcpus[id].online, true, __ATOMIC_RELEASE);

@@ -32,6 +32,10 @@ struct pcpu {
 extern struct pcpu pcpus[CONFIG_MAX_PCPUS];
 extern unsigned pcpu_count;
 
+#ifdef NUMBAT_HOST_TEST
+/* Host unit tests (tests/host/host.mk) say which pCPU is "running". */
+struct pcpu *pcpu_this(void);
+#else
 static inline struct pcpu *pcpu_this(void)
 {
 	struct pcpu *p;
@@ -39,5 +43,6 @@ static inline struct pcpu *pcpu_this(void)
 	__asm__ volatile("mrs %0, tpidr_el2" : "=r"(p));
 	return p;
 }
+#endif
 
 #endif

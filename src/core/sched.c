@@ -9,6 +9,8 @@
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/sysreg.h"
 #include "core/pcpu.h"
+#include "core/ptimer.h"
+#include "core/vgic.h"
 #include "core/vm.h"
 
 #define NO_DEADLINE UINT64_MAX
@@ -118,12 +120,20 @@ struct vcpu *sched_reschedule(void)
 			arch_timer_arm(deadline);
 		arch_idle();
 	}
+	{
+		uint64_t pt = ptimer_update(next, arch_now());
+
+		if (pt < deadline)
+			deadline = pt;
+	}
 	if (runnable > 1 && deadline > arch_now() + slice_ticks)
 		deadline = arch_now() + slice_ticks;
 	if (deadline != NO_DEADLINE)
 		arch_timer_arm(deadline);
 	else
 		arch_timer_disarm();
+	if (next->vgic.dirty)
+		vgic_flush(next);
 	return next;
 }
 
@@ -148,10 +158,15 @@ void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval)
 	struct vm *vm = vcpu->vm;
 	bool timer = (cntv_ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE;
 
+	uint64_t now = arch_now(), pt;
+
 	/* Virtual time is physical time: numbat runs every VM with CNTVOFF 0. */
-	if (timer && cntv_cval <= arch_now())
-		return; /* the timer condition already holds: WFI completes */
+	if ((timer && cntv_cval <= now) || vgic_vcpu_pending(vcpu))
+		return; /* an interrupt is due: WFI completes */
+	pt = ptimer_update(vcpu, now);
 	vcpu->wake_at = timer ? cntv_cval : NO_DEADLINE;
+	if (pt < vcpu->wake_at)
+		vcpu->wake_at = pt;
 	spin_lock(&vm->lock);
 	if (vcpu->state == VCPU_RUNNABLE)
 		vcpu_set_state(vcpu, VCPU_BLOCKED);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/arch.h"
+#include "core/vgic_types.h"
 
 struct vm;
 struct pcpu;
@@ -29,6 +30,9 @@ struct vcpu {
 	enum vcpu_state state;      /* protected by vm->lock */
 	bool loaded;                /* state live on pcpu; protected by vm->lock */
 	uint64_t wake_at;           /* counter deadline while BLOCKED, or ~0 */
+	uint64_t ptimer_ctl, ptimer_cval; /* emulated EL1 physical timer */
+	bool ptimer_level;
+	struct vgic_cpu vgic;       /* banked interrupts, list registers */
 };
 
 /*

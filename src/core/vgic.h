@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/vgic_types.h"
+
 struct vm;
 struct vcpu;
 
@@ -32,5 +34,57 @@ void vgic_set_private_level(struct vcpu *vcpu, unsigned intid, bool level);
 
 /* Makes edge-triggered private interrupt `intid` (an SGI) of `target` pending. */
 void vgic_raise_sgi(struct vcpu *target, unsigned intid, unsigned source);
+
+/*
+ * What differs between GIC versions in the CPU interface: list register
+ * access and the hypervisor control registers (arch/aarch64/vgic_hw_*.c).
+ * Only ever used for the vCPU loaded on the calling pCPU.
+ */
+struct vgic_hw {
+	unsigned version;      /* 2 or 3 */
+	unsigned nr_lr;        /* list registers implemented */
+	bool sgi_sources;      /* GICv2: SGIs carry their source vCPU */
+	void (*read_lr)(unsigned i, struct vgic_lr *lr);
+	void (*write_lr)(unsigned i, const struct vgic_lr *lr);
+	void (*set_underflow)(bool on);
+	/* List registers that are empty in hardware, a bit each. */
+	uint32_t (*empty_lrs)(void);
+	/*
+	 * Clears what keeps the maintenance interrupt asserted (underflow
+	 * enable, EOI-maintenance list registers the guest has finished).
+	 */
+	void (*ack_maintenance)(void);
+	void (*reset_cpu)(struct vgic_cpu *c);
+	void (*save)(struct vgic_cpu *c);
+	void (*restore)(const struct vgic_cpu *c);
+};
+
+extern const struct vgic_hw *vgic_hw;
+extern uint64_t vgic_v2_gicv_pa;
+
+/* The backends (arch): probed on the boot pCPU. */
+const struct vgic_hw *vgic_hw_v3(void);
+const struct vgic_hw *vgic_hw_v2_probe(uint64_t gich_pa, uint64_t gicv_pa); /* GICv2: the GICV frame, from the boot tree */
+
+/* Sets up the VM's distributor (and redistributors or CPU interface). */
+bool vgic_init_vm(struct vm *vm);
+/* Power-on state for the whole VM; caller holds vm->lock, no vCPU loaded. */
+void vgic_reset_vm(struct vm *vm);
+void vgic_reset_vcpu(struct vcpu *vcpu);
+
+/* The interrupt `intid` as `vcpu` sees it (private ones are banked). */
+struct vgic_irq *vgic_get_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid);
+
+/* On the vCPU's own pCPU, before entering it: list registers from the model. */
+void vgic_flush(struct vcpu *vcpu);
+/* True if `vcpu` has an interrupt to take (WFI must not block). */
+bool vgic_vcpu_pending(struct vcpu *vcpu);
+
+/* Physical interrupts numbat forwards or handles for the loaded vCPU. */
+void vgic_vtimer_fire(struct vcpu *vcpu);
+void vgic_maintenance(struct vcpu *vcpu);
+
+/* SGIs a vCPU sends: to the vCPUs in `targets`, or to all but itself. */
+void vgic_send_sgi(struct vcpu *from, unsigned intid, uint32_t targets, bool all_but_self);
 
 #endif

@@ -3,7 +3,7 @@
  * runs, and may be stopped (SYSTEM_OFF, fault policy) or reset
  * (SYSTEM_RESET). Stops and resets complete when the last of its vCPUs
  * has left its pCPU, on whichever pCPU that is: no pCPU ever waits for
- * another. Lock order: vm->lock, then vm->line_lock, then the console.
+ * another. Lock order: vm->lock, then the console's locks (console.c).
  */
 #include "core/vm.h"
 
@@ -12,6 +12,7 @@
 #include "core/panic.h"
 #include "core/pcpu.h"
 #include "core/sched.h"
+#include "core/vgic.h"
 #include "lib/string.h"
 
 #define FAULT_REPORTS_MAX 8
@@ -69,6 +70,10 @@ static bool vm_build(struct vm *vm)
 		}
 	}
 	vm->ndevs = cfg->device_count;
+	if (!vgic_init_vm(vm)) {
+		pr_info("vm %s not started: cannot set up its virtual GIC\n", cfg->name);
+		return false;
+	}
 	return true;
 }
 
@@ -126,9 +131,15 @@ static void vm_load(struct vm *vm)
 	for (unsigned i = 0; i < cfg->device_count; i++)
 		if (vm->devs[i].ops->reset)
 			vm->devs[i].ops->reset(&vm->devs[i]);
-	for (unsigned i = 0; i < cfg->vcpu_count; i++)
-		vm->vcpus[i].state = VCPU_OFF;
-	vm->line_len = 0;
+	for (unsigned i = 0; i < cfg->vcpu_count; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		v->state = VCPU_OFF;
+		v->ptimer_ctl = v->ptimer_cval = 0;
+		v->ptimer_level = false;
+	}
+	vgic_reset_vm(vm);
+	console_vm_reset(vm);
 	vm->fault_reports = 0;
 	vm->boots++;
 	arch_vcpu_reset(boot, cfg->entry_ipa, cfg->boot_x0);
@@ -276,24 +287,6 @@ void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
 		vm_stop(vm, "stopped by its fault policy");
 	else
 		arch_inject_abort(vcpu, instruction, write, far);
-}
-
-void vm_console_put(struct vm *vm, const char *s, size_t n)
-{
-	spin_lock(&vm->line_lock);
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool eol = c == '\n';
-
-		if (!eol && c != '\r')
-			vm->line[vm->line_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
-		if (eol || vm->line_len == VM_LINE_MAX - 1) {
-			vm->line[vm->line_len] = '\0';
-			console_printf("[%s] %s\n", vm->cfg->name, vm->line);
-			vm->line_len = 0;
-		}
-	}
-	spin_unlock(&vm->line_lock);
 }
 
 const char *vm_state_name(const struct vm *vm)

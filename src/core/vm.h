@@ -24,8 +24,6 @@ enum vm_state {
 	VM_OFF,
 };
 
-#define VM_LINE_MAX 160
-
 struct vm {
 	const struct vm_config *cfg;
 	unsigned id;
@@ -35,11 +33,9 @@ struct vm {
 	unsigned boots;
 	struct arch_stage2 s2;
 	struct vcpu vcpus[CONFIG_MAX_VCPUS];
-	struct vdev devs[CONFIG_MAX_DEVICES];
+	struct vdev devs[CONFIG_MAX_DEVICES + 2]; /* + the vGIC's windows */
 	unsigned ndevs;            /* bound devices, fixed after creation */
-	spinlock_t line_lock;      /* protects line */
-	char line[VM_LINE_MAX];    /* console output not yet ended by '\n' */
-	size_t line_len;
+	struct vgic_dist vgic;
 	unsigned fault_reports;    /* rate limit for fault reports */
 };
 
@@ -82,8 +78,5 @@ void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
 
 /* "running", "off", ...: for reports. */
 const char *vm_state_name(const struct vm *vm);
-
-/* Adds console output of `vm`; prints whole lines with the VM's prefix. */
-void vm_console_put(struct vm *vm, const char *s, size_t n);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <numbat/abi.h>
 
+#include "core/vgic.h"
 #include "devices/vdev.h"
 #include "lib/string.h"
 
@@ -25,6 +26,8 @@ static bool testdev_write(struct vdev *dev, uint64_t off, unsigned size, uint64_
 {
 	if (off + size <= TESTDEV_SCRATCH + TESTDEV_SCRATCH_SIZE)
 		memcpy(dev->state + off, &val, size);
+	else if (off == TESTDEV_IRQ && dev->cfg->irq)
+		vgic_set_level(dev->vm, dev->cfg->irq, val & 1);
 	return true; /* the rest ignores writes */
 }
 

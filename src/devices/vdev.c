@@ -6,12 +6,14 @@
 #include "lib/string.h"
 
 extern const struct vdev_ops testdev_ops;
+extern const struct vdev_ops pl011_ops;
 
 static const struct {
 	enum device_type type;
 	const struct vdev_ops *ops;
 } models[] = {
 	{ DEVICE_TEST, &testdev_ops },
+	{ DEVICE_PL011, &pl011_ops },
 };
 
 bool vdev_bind(struct vdev *dev, const struct device_config *cfg, struct vm *vm)

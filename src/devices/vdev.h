@@ -12,6 +12,7 @@
 #include <numbat/config.h>
 
 struct vdev;
+struct vm;
 
 /* A read's result; ok = false has the access treated as an external abort. */
 struct vdev_read {
@@ -25,16 +26,21 @@ struct vdev_ops {
 	/* Returns false to have the access treated as an external abort. */
 	bool (*write)(struct vdev *dev, uint64_t off, unsigned size, uint64_t val);
 	void (*reset)(struct vdev *dev);
+	/*
+	 * Optional: a byte from numbat's console for the device's receiver
+	 * (console devices). Any pCPU; returns false if the byte was dropped.
+	 */
+	bool (*input)(struct vdev *dev, uint8_t c);
 };
 
-struct vm;
+#define VDEV_STATE_SIZE 128
 
 struct vdev {
 	uint64_t ipa, size;             /* the window, copied from cfg */
 	const struct vdev_ops *ops;
 	const struct device_config *cfg;
 	struct vm *vm;                  /* the VM the device belongs to */
-	uint8_t state[64] __attribute__((aligned(8))); /* model's own state */
+	uint8_t state[VDEV_STATE_SIZE] __attribute__((aligned(8))); /* model's own */
 };
 
 /* Binds `dev` of `vm` to the model for cfg->type; false if there is none. */

@@ -26,19 +26,26 @@ sysgen_CFLAGS  := -Itools/sysgen -DSOURCE_DIR='"$(CURDIR)"'
 sysgen_LIBS    := -lfdt
 sysgen_DEPS    := $(SYSGEN_HDR) $(wildcard tests/host/sysgen-good/*.dts) systems/default.dts
 
-# sysgen_emit: the config.c and images.S sysgen writes for
-# tests/host/sysgen-good/emit.dts, compiled for the host and inspected.
+# sysgen_emit: the config.c, images.S and Linux device tree sysgen writes
+# for tests/host/sysgen-good/emit.dts, compiled for the host and inspected.
+# The fake arm64 Image is a header (text_offset 0, image_size 16 MiB, flags
+# 0xa) padded to 8 KiB.
 SYSGEN_EMIT_DIR    := $(HOST_TEST_DIR)/sysgen-emit
 HOST_TESTS         += sysgen_emit
 sysgen_emit_SRC    := $(SYSGEN_EMIT_DIR)/config.c $(SYSGEN_EMIT_DIR)/images.S
-sysgen_emit_CFLAGS := -DEMIT_IMAGE_DIR='"$(abspath $(SYSGEN_EMIT_DIR))/images"'
+sysgen_emit_CFLAGS := -DEMIT_IMAGE_DIR='"$(abspath $(SYSGEN_EMIT_DIR))/images"' \
+                      -DEMIT_DIR='"$(abspath $(SYSGEN_EMIT_DIR))"'
+sysgen_emit_LIBS   := -lfdt
 
 $(SYSGEN_EMIT_DIR)/config.c $(SYSGEN_EMIT_DIR)/images.S &: tests/host/sysgen-good/emit.dts $(SYSGEN)
 	@mkdir -p $(SYSGEN_EMIT_DIR)/images
 	seq 1 1000 > $(SYSGEN_EMIT_DIR)/images/small.bin
 	seq 1 300000 > $(SYSGEN_EMIT_DIR)/images/large.bin
+	python3 -c 'import struct; open("$(SYSGEN_EMIT_DIR)/images/Image", "wb").write(struct.pack("<IIQQQQQQ4sI", 0x14000010, 0, 0, 16 << 20, 0xa, 0, 0, 0, b"ARM\x64", 0).ljust(8192, b"\xaa"))'
+	head -c 4097 /dev/urandom > $(SYSGEN_EMIT_DIR)/images/initrd.img
 	dtc -q -I dts -O dtb -o $(SYSGEN_EMIT_DIR)/system.dtb $<
 	$(SYSGEN) --source $< --image-dir $(SYSGEN_EMIT_DIR)/images \
+		--linux-dir $(SYSGEN_EMIT_DIR)/images \
 		--config $(SYSGEN_EMIT_DIR)/config.c --images $(SYSGEN_EMIT_DIR)/images.S \
 		--depfile $(SYSGEN_EMIT_DIR)/config.d $(SYSGEN_EMIT_DIR)/system.dtb
 
@@ -56,6 +63,30 @@ psci_DEPS      := src/core/psci_decode.h
 format_SRC     := src/lib/format.c
 format_CFLAGS  := -Isrc
 format_DEPS    := src/lib/format.h
+
+# The virtual PL011 and the console multiplexer: each test #includes its
+# source after host stand-ins for core/spinlock.h, the vGIC and the UART.
+HOST_TESTS     += vpl011 console
+vpl011_CFLAGS  := -Isrc
+vpl011_DEPS    := src/devices/pl011.c src/devices/vdev.h src/core/console.h \
+                  src/core/vgic.h
+console_SRC    := src/lib/format.c
+console_CFLAGS := -Isrc -Isrc/plat/qemu-virt
+console_DEPS   := src/core/console.c src/core/console.h src/core/vm.h \
+                  src/devices/vdev.h src/plat/qemu-virt/plat.h src/lib/format.h
+
+# The vGIC: list-register allocation (pure, compiled as it is), and the
+# model with its register emulation, #included by test_vgic.c after a
+# host stand-in for core/spinlock.h, over a fake list-register backend.
+# NUMBAT_HOST_TEST turns pcpu_this() into a function the test provides.
+HOST_TESTS     += vgic_lr vgic
+vgic_lr_SRC    := src/core/vgic_lr.c
+vgic_lr_CFLAGS := -Isrc
+vgic_lr_DEPS   := src/core/vgic_lr.h src/core/vgic_types.h
+vgic_CFLAGS    := -Isrc -DNUMBAT_HOST_TEST
+vgic_DEPS      := src/core/vgic.c src/core/vgic.h src/core/vgic_lr.c src/core/vgic_lr.h \
+                  src/core/vgic_types.h src/devices/vgic_regs.c src/devices/vdev.h \
+                  src/core/vm.h src/core/vcpu.h src/core/pcpu.h src/core/sched.h
 
 # One link rule per program; everything is compiled in one step.
 define host_test_rule

@@ -7,7 +7,9 @@
 
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/gic.h"
 #include "core/mm.h"
+#include "core/vgic.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "lib/string.h"
@@ -23,6 +25,7 @@
 	| HCR_TWI              /* WFI blocks the vCPU instead of the pCPU */     \
 	| HCR_TWE              /* WFE spinning gives the pCPU away */            \
 	| HCR_TSC              /* SMC is virtual PSCI, never the firmware */     \
+	| HCR_TID3             /* ID registers: hide what guests do not get */   \
 	| HCR_TIDCP            /* IMPLEMENTATION DEFINED registers are not safe */ \
 	| HCR_TACR             /* ACTLR_EL1 tunes the core numbat shares */      \
 	| HCR_TLOR             /* LORegions are not virtualized */               \
@@ -120,7 +123,8 @@ int arch_stage2_init(struct arch_stage2 *s2, unsigned vmid)
 int arch_stage2_map(struct arch_stage2 *s2, uint64_t ipa, uint64_t pa,
 		    uint64_t size, uint32_t region_flags)
 {
-	uint64_t attrs = S2_MEMATTR_NORMAL_WB | PTE_SH_INNER;
+	uint64_t attrs = (region_flags & REGION_DEVICE) ? S2_MEMATTR_DEVICE_nGnRE | S2_XN
+						       : S2_MEMATTR_NORMAL_WB | PTE_SH_INNER;
 
 	if (region_flags & REGION_READ)
 		attrs |= S2_AP_R;
@@ -179,6 +183,11 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	/* A timer left running would fire for the next vCPU. */
 	write_cntv_ctl_el0(0);
 	arch_fpsimd_save(&vcpu->fp);
+	vgic_hw->save(&vcpu->vgic);
+	/* A forwarded vtimer interrupt the guest has not finished yet. */
+	vcpu->vgic.hw_active = gic_ppi_active(VGIC_PPI_VTIMER);
+	if (vcpu->vgic.hw_active)
+		gic_ppi_set_active(VGIC_PPI_VTIMER, false);
 }
 
 /* Makes `vcpu` the one whose EL1 state is in this pCPU's registers. */
@@ -214,6 +223,9 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_cntv_cval_el0(s->cntv_cval_el0);
 	write_cntv_ctl_el0(s->cntv_ctl_el0);
 	arch_fpsimd_restore(&vcpu->fp);
+	if (vcpu->vgic.hw_active)
+		gic_ppi_set_active(VGIC_PPI_VTIMER, true);
+	vgic_hw->restore(&vcpu->vgic);
 	isb();
 }
 
@@ -301,7 +313,7 @@ void arch_halt(void)
 		wfi();
 }
 
-unsigned arch_timer_intid = 26;
+unsigned arch_timer_intid = 26, arch_maint_intid = 25, arch_uart_intid;
 
 void arch_dcache_clean(const void *p, uint64_t len)
 {

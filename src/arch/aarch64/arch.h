@@ -60,6 +60,12 @@ void arch_vcpu_put(struct vcpu *vcpu);
 /* Enters `vcpu` (already loaded) on a fresh stack. Does not return. */
 void arch_vcpu_enter(struct vcpu *vcpu) __attribute__((noreturn));
 
+/*
+ * Emulates the trapped MSR/MRS in `esr` for `vcpu` (sysreg_emul.c);
+ * false if the guest may not make it (the caller injects UNDEF).
+ */
+bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr);
+
 /* Exception injection into the current (loaded) vCPU: Arm ARM D1.10. */
 void arch_inject_undef(struct vcpu *vcpu);
 /* `write` sets ESR.WnR of an injected data abort. */
@@ -77,7 +83,7 @@ struct exc_frame {
 };
 
 /* Inter-processor kick, the EL2 timer (deadlines in counter ticks), idle. */
-extern unsigned arch_timer_intid;
+extern unsigned arch_timer_intid, arch_maint_intid, arch_uart_intid;
 void arch_kick(const struct pcpu *target);
 uint64_t arch_now(void);
 void arch_timer_arm(uint64_t deadline);

@@ -1,6 +1,8 @@
 /*
  * numbat's driver for the physical GIC: it owns SGIs (kicks between
- * pCPUs and the panic stop) and the EL2 timer PPI. GICv3 only for now.
+ * pCPUs and the panic stop), its timer, the vGIC maintenance interrupt,
+ * the console UART, and forwards the vtimer PPI. GICv3 (gicv3.c) and
+ * GICv2 (gicv2.c) behind one set of operations.
  */
 #ifndef ARCH_GIC_H
 #define ARCH_GIC_H
@@ -14,12 +16,83 @@ struct bootinfo;
 #define SGI_PANIC     1
 #define INTID_SPURIOUS 1023
 
-/* Distributor setup on the boot pCPU. Returns NULL or an error message. */
+struct gic_ops {
+	const char *(*init)(const struct bootinfo *bi);
+	const char *(*init_cpu)(uint64_t mpidr, uint32_t ppis);
+	void (*enable_spi)(unsigned intid, uint64_t mpidr);
+	void (*send_sgi)(uint64_t target_mpidr, unsigned sgi);
+	unsigned (*ack)(void);
+	void (*drop)(unsigned intid);
+	void (*deactivate)(unsigned intid);
+	bool (*ppi_active)(unsigned intid);
+	void (*ppi_set_active)(unsigned intid, bool active);
+};
+
+extern const struct gic_ops gicv3_ops, gicv2_ops;
+extern const struct gic_ops *gic_ops;
+
+/*
+ * Picks the driver for the boot device tree's GIC and sets up the
+ * distributor on the boot pCPU. Returns NULL or an error message.
+ */
 const char *gic_init(const struct bootinfo *bi);
-/* Redistributor and CPU interface of the calling pCPU. */
-const char *gic_init_cpu(uint64_t mpidr, unsigned timer_intid);
-void gic_send_sgi(uint64_t target_mpidr, unsigned sgi);
-unsigned gic_ack(void);
-void gic_eoi(unsigned intid);
+
+/*
+ * Redistributor (v3) or banked registers (v2) and CPU interface of the
+ * calling pCPU, with the PPIs numbat takes on every pCPU enabled (`ppis`,
+ * a bit per INTID 16-31).
+ */
+static inline const char *gic_init_cpu(uint64_t mpidr, uint32_t ppis)
+{
+	return gic_ops->init_cpu(mpidr, ppis);
+}
+
+/* Enables SPI `intid`, delivered to the pCPU with affinity `mpidr`. */
+static inline void gic_enable_spi(unsigned intid, uint64_t mpidr)
+{
+	gic_ops->enable_spi(intid, mpidr);
+}
+
+static inline void gic_send_sgi(uint64_t target_mpidr, unsigned sgi)
+{
+	gic_ops->send_sgi(target_mpidr, sgi);
+}
+
+static inline unsigned gic_ack(void)
+{
+	return gic_ops->ack();
+}
+
+/*
+ * numbat runs the CPU interface with EOImode 1: gic_eoi drops priority and
+ * deactivates; a forwarded interrupt only gets the priority drop
+ * (gic_drop) and is deactivated by the guest through a list register.
+ */
+static inline void gic_drop(unsigned intid)
+{
+	gic_ops->drop(intid);
+}
+
+static inline void gic_deactivate(unsigned intid)
+{
+	gic_ops->deactivate(intid);
+}
+
+static inline void gic_eoi(unsigned intid)
+{
+	gic_ops->drop(intid);
+	gic_ops->deactivate(intid);
+}
+
+/* Active state of a PPI of this pCPU (saved and restored per vCPU). */
+static inline bool gic_ppi_active(unsigned intid)
+{
+	return gic_ops->ppi_active(intid);
+}
+
+static inline void gic_ppi_set_active(unsigned intid, bool active)
+{
+	gic_ops->ppi_set_active(intid, active);
+}
 
 #endif

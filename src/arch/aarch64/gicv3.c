@@ -9,11 +9,15 @@
 
 #include "arch/aarch64/sysreg.h"
 #include "core/bootinfo.h"
+#include "core/pcpu.h"
 
 #define GICD_CTLR        0x0000
 #define GICD_TYPER       0x0004
 #define GICD_IGROUPR     0x0080
+#define GICD_ISENABLER   0x0100
 #define GICD_ICENABLER   0x0180
+#define GICD_IPRIORITYR  0x0400
+#define GICD_IROUTER     0x6000
 #define GICD_CTLR_RWP    BIT(31)
 #define GICD_CTLR_ARE    BIT(4)
 #define GICD_CTLR_GRP1   BIT(1)
@@ -29,6 +33,8 @@
 #define GICR_IGROUPR0    0x0080
 #define GICR_ISENABLER0  0x0100
 #define GICR_ICENABLER0  0x0180
+#define GICR_ISACTIVER0  0x0300
+#define GICR_ICACTIVER0  0x0380
 #define GICR_IPRIORITYR  0x0400
 
 #define ICC_SRE_SRE      BIT(0)
@@ -41,6 +47,7 @@
 #define POLL_LIMIT       1000000
 
 static uintptr_t gicd, gicr, gicr_end;
+static uintptr_t cpu_rd[CONFIG_MAX_PCPUS]; /* each pCPU's redistributor */
 
 static inline uint32_t rd32(uintptr_t a) { return *(volatile uint32_t *)a; }
 static inline uint64_t rd64(uintptr_t a) { return *(volatile uint64_t *)a; }
@@ -55,12 +62,10 @@ static bool poll_clear(uintptr_t reg, uint32_t mask)
 	return false;
 }
 
-const char *gic_init(const struct bootinfo *bi)
+static const char *v3_init(const struct bootinfo *bi)
 {
 	unsigned lines;
 
-	if (bi->gic_version != 3)
-		return bi->gic_version ? "GICv2 is not supported yet" : "no GIC in the device tree";
 	gicd = bi->gicd_base;
 	gicr = bi->gicr_base;
 	gicr_end = bi->gicr_base + bi->gicr_size;
@@ -98,34 +103,36 @@ static uintptr_t find_redist(uint64_t mpidr)
 	return 0;
 }
 
-const char *gic_init_cpu(uint64_t mpidr, unsigned timer_intid)
+static const char *v3_init_cpu(uint64_t mpidr, uint32_t ppis)
 {
 	uintptr_t rd = find_redist(mpidr), sgi;
 
 	if (!rd)
 		return "no GIC redistributor for this CPU";
+	cpu_rd[pcpu_this()->id] = rd;
 	wr32(rd + GICR_WAKER, rd32(rd + GICR_WAKER) & ~GICR_WAKER_SLEEP);
 	if (!poll_clear(rd + GICR_WAKER, GICR_WAKER_ASLEEP))
 		return "GIC redistributor does not wake up";
 	sgi = rd + GICR_SGI;
 	wr32(sgi + GICR_ICENABLER0, 0xffffffff);
 	wr32(sgi + GICR_IGROUPR0, 0xffffffff);
-	wr8(sgi + GICR_IPRIORITYR + SGI_KICK, PRIO_NUMBAT);
+	for (unsigned i = 0; i < 32; i++)
+		wr8(sgi + GICR_IPRIORITYR + i, PRIO_NUMBAT);
 	wr8(sgi + GICR_IPRIORITYR + SGI_PANIC, PRIO_NUMBAT - 0x10);
-	wr8(sgi + GICR_IPRIORITYR + timer_intid, PRIO_NUMBAT);
-	wr32(sgi + GICR_ISENABLER0, BIT(SGI_KICK) | BIT(SGI_PANIC) | BIT(timer_intid));
+	wr32(sgi + GICR_ICACTIVER0, 0xffffffff);
+	wr32(sgi + GICR_ISENABLER0, BIT(SGI_KICK) | BIT(SGI_PANIC) | (ppis & 0xffff0000u));
 
 	write_icc_sre_el2(ICC_SRE_SRE | ICC_SRE_DFB | ICC_SRE_DIB | ICC_SRE_ENABLE);
 	isb();
 	write_icc_pmr_el1(0xff);
 	write_icc_bpr1_el1(0);
-	write_icc_ctlr_el1(0);       /* EOImode 0: EOI also deactivates */
+	write_icc_ctlr_el1(BIT(1));  /* EOImode 1: drop and deactivate apart */
 	write_icc_igrpen1_el1(1);
 	isb();
 	return NULL;
 }
 
-void gic_send_sgi(uint64_t target, unsigned sgi)
+static void v3_send_sgi(uint64_t target, unsigned sgi)
 {
 	uint64_t v = FIELD((target >> 32) & 0xff, 48) | FIELD((target >> 16) & 0xff, 32) |
 		     FIELD(sgi & 0xf, 24) | FIELD((target >> 8) & 0xff, 16) |
@@ -138,13 +145,52 @@ void gic_send_sgi(uint64_t target, unsigned sgi)
 	isb();
 }
 
-unsigned gic_ack(void)
+static unsigned v3_ack(void)
 {
 	return (unsigned)read_icc_iar1_el1() & 0xffffff;
 }
 
-void gic_eoi(unsigned intid)
+static void v3_drop(unsigned intid)
 {
 	write_icc_eoir1_el1(intid);
 	isb();
 }
+
+static void v3_deactivate(unsigned intid)
+{
+	__asm__ volatile("msr icc_dir_el1, %0" : : "r"((uint64_t)intid));
+	isb();
+}
+
+static void v3_enable_spi(unsigned intid, uint64_t mpidr)
+{
+	uint64_t aff = ((mpidr >> 32) & 0xff) << 32 | (mpidr & 0xffffff);
+
+	wr8(gicd + GICD_IPRIORITYR + intid, PRIO_NUMBAT);
+	*(volatile uint64_t *)(gicd + GICD_IROUTER + 8 * intid) = aff;
+	wr32(gicd + GICD_ISENABLER + (intid / 32) * 4, BIT(intid % 32));
+}
+
+static bool v3_ppi_active(unsigned intid)
+{
+	return (rd32(cpu_rd[pcpu_this()->id] + GICR_SGI + GICR_ISACTIVER0) >> intid) & 1;
+}
+
+static void v3_ppi_set_active(unsigned intid, bool active)
+{
+	uintptr_t sgi = cpu_rd[pcpu_this()->id] + GICR_SGI;
+
+	wr32(sgi + (active ? GICR_ISACTIVER0 : GICR_ICACTIVER0), (uint32_t)BIT(intid));
+}
+
+const struct gic_ops gicv3_ops = {
+	.init = v3_init,
+	.init_cpu = v3_init_cpu,
+	.enable_spi = v3_enable_spi,
+	.send_sgi = v3_send_sgi,
+	.ack = v3_ack,
+	.drop = v3_drop,
+	.deactivate = v3_deactivate,
+	.ppi_active = v3_ppi_active,
+	.ppi_set_active = v3_ppi_set_active,
+};

@@ -123,6 +123,7 @@ static inline void irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "m
 #define HCR_BSU_IS FIELD(1, 10) /* barriers upgraded to inner shareable */
 #define HCR_TWI    BIT(13)  /* trap WFI */
 #define HCR_TWE    BIT(14)  /* trap WFE */
+#define HCR_TID3   BIT(18)  /* trap ID group 3 registers */
 #define HCR_TSC    BIT(19)  /* trap SMC */
 #define HCR_TIDCP  BIT(20)  /* trap IMPLEMENTATION DEFINED registers */
 #define HCR_TACR   BIT(21)  /* trap ACTLR_EL1 */

@@ -12,6 +12,8 @@
 #include "core/panic.h"
 #include "core/pcpu.h"
 #include "core/sched.h"
+#include "core/console.h"
+#include "core/vgic.h"
 #include "core/vm.h"
 
 struct vcpu *handle_guest_sync(struct vcpu *vcpu);
@@ -56,6 +58,12 @@ static void trap_undef(struct vcpu *vcpu, uint64_t esr)
 	arch_inject_undef(vcpu);
 }
 
+static void trap_sysreg(struct vcpu *vcpu, uint64_t esr)
+{
+	if (!sysreg_emulate(vcpu, esr))
+		arch_inject_undef(vcpu);
+}
+
 /* Every class not named here is an undefined instruction for the guest. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
@@ -66,6 +74,7 @@ static const trap_fn trap_table[EC_MAX + 1] = {
 	[EC_SMC64] = trap_smc,
 	[EC_DABT_LOW] = mmio_handle,
 	[EC_IABT_LOW] = trap_iabt,
+	[EC_SYSREG] = trap_sysreg,
 };
 #pragma GCC diagnostic pop
 
@@ -99,25 +108,46 @@ void el2_exception(const struct exc_frame *frame)
 	panic_exception("unexpected exception at EL2", frame);
 }
 
-/* Physical interrupts: only numbat's own (kicks, its timer, panic stop). */
+/*
+ * Physical interrupts: numbat's own (kicks, its timer, vGIC maintenance,
+ * the console UART, the panic stop) and the vtimer it forwards. One per
+ * exception: another pending one is taken again right after the ERET.
+ */
 void arch_irq_handle(void)
 {
 	struct pcpu *self = pcpu_this();
 
-	for (;;) {
+	do {
 		unsigned intid = gic_ack();
 
 		if (intid >= INTID_SPURIOUS)
 			break;
-		if (intid == SGI_PANIC) {
+		if (intid == VGIC_PPI_VTIMER) {
+			/* Deactivated by the guest, through the list register. */
+			gic_drop(intid);
+			if (self->current)
+				vgic_vtimer_fire(self->current);
+			else
+				gic_deactivate(intid);
+			continue;
+		}
+		if (intid == arch_uart_intid) {
+			console_uart_irq(); /* drained first: the line is level */
 			gic_eoi(intid);
+			continue;
+		}
+		gic_eoi(intid);
+		if (intid == SGI_PANIC)
 			panic_secondary();
+		if (intid == arch_maint_intid) {
+			if (self->current)
+				vgic_maintenance(self->current);
+			continue;
 		}
 		if (intid == arch_timer_intid)
 			write_cnthp_ctl_el2(0);
 		self->resched = true;
-		gic_eoi(intid);
-	}
+	} while (0);
 }
 
 void arch_kick(const struct pcpu *target)

@@ -12,5 +12,9 @@
 
 void plat_uart_init(uint64_t base);
 void plat_uart_putc(char c);
+/* A received byte, or -1 if there is none; never waits. */
+int plat_uart_getc(void);
+/* Has the UART raise its interrupt when bytes arrive (pending ones cleared). */
+void plat_uart_enable_rx_irq(void);
 
 #endif

@@ -1,0 +1,178 @@
+/*
+ * The virtual GIC from a native guest: the EL1 virtual timer's interrupt,
+ * SGIs to itself and to its other vCPU, priority order, more pending
+ * interrupts than there are list registers, and a level-triggered SPI
+ * from the test device (taken back when lowered early, delivered again
+ * when still high after EOI). Works on GICv3 and GICv2 systems.
+ */
+#include "numbat.h"
+
+#define DEV       0x09100000ul
+#define DEV_IRQ   40          /* the description gives the device SPI 8 */
+#define MAX_ID    64
+
+static volatile unsigned seen[2][MAX_ID];
+static volatile unsigned order[64], norder;
+static volatile bool keep_level_once;
+
+static void handler(void)
+{
+	unsigned cpu = this_vcpu() & 1;
+
+	for (;;) {
+		unsigned id = gic_ack();
+
+		if (id >= 1020)
+			break;
+		if (id == 27)
+			sysreg_write(cntv_ctl_el0, 3);          /* ENABLE | IMASK */
+		if (id == DEV_IRQ) {
+			if (keep_level_once)
+				keep_level_once = false;       /* leave it high once */
+			else
+				writel(DEV + TESTDEV_IRQ, 0);
+		}
+		if (id < MAX_ID)
+			seen[cpu][id]++;
+		if (norder < 64)
+			order[norder++] = id;
+		gic_eoi(id);
+	}
+}
+
+static void reset_counts(void)
+{
+	for (unsigned i = 0; i < MAX_ID; i++)
+		seen[0][i] = seen[1][i] = 0;
+	norder = 0;
+}
+
+/* Unmasks IRQs and waits (WFI) until `*flag` reaches `want`, up to 100 ms. */
+static bool wait_for(const volatile unsigned *flag, unsigned want)
+{
+	uint64_t end = counter_read() + counter_ms(100);
+
+	irq_unmask();
+	while (*flag < want && counter_read() < end) {
+		vtimer_arm_ms(1);       /* WFI wake-up even if nothing comes */
+		__asm__ volatile("wfi");
+	}
+	irq_mask();
+	sysreg_write(cntv_ctl_el0, 0);
+	return *flag >= want;
+}
+
+TEST(gic, setup)
+{
+	irq_handler = handler;
+	gic_init();
+	printf("vgic: GICv%u\n", gic_version());
+	EXPECT_GE(gic_version(), 2);
+	EXPECT_EQ(gic_ack(), 1023);                     /* nothing pending */
+}
+
+TEST(gic, vtimer_interrupt)
+{
+	reset_counts();
+	gic_enable(27, 0xa0);
+	sysreg_write(cntv_cval_el0, counter_read() + counter_ms(2));
+	sysreg_write(cntv_ctl_el0, 1);
+	isb();
+	irq_unmask();
+	while (!seen[0][27])
+		__asm__ volatile("wfi");
+	irq_mask();
+	EXPECT_EQ(seen[0][27], 1);
+	sysreg_write(cntv_ctl_el0, 0);
+	/* Again: the physical interrupt was handed back on the guest's EOI. */
+	sysreg_write(cntv_cval_el0, counter_read() + counter_ms(1));
+	sysreg_write(cntv_ctl_el0, 1);
+	isb();
+	irq_unmask();
+	while (seen[0][27] < 2)
+		__asm__ volatile("wfi");
+	irq_mask();
+	EXPECT_EQ(seen[0][27], 2);
+	sysreg_write(cntv_ctl_el0, 0);
+}
+
+TEST(gic, sgi_to_self)
+{
+	reset_counts();
+	gic_enable(3, 0x80);
+	gic_send_sgi(this_vcpu(), 3);
+	EXPECT_TRUE(wait_for(&seen[0][3], 1));
+	EXPECT_EQ(seen[0][3], 1);
+}
+
+TEST(gic, priority_order)
+{
+	reset_counts();
+	gic_enable(5, 0x80);
+	gic_enable(6, 0x40);
+	gic_send_sgi(this_vcpu(), 5);
+	gic_send_sgi(this_vcpu(), 6);
+	EXPECT_TRUE(wait_for(&seen[0][5], 1));
+	EXPECT_EQ(norder, 2);
+	EXPECT_EQ(order[0], 6);                         /* more urgent first */
+	EXPECT_EQ(order[1], 5);
+}
+
+/* 16 SGIs pending at once: more than the list registers (4 on QEMU). */
+TEST(gic, more_pending_than_list_registers)
+{
+	reset_counts();
+	for (unsigned i = 0; i < 16; i++)
+		gic_enable(i, (uint8_t)(0x10 * (15 - i)));  /* SGI 15 most urgent */
+	for (unsigned i = 0; i < 16; i++)
+		gic_send_sgi(this_vcpu(), i);
+	EXPECT_TRUE(wait_for(&norder, 16));
+	EXPECT_EQ(norder, 16);
+	for (unsigned i = 0; i < 16; i++) {
+		EXPECT_EQ(seen[0][i], 1);
+		EXPECT_EQ(order[i], 15 - i);
+	}
+}
+
+TEST(gic, level_spi)
+{
+	reset_counts();
+	gic_enable(DEV_IRQ, 0x80);
+	writel(DEV + TESTDEV_IRQ, 1);
+	EXPECT_TRUE(wait_for(&seen[0][DEV_IRQ], 1));
+	EXPECT_EQ(seen[0][DEV_IRQ], 1);
+	/* Raised and lowered while masked: never delivered. */
+	writel(DEV + TESTDEV_IRQ, 1);
+	writel(DEV + TESTDEV_IRQ, 0);
+	wait_for(&seen[0][DEV_IRQ], 2);
+	EXPECT_EQ(seen[0][DEV_IRQ], 1);
+	/* Still high after the EOI: delivered again. */
+	keep_level_once = true;
+	writel(DEV + TESTDEV_IRQ, 1);
+	EXPECT_TRUE(wait_for(&seen[0][DEV_IRQ], 3));
+	EXPECT_EQ(seen[0][DEV_IRQ], 3);
+}
+
+static volatile unsigned secondary_ready;
+
+static void secondary(void *arg)
+{
+	(void)arg;
+	gic_init_cpu();
+	gic_enable(7, 0x80);
+	secondary_ready = 1;
+	wait_for(&seen[1][7], 1);
+}
+
+TEST(gic, sgi_to_other_vcpu)
+{
+	reset_counts();
+	ASSERT_EQ(cpu_on(1, secondary, NULL), PSCI_SUCCESS);
+	while (!secondary_ready)
+		numbat_yield();
+	gic_send_sgi(1, 7);
+	for (unsigned i = 0; i < 100000 && !seen[1][7]; i++)
+		numbat_yield();
+	EXPECT_EQ(seen[1][7], 1);
+	EXPECT_EQ(seen[0][7], 0);
+}

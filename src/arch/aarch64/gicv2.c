@@ -1,0 +1,134 @@
+/*
+ * GICv2 physical driver (Arm IHI 0048B; GIC-400 and QEMU's gic-version=2):
+ * memory-mapped distributor and CPU interface, no security extensions
+ * assumed (all interrupts Group 0, signalled as IRQ). SGIs and SPIs are
+ * targeted by CPU interface number, which each pCPU learns from its
+ * banked GICD_ITARGETSR0.
+ */
+#include "arch/aarch64/gic.h"
+
+#include <stddef.h>
+
+#include "arch/aarch64/sysreg.h"
+#include "core/bootinfo.h"
+#include "core/pcpu.h"
+
+#define GICD_CTLR        0x000
+#define GICD_TYPER       0x004
+#define GICD_ISENABLER   0x100
+#define GICD_ICENABLER   0x180
+#define GICD_ISACTIVER   0x300
+#define GICD_ICACTIVER   0x380
+#define GICD_IPRIORITYR  0x400
+#define GICD_ITARGETSR   0x800
+#define GICD_SGIR        0xf00
+
+#define GICC_CTLR        0x0000
+#define GICC_PMR         0x0004
+#define GICC_BPR         0x0008
+#define GICC_IAR         0x000c
+#define GICC_EOIR        0x0010
+#define GICC_DIR         0x1000
+#define GICC_CTLR_ENABLE BIT(0)
+#define GICC_CTLR_EOIMODE BIT(9)
+
+#define PRIO_NUMBAT      0x80
+
+static uintptr_t gicd, gicc;
+static uint8_t cpu_mask[CONFIG_MAX_PCPUS]; /* GIC CPU interface bit per pCPU */
+
+static inline uint32_t rd32(uintptr_t a) { return *(volatile uint32_t *)a; }
+static inline void wr32(uintptr_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
+static inline void wr8(uintptr_t a, uint8_t v) { *(volatile uint8_t *)a = v; }
+
+static const char *v2_init(const struct bootinfo *bi)
+{
+	unsigned lines;
+
+	if (bi->gicc_size < 0x2000)
+		return "the GICv2 CPU interface is smaller than 8 KiB (no GICC_DIR)";
+	gicd = bi->gicd_base;
+	gicc = bi->gicc_base;
+	wr32(gicd + GICD_CTLR, 0);
+	lines = 32 * ((rd32(gicd + GICD_TYPER) & 0x1f) + 1);
+	for (unsigned i = 32; i < lines; i += 32)
+		wr32(gicd + GICD_ICENABLER + i / 8, 0xffffffff);
+	wr32(gicd + GICD_CTLR, 1);
+	return NULL;
+}
+
+static const char *v2_init_cpu(uint64_t mpidr, uint32_t ppis)
+{
+	(void)mpidr;
+	/* ITARGETSR0..7 read as this CPU interface's own bit. */
+	cpu_mask[pcpu_this()->id] = (uint8_t)rd32(gicd + GICD_ITARGETSR);
+	if (!cpu_mask[pcpu_this()->id])
+		return "GICD_ITARGETSR0 reads as zero: no CPU interface number";
+	wr32(gicd + GICD_ICENABLER, 0xffffffff);
+	wr32(gicd + GICD_ICACTIVER, 0xffffffff);
+	for (unsigned i = 0; i < 32; i++)
+		wr8(gicd + GICD_IPRIORITYR + i, PRIO_NUMBAT);
+	wr8(gicd + GICD_IPRIORITYR + SGI_PANIC, PRIO_NUMBAT - 0x10);
+	wr32(gicd + GICD_ISENABLER, BIT(SGI_KICK) | BIT(SGI_PANIC) | (ppis & 0xffff0000u));
+	wr32(gicc + GICC_PMR, 0xff);
+	wr32(gicc + GICC_BPR, 0);
+	wr32(gicc + GICC_CTLR, GICC_CTLR_ENABLE | GICC_CTLR_EOIMODE);
+	return NULL;
+}
+
+static void v2_enable_spi(unsigned intid, uint64_t mpidr)
+{
+	for (unsigned i = 0; i < pcpu_count; i++)
+		if (pcpus[i].mpidr == mpidr)
+			wr8(gicd + GICD_ITARGETSR + intid, cpu_mask[i]);
+	wr8(gicd + GICD_IPRIORITYR + intid, PRIO_NUMBAT);
+	wr32(gicd + GICD_ISENABLER + (intid / 32) * 4, BIT(intid % 32));
+}
+
+static void v2_send_sgi(uint64_t target, unsigned sgi)
+{
+	for (unsigned i = 0; i < pcpu_count; i++) {
+		if (pcpus[i].mpidr == target) {
+			dsb_ishst();
+			wr32(gicd + GICD_SGIR, ((uint32_t)cpu_mask[i] << 16) | (sgi & 15));
+		}
+	}
+}
+
+static unsigned v2_ack(void)
+{
+	/* Bits 12:10 are the source CPU of an SGI: numbat needs none. */
+	return rd32(gicc + GICC_IAR) & 0x3ff;
+}
+
+static void v2_drop(unsigned intid)
+{
+	wr32(gicc + GICC_EOIR, intid);
+}
+
+static void v2_deactivate(unsigned intid)
+{
+	wr32(gicc + GICC_DIR, intid);
+}
+
+static bool v2_ppi_active(unsigned intid)
+{
+	return (rd32(gicd + GICD_ISACTIVER) >> intid) & 1;
+}
+
+static void v2_ppi_set_active(unsigned intid, bool active)
+{
+	wr32(gicd + (active ? GICD_ISACTIVER : GICD_ICACTIVER), (uint32_t)BIT(intid));
+}
+
+const struct gic_ops gicv2_ops = {
+	.init = v2_init,
+	.init_cpu = v2_init_cpu,
+	.enable_spi = v2_enable_spi,
+	.send_sgi = v2_send_sgi,
+	.ack = v2_ack,
+	.drop = v2_drop,
+	.deactivate = v2_deactivate,
+	.ppi_active = v2_ppi_active,
+	.ppi_set_active = v2_ppi_set_active,
+};

@@ -1,0 +1,199 @@
+/*
+ * GICv3 CPU interface virtualization (IHI 0069, chapter 12): list
+ * registers and the ICH_* control registers, accessed as system registers
+ * on the pCPU that runs the vCPU.
+ */
+#include "arch/aarch64/sysreg.h"
+#include "core/vgic.h"
+
+#include <stddef.h>
+
+#define ICH_HCR_EN        BIT(0)
+#define ICH_HCR_UIE       BIT(1)
+
+#define LR_VINTID_MASK    0xffffffffull
+#define LR_PINTID_SHIFT   32
+#define LR_EOI            BIT(41)
+#define LR_PRIO_SHIFT     48
+#define LR_GROUP1         BIT(60)
+#define LR_HW             BIT(61)
+#define LR_STATE_PENDING  BIT(62)
+#define LR_STATE_ACTIVE   BIT(63)
+
+/* ICH_LR<n>_EL2 needs the register number in the instruction. */
+#define LR_CASE(n)                                                          \
+	case n:                                                             \
+		if (write)                                                  \
+			__asm__ volatile("msr ich_lr" #n "_el2, %0" : : "r"(v)); \
+		else                                                        \
+			__asm__ volatile("mrs %0, ich_lr" #n "_el2" : "=r"(v)); \
+		break;
+
+static uint64_t lr_access(unsigned i, bool write, uint64_t v)
+{
+	switch (i) {
+	LR_CASE(0) LR_CASE(1) LR_CASE(2) LR_CASE(3)
+	LR_CASE(4) LR_CASE(5) LR_CASE(6) LR_CASE(7)
+	LR_CASE(8) LR_CASE(9) LR_CASE(10) LR_CASE(11)
+	LR_CASE(12) LR_CASE(13) LR_CASE(14) LR_CASE(15)
+	}
+	return v;
+}
+
+#define APR_CASE(n)                                                         \
+	case n:                                                             \
+		if (write)                                                  \
+			__asm__ volatile("msr ich_ap1r" #n "_el2, %0" : : "r"(v)); \
+		else                                                        \
+			__asm__ volatile("mrs %0, ich_ap1r" #n "_el2" : "=r"(v)); \
+		break;
+
+static uint64_t apr_access(unsigned i, bool write, uint64_t v)
+{
+	switch (i) {
+	APR_CASE(0) APR_CASE(1) APR_CASE(2) APR_CASE(3)
+	}
+	return v;
+}
+
+static inline uint64_t read_ich_hcr(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mrs %0, ich_hcr_el2" : "=r"(v));
+	return v;
+}
+
+static inline void write_ich_hcr(uint64_t v)
+{
+	__asm__ volatile("msr ich_hcr_el2, %0" : : "r"(v));
+}
+
+static unsigned nr_apr;
+
+static uint64_t vgic_v3_encode_lr(const struct vgic_lr *lr)
+{
+	uint64_t v;
+
+	if (lr->intid == VGIC_LR_FREE || (!lr->pending && !lr->active))
+		return 0;
+	v = lr->intid | ((uint64_t)lr->priority << LR_PRIO_SHIFT) | LR_GROUP1;
+	if (lr->pending)
+		v |= LR_STATE_PENDING;
+	if (lr->active)
+		v |= LR_STATE_ACTIVE;
+	if (lr->hw)
+		v |= LR_HW | ((uint64_t)lr->pintid << LR_PINTID_SHIFT);
+	else if (lr->eoi_maint)
+		v |= LR_EOI;
+	return v;
+}
+
+static void vgic_v3_decode_lr(uint64_t v, struct vgic_lr *lr)
+{
+	lr->intid = (uint16_t)(v & LR_VINTID_MASK);
+	lr->priority = (uint8_t)(v >> LR_PRIO_SHIFT);
+	lr->pending = (v & LR_STATE_PENDING) != 0;
+	lr->active = (v & LR_STATE_ACTIVE) != 0;
+	lr->hw = (v & LR_HW) != 0;
+	lr->pintid = lr->hw ? (uint16_t)((v >> LR_PINTID_SHIFT) & 0x1fff) : 0;
+	lr->eoi_maint = !lr->hw && (v & LR_EOI);
+}
+
+static void v3_read_lr(unsigned i, struct vgic_lr *lr)
+{
+	vgic_v3_decode_lr(lr_access(i, false, 0), lr);
+}
+
+static void v3_write_lr(unsigned i, const struct vgic_lr *lr)
+{
+	lr_access(i, true, vgic_v3_encode_lr(lr));
+}
+
+static void v3_set_underflow(bool on)
+{
+	uint64_t hcr = read_ich_hcr();
+
+	write_ich_hcr(on ? hcr | ICH_HCR_UIE : hcr & ~ICH_HCR_UIE);
+}
+
+static void v3_ack_maintenance(void)
+{
+	uint64_t eisr;
+
+	v3_set_underflow(false);
+	__asm__ volatile("mrs %0, ich_eisr_el2" : "=r"(eisr));
+	/* Finished EOI-maintenance entries: empty them (the model resyncs). */
+	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
+		if ((eisr >> i) & 1)
+			lr_access(i, true, 0);
+}
+
+static uint32_t v3_empty_lrs(void)
+{
+	uint64_t elrsr;
+
+	__asm__ volatile("mrs %0, ich_elrsr_el2" : "=r"(elrsr));
+	return (uint32_t)elrsr & ((1u << vgic_hw->nr_lr) - 1);
+}
+
+static void v3_reset_cpu(struct vgic_cpu *c)
+{
+	c->hcr = ICH_HCR_EN;
+	c->vmcr = 0;
+	for (unsigned i = 0; i < 4; i++)
+		c->apr[i] = 0;
+}
+
+static void v3_save(struct vgic_cpu *c)
+{
+	c->hcr = read_ich_hcr();
+	write_ich_hcr(0); /* no maintenance interrupts while it is away */
+	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
+		c->lr_saved[i] = lr_access(i, false, 0);
+	__asm__ volatile("mrs %0, ich_vmcr_el2" : "=r"(c->vmcr));
+	for (unsigned i = 0; i < nr_apr; i++)
+		c->apr[i] = apr_access(i, false, 0);
+}
+
+static void v3_restore(const struct vgic_cpu *c)
+{
+	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
+		lr_access(i, true, c->lr_saved[i]);
+	__asm__ volatile("msr ich_vmcr_el2, %0" : : "r"(c->vmcr));
+	for (unsigned i = 0; i < nr_apr; i++)
+		apr_access(i, true, c->apr[i]);
+	write_ich_hcr(c->hcr);
+}
+
+static struct vgic_hw v3 = {
+	.version = 3,
+	.read_lr = v3_read_lr,
+	.write_lr = v3_write_lr,
+	.set_underflow = v3_set_underflow,
+	.empty_lrs = v3_empty_lrs,
+	.ack_maintenance = v3_ack_maintenance,
+	.reset_cpu = v3_reset_cpu,
+	.save = v3_save,
+	.restore = v3_restore,
+};
+
+/* Reads ICH_VTR_EL2 (list registers, priority bits) on the boot pCPU. */
+static const struct vgic_hw *vgic_hw_v3_probe(void)
+{
+	uint64_t vtr;
+	unsigned pribits;
+
+	__asm__ volatile("mrs %0, ich_vtr_el2" : "=r"(vtr));
+	v3.nr_lr = (unsigned)(vtr & 0x1f) + 1;
+	if (v3.nr_lr > VGIC_MAX_LR)
+		v3.nr_lr = VGIC_MAX_LR;
+	pribits = (unsigned)EXTRACT(vtr, 29, 3) + 1;
+	nr_apr = pribits >= 7 ? 4 : pribits == 6 ? 2 : 1;
+	return &v3;
+}
+
+const struct vgic_hw *vgic_hw_v3(void)
+{
+	return vgic_hw_v3_probe();
+}

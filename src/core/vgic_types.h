@@ -1,0 +1,71 @@
+/*
+ * The virtual GIC's state: per interrupt, per vCPU (banked SGIs/PPIs and
+ * the list registers it owns) and per VM (SPIs, distributor). Protected
+ * by vgic_dist.lock, except the list registers themselves, which only the
+ * vCPU's own pCPU touches.
+ */
+#ifndef CORE_VGIC_TYPES_H
+#define CORE_VGIC_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/spinlock.h"
+#include <numbat/config.h>
+
+#define VGIC_MAX_LR   16
+#define VGIC_LR_FREE  0xffff
+
+struct vgic_irq {
+	uint8_t priority;  /* as the guest wrote it; lower is more urgent */
+	uint8_t target;    /* SPIs: vCPU index the interrupt is routed to */
+	uint8_t lr_vcpu;   /* while in a list register: whose */
+	bool in_lr;        /* held in a list register of lr_vcpu */
+	bool enabled;
+	bool edge;         /* edge-triggered (else level-sensitive) */
+	bool latch;        /* pending from an edge or a write to ISPENDR */
+	bool level;        /* line level of a level-sensitive interrupt */
+	bool active;       /* active, as last seen */
+	bool hw;           /* linked to the same physical INTID (vtimer) */
+	bool lr_pending;   /* pending in its list register, as last seen */
+	bool clear_req;    /* ICPENDR written while in a list register */
+	uint16_t sgi_src;  /* GICv2 SGIs: pending sources, one bit each */
+};
+
+/* Pending as the GIC architecture defines it. */
+static inline bool vgic_irq_pending(const struct vgic_irq *irq)
+{
+	return irq->latch || irq->sgi_src || (!irq->edge && irq->level);
+}
+
+/* A list register, decoded (the backends encode it for v2 or v3). */
+struct vgic_lr {
+	uint16_t intid;
+	uint16_t pintid;   /* physical INTID when hw */
+	uint8_t priority;
+	uint8_t source;    /* GICv2 SGI: source vCPU */
+	bool pending, active;
+	bool hw;
+	bool eoi_maint;    /* maintenance interrupt on EOI (level, not hw) */
+};
+
+struct vgic_cpu {
+	struct vgic_irq priv[32];       /* SGIs 0-15, PPIs 16-31 */
+	uint16_t lr_intid[VGIC_MAX_LR]; /* what each list register holds */
+	uint8_t lr_source[VGIC_MAX_LR];
+	uint64_t lr_saved[VGIC_MAX_LR]; /* encoded, while the vCPU is not loaded */
+	uint64_t hcr, vmcr, apr[4];     /* backend state, saved with the vCPU */
+	bool dirty;                     /* the model changed: flush on entry */
+	bool waiting;                   /* pending interrupts did not fit */
+	uint32_t lr_used;               /* list registers lr_intid says are taken */
+	bool sleeping;                  /* GICR_WAKER.ProcessorSleep */
+	bool hw_active;                 /* vtimer PPI active when put away */
+};
+
+struct vgic_dist {
+	spinlock_t lock;                /* a leaf lock, except vm->lock after */
+	bool enabled;                   /* GICD_CTLR: group 1 enabled */
+	struct vgic_irq spi[CONFIG_MAX_SPIS];
+};
+
+#endif

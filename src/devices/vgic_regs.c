@@ -1,0 +1,421 @@
+/*
+ * The register interface a VM's virtual GIC presents: the GICv3
+ * distributor (affinity routing only) and redistributors (IHI 0069,
+ * chapters 12-13), or the GICv2 distributor (IHI 0048, chapter 4). The
+ * CPU interface is not emulated: it is the hardware's virtual interface
+ * (system registers for v3, the GICV frame mapped into the VM for v2).
+ * Registers with one bit, two bits or a byte per interrupt are shared by
+ * all three register maps.
+ */
+#include "core/pcpu.h"
+#include "core/vgic.h"
+#include "core/vm.h"
+
+#define GICD_CTLR        0x0000
+#define GICD_TYPER       0x0004
+#define GICD_IIDR        0x0008
+#define GICD_BITS_START  0x0080   /* IGROUPR .. ICACTIVER */
+#define GICD_BITS_END    0x0400
+#define GICD_IPRIORITYR  0x0400
+#define GICD_ITARGETSR   0x0800
+#define GICD_ICFGR       0x0c00
+#define GICD_ICFGR_END   0x0d00
+#define GICD_SGIR        0x0f00
+#define GICD_CPENDSGIR   0x0f10
+#define GICD_SPENDSGIR   0x0f20
+#define GICD_IROUTER     0x6000
+#define GICD_PIDR2_V3    0xffe8
+#define GICD_PIDR2_V2    0x0fe8
+
+#define GICR_FRAMES      0x20000  /* RD_base + SGI_base per vCPU */
+#define GICR_SGI_BASE    0x10000
+#define GICR_CTLR        0x0000
+#define GICR_TYPER       0x0008
+#define GICR_WAKER       0x0014
+#define GICR_PIDR2       0xffe8
+#define GICR_TYPER_LAST  (1ull << 4)
+#define GICR_WAKER_SLEEP (1u << 1)
+#define GICR_WAKER_ASLEEP (1u << 2)
+
+#define CTLR_ENABLE_G0   (1u << 0)
+#define CTLR_ENABLE_G1   (1u << 1)
+#define CTLR_ARE         (1u << 4)
+#define CTLR_DS          (1u << 6)
+
+#define NR_IRQS          (VGIC_NR_PRIVATE + CONFIG_MAX_SPIS)
+
+/* Marks the owners of everything this access touched and kicks them. */
+static void kick_dirty(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->cfg->vcpu_count; i++)
+		if (vm->vcpus[i].vgic.dirty)
+			arch_kick(vm->vcpus[i].pcpu);
+}
+
+static void touched(struct vm *vm, struct vcpu *vcpu, unsigned intid,
+		    const struct vgic_irq *irq)
+{
+	if (intid < VGIC_NR_PRIVATE)
+		vcpu->vgic.dirty = true;
+	else if (irq->target < vm->cfg->vcpu_count)
+		vm->vcpus[irq->target].vgic.dirty = true;
+	if (irq->in_lr && irq->lr_vcpu < vm->cfg->vcpu_count)
+		vm->vcpus[irq->lr_vcpu].vgic.dirty = true;
+}
+
+/* IGROUPR, IS/ICENABLER, IS/ICPENDR, IS/ICACTIVER: 32 interrupts a word. */
+static uint32_t bits_read(struct vm *vm, struct vcpu *vcpu, unsigned family,
+			  unsigned first)
+{
+	uint32_t v = 0;
+
+	for (unsigned b = 0; b < 32; b++) {
+		const struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + b);
+		bool bit;
+
+		if (!irq)
+			continue;
+		switch (family) {
+		case 0x080: bit = true; break;                       /* all group 1 */
+		case 0x100: case 0x180: bit = irq->enabled; break;
+		case 0x200: case 0x280:
+			bit = vgic_irq_pending(irq) ||
+			      (irq->in_lr && irq->lr_pending && !irq->clear_req);
+			break;
+		default: bit = irq->active; break;
+		}
+		v |= (uint32_t)bit << b;
+	}
+	return v;
+}
+
+static void bits_write(struct vm *vm, struct vcpu *vcpu, unsigned family,
+		       unsigned first, uint32_t v)
+{
+	for (unsigned b = 0; b < 32; b++) {
+		struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + b);
+
+		if (!irq || !((v >> b) & 1))
+			continue;
+		switch (family) {
+		case 0x100: irq->enabled = true; break;
+		case 0x180: irq->enabled = false; break;
+		case 0x200: if (first + b >= 16) irq->latch = true; break;
+		case 0x280:
+			irq->latch = false;
+			irq->sgi_src = 0;
+			irq->clear_req = irq->in_lr; /* its list register too */
+			break;
+		case 0x300: irq->active = true; break;
+		case 0x380: irq->active = false; break;
+		default: continue; /* IGROUPR: group 1 only */
+		}
+		touched(vm, vcpu, first + b, irq);
+	}
+}
+
+/* IPRIORITYR (byte per interrupt) and ICFGR (two bits per interrupt). */
+static uint64_t prio_read(struct vm *vm, struct vcpu *vcpu, unsigned first, unsigned size)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < size; i++) {
+		const struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + i);
+
+		if (irq)
+			v |= (uint64_t)irq->priority << (8 * i);
+	}
+	return v;
+}
+
+static void prio_write(struct vm *vm, struct vcpu *vcpu, unsigned first, unsigned size,
+		       uint64_t v)
+{
+	for (unsigned i = 0; i < size; i++) {
+		struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + i);
+
+		if (irq) {
+			irq->priority = (uint8_t)(v >> (8 * i));
+			touched(vm, vcpu, first + i, irq);
+		}
+	}
+}
+
+static uint32_t cfg_read(struct vm *vm, struct vcpu *vcpu, unsigned first)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < 16; i++) {
+		const struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + i);
+
+		if (irq && irq->edge)
+			v |= 2u << (2 * i);
+	}
+	return v;
+}
+
+static void cfg_write(struct vm *vm, struct vcpu *vcpu, unsigned first, uint32_t v)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + i);
+
+		if (irq && first + i >= 16) /* SGIs are always edge */
+			irq->edge = (v >> (2 * i + 1)) & 1;
+	}
+}
+
+/*
+ * The registers of the one-bit/byte/two-bit families at `off` for
+ * interrupts from `base` up (0 for a GICv2 distributor or a redistributor
+ * frame, 32 for a GICv3 distributor whose private word is RAZ/WI).
+ * Returns false if `off` is not in one of the families.
+ */
+static bool banks_access(struct vm *vm, struct vcpu *vcpu, uint64_t off, unsigned size,
+			 uint64_t *val, bool write, unsigned lowest)
+{
+	unsigned first;
+
+	if (off >= GICD_BITS_START && off < GICD_BITS_END) {
+		first = (unsigned)((off & 0x7f) / 4) * 32;
+		if (first < lowest || size != 4)
+			return true; /* RAZ/WI */
+		if (write)
+			bits_write(vm, vcpu, (unsigned)(off & ~0x7full), first, (uint32_t)*val);
+		else
+			*val = bits_read(vm, vcpu, (unsigned)(off & ~0x7full), first);
+		return true;
+	}
+	if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + NR_IRQS) {
+		first = (unsigned)(off - GICD_IPRIORITYR);
+		if (first < lowest || size > 4)
+			return true;
+		if (write)
+			prio_write(vm, vcpu, first, size, *val);
+		else
+			*val = prio_read(vm, vcpu, first, size);
+		return true;
+	}
+	if (off >= GICD_ICFGR && off < GICD_ICFGR_END) {
+		first = (unsigned)((off - GICD_ICFGR) / 4) * 16;
+		if (first < lowest || size != 4)
+			return true;
+		if (write)
+			cfg_write(vm, vcpu, first, (uint32_t)*val);
+		else
+			*val = cfg_read(vm, vcpu, first);
+		return true;
+	}
+	return false;
+}
+
+/* Runs one emulated access under the distributor lock, then kicks. */
+typedef void (*reg_fn)(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val,
+		       bool write);
+
+static void locked(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val,
+		   bool write, reg_fn fn)
+{
+	struct vm *vm = dev->vm;
+
+	spin_lock(&vm->vgic.lock);
+	fn(dev, off, size, val, write);
+	spin_unlock(&vm->vgic.lock);
+	if (write)
+		kick_dirty(vm);
+}
+
+static uint32_t typer_common(const struct vm *vm)
+{
+	unsigned cpus = vm->cfg->vcpu_count > 8 ? 8 : vm->cfg->vcpu_count;
+
+	return (NR_IRQS / 32 - 1) | ((cpus - 1) << 5);
+}
+
+/* ---- GICv3 distributor ---- */
+
+static void dist_v3(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val, bool write)
+{
+	struct vm *vm = dev->vm;
+	struct vcpu *self = pcpu_this()->current;
+
+	if (banks_access(vm, self, off, size, val, write, VGIC_NR_PRIVATE))
+		return;
+	if (off == GICD_CTLR) {
+		if (write)
+			vm->vgic.enabled = (*val & CTLR_ENABLE_G1) != 0;
+		else
+			*val = CTLR_ARE | CTLR_DS | (vm->vgic.enabled ? CTLR_ENABLE_G1 : 0);
+		for (unsigned i = 0; write && i < vm->cfg->vcpu_count; i++)
+			vm->vcpus[i].vgic.dirty = true;
+	} else if (off == GICD_TYPER && !write) {
+		*val = typer_common(vm) | (9u << 19) /* IDbits: 10 */ | (1u << 25) /* No1N */;
+	} else if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE &&
+		   off < GICD_IROUTER + 8 * NR_IRQS) {
+		struct vgic_irq *irq = vgic_get_irq(vm, self, (unsigned)(off - GICD_IROUTER) / 8);
+
+		if ((off & 7) == 0 && write) {
+			/* vCPU n has affinity 0.0.0.n; 1-of-N and strays go to vCPU 0. */
+			unsigned t = (unsigned)(*val & 0xff);
+			bool other = (*val & (1ull << 31)) || (*val & 0xff00ffff00ull) ||
+				     t >= vm->cfg->vcpu_count;
+
+			irq->target = other ? 0 : (uint8_t)t;
+			touched(vm, self, (unsigned)(off - GICD_IROUTER) / 8, irq);
+		} else if ((off & 7) == 0) {
+			*val = irq->target;
+		}
+	} else if (off == GICD_PIDR2_V3 && !write) {
+		*val = 0x3b; /* ArchRev 3 */
+	}
+	/* Everything else: RAZ/WI. */
+}
+
+/* ---- GICv3 redistributors: one RD + SGI frame pair per vCPU ---- */
+
+static void redist_v3(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val, bool write)
+{
+	struct vm *vm = dev->vm;
+	unsigned idx = (unsigned)(off / GICR_FRAMES);
+	struct vcpu *v;
+	uint64_t typer;
+
+	if (idx >= vm->cfg->vcpu_count)
+		return;
+	v = &vm->vcpus[idx];
+	off %= GICR_FRAMES;
+	if (off >= GICR_SGI_BASE) {
+		banks_access(vm, v, off - GICR_SGI_BASE, size, val, write, 0);
+		return;
+	}
+	typer = ((uint64_t)idx << 32) | ((uint64_t)idx << 8) |
+		(idx + 1 == vm->cfg->vcpu_count ? GICR_TYPER_LAST : 0);
+	if (write) {
+		if (off == GICR_WAKER)
+			v->vgic.sleeping = (*val & GICR_WAKER_SLEEP) != 0;
+		return;
+	}
+	if (off == GICR_TYPER)
+		*val = size == 8 ? typer : (uint32_t)typer;
+	else if (off == GICR_TYPER + 4)
+		*val = typer >> 32;
+	else if (off == GICR_WAKER)
+		*val = v->vgic.sleeping ? GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP : 0;
+	else if (off == GICR_PIDR2)
+		*val = 0x3b;
+}
+
+/* ---- GICv2 distributor: private words banked per accessing vCPU ---- */
+
+static void sgir_v2(struct vcpu *self, uint32_t v)
+{
+	unsigned filter = (v >> 24) & 3;
+
+	if (filter == 2)
+		vgic_raise_sgi(self, v & 15, self->index);
+	else if (filter < 2)
+		vgic_send_sgi(self, v & 15, (v >> 16) & 0xff, filter == 1);
+}
+
+static void targets_v2(struct vm *vm, struct vcpu *self, uint64_t off, unsigned size,
+		       uint64_t *val, bool write)
+{
+	unsigned first = (unsigned)(off - GICD_ITARGETSR);
+
+	if (!write)
+		*val = 0;
+	for (unsigned i = 0; i < size; i++) {
+		struct vgic_irq *irq = vgic_get_irq(vm, self, first + i);
+
+		if (!irq)
+			continue;
+		if (first + i < VGIC_NR_PRIVATE && !write)
+			*val |= (uint64_t)(1u << self->index) << (8 * i);
+		else if (!write)
+			*val |= (uint64_t)(1u << irq->target) << (8 * i);
+		else if (first + i >= VGIC_NR_PRIVATE && ((*val >> (8 * i)) & 0xff)) {
+			unsigned t = (unsigned)__builtin_ctzll((*val >> (8 * i)) & 0xff);
+
+			irq->target = t < vm->cfg->vcpu_count ? (uint8_t)t : 0;
+			touched(vm, self, first + i, irq);
+		}
+	}
+}
+
+static void dist_v2(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val, bool write)
+{
+	struct vm *vm = dev->vm;
+	struct vcpu *self = pcpu_this()->current;
+
+	if (banks_access(vm, self, off, size, val, write, 0))
+		return;
+	if (off == GICD_CTLR) {
+		if (write)
+			vm->vgic.enabled = (*val & CTLR_ENABLE_G0) != 0;
+		else
+			*val = vm->vgic.enabled ? CTLR_ENABLE_G0 : 0;
+		for (unsigned i = 0; write && i < vm->cfg->vcpu_count; i++)
+			vm->vcpus[i].vgic.dirty = true;
+	} else if (off == GICD_TYPER && !write) {
+		*val = typer_common(vm);
+	} else if (off >= GICD_ITARGETSR && off < GICD_ITARGETSR + NR_IRQS && size <= 4) {
+		targets_v2(vm, self, off, size, val, write);
+	} else if (off == GICD_SGIR && write && size == 4) {
+		spin_unlock(&vm->vgic.lock); /* raising takes the lock itself */
+		sgir_v2(self, (uint32_t)*val);
+		spin_lock(&vm->vgic.lock);
+	} else if (off >= GICD_CPENDSGIR && off < GICD_SPENDSGIR + 16 && !write) {
+		unsigned first = (unsigned)(off & 15);
+
+		*val = 0;
+		for (unsigned i = 0; i < size && first + i < 16; i++)
+			*val |= (uint64_t)(self->vgic.priv[first + i].sgi_src & 0xff) << (8 * i);
+	} else if (off >= GICD_CPENDSGIR && off < GICD_CPENDSGIR + 16 && write) {
+		for (unsigned i = 0; i < size && (off & 15) + i < 16; i++)
+			self->vgic.priv[(off & 15) + i].sgi_src &= (uint16_t)~((*val >> (8 * i)) & 0xff);
+	} else if (off == GICD_PIDR2_V2 && !write) {
+		*val = 0x2b; /* ArchRev 2 */
+	}
+}
+
+static struct vdev_read read_with(struct vdev *dev, uint64_t off, unsigned size, reg_fn fn)
+{
+	uint64_t v = 0;
+
+	locked(dev, off, size, &v, false, fn);
+	return (struct vdev_read){ v, true };
+}
+
+static struct vdev_read dist_v3_read(struct vdev *d, uint64_t o, unsigned s) { return read_with(d, o, s, dist_v3); }
+static struct vdev_read redist_v3_read(struct vdev *d, uint64_t o, unsigned s) { return read_with(d, o, s, redist_v3); }
+static struct vdev_read dist_v2_read(struct vdev *d, uint64_t o, unsigned s) { return read_with(d, o, s, dist_v2); }
+
+static bool dist_v3_write(struct vdev *d, uint64_t o, unsigned s, uint64_t v)
+{
+	locked(d, o, s, &v, true, dist_v3);
+	return true;
+}
+
+static bool redist_v3_write(struct vdev *d, uint64_t o, unsigned s, uint64_t v)
+{
+	locked(d, o, s, &v, true, redist_v3);
+	return true;
+}
+
+static bool dist_v2_write(struct vdev *d, uint64_t o, unsigned s, uint64_t v)
+{
+	locked(d, o, s, &v, true, dist_v2);
+	return true;
+}
+
+const struct vdev_ops vgic_dist_v3_ops = {
+	.compatible = "arm,gic-v3 distributor",
+	.read = dist_v3_read, .write = dist_v3_write,
+};
+const struct vdev_ops vgic_redist_v3_ops = {
+	.compatible = "arm,gic-v3 redistributors",
+	.read = redist_v3_read, .write = redist_v3_write,
+};
+const struct vdev_ops vgic_dist_v2_ops = {
+	.compatible = "arm,cortex-a15-gic distributor",
+	.read = dist_v2_read, .write = dist_v2_write,
+};
