@@ -8,7 +8,7 @@ build=${1:-build}
 
 packages=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
           device-tree-compiler libfdt-dev check pkg-config python3 cppcheck
-          make gcc)
+          make gcc cpio)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

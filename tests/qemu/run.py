@@ -2,7 +2,8 @@
 """QEMU integration tests of numbat: whole systems booted under QEMU.
 
 Each scenario is a directory tests/qemu/<scenario>/ holding
-  system.dts  the system description (images come from build/guests/)
+  system.dts  the system description (images come from build/guests/,
+              Linux kernels and initramfs from build/linux/)
   expect      what the run must show, one directive a line:
 
     # comment                   ignored, as are blank lines
@@ -12,37 +13,77 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
                                 command has (-smp, -m, -cpu, -M) replaces it
     timeout: <seconds>          wall-clock limit of the run (default 60)
     exit: <status>              QEMU's exit status (default 0)
+    requires: linux             SKIP the scenario (a "SKIP:" line, neither
+                                pass nor fail) unless build/linux/Image and
+                                build/linux/initramfs.cpio.gz exist
     tests: <vm> [<vm> ...]      these VMs must print "TESTS DONE"
     expect: <text>              <text> appears in some line
+    expect-re: <regex>          some line matches <regex> (Python re.search)
     expect-count: <n> <text>    <text> appears in exactly <n> lines
                                 (">=<n>" for at least <n>)
+    expect-count-re: <n> <regex>  exactly <n> lines match <regex> (">=<n>")
     reject: <text>              <text> appears in no line
+    reject-re: <regex>          no line matches <regex>
+    abort-on: <text>            stop the run as soon as <text> appears, and
+                                fail (e.g. "Kernel panic - not syncing")
     order: <text>               all order: texts appear, in this order
                                 (each in a line after the previous one's)
 
+  and an interactive script, run in file order while QEMU runs:
+
+    send: <text>                write <text> to QEMU's stdin (the console
+                                input); C escapes: \\n \\r \\t \\e \\\\ \\xNN \\NNN
+                                (octal); no newline is added
+    wait: <text>                block until the console output after the
+                                previous wait's match contains <text> (same
+                                escapes), partial lines such as a shell prompt
+                                included; a wait that times out fails the
+                                scenario and stops QEMU
+    wait-re: <regex>            the same with a regular expression (^ and
+                                $ match at the start and end of lines)
+    wait-anywhere: <text>       block until <text> is anywhere in the console
+                                output, earlier matches included; the next
+                                wait still starts after the previous wait:'s
+                                match (for events of several VMs in any order)
+    wait-timeout: <seconds>     limit of each later wait (default: the time
+                                left of the scenario's timeout)
+    sleep: <seconds>            pause the script
+
 Texts are plain substrings, matched against each console line; leading and
-trailing blanks are dropped.
+trailing blanks are dropped (write \\x20 for a blank that matters in send:
+and wait:). The console text has carriage returns and ANSI control
+sequences (ESC [ ... letter) removed before any matching.
+
+The console echoes what is sent, so wait for something the command prints
+but its echo does not contain: `send: echo ok-$((40+2))\\n` then
+`wait: ok-42`. numbat's console multiplexer gives input to one VM at a time
+(Ctrl-A then a digit: `send: \\x011`); QEMU runs with -echr 0x14, so its own
+escape key is Ctrl-T and Ctrl-A reaches numbat.
 
 For every scenario the runner builds the system image into
 build/tests/<scenario>/ (`make system-image`), boots it with
   qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a72
-      -smp 4 -m 1G -nographic -no-reboot -kernel <image>
-in its own process group (killed as a group on timeout), stops early when
-"numbat: PANIC" appears, keeps the console in build/tests/<scenario>/console.log
-and prints one line per result:
+      -smp 4 -m 1G -nographic -echr 0x14 -no-reboot -kernel <image>
+with its stdin a pipe, in its own process group (killed as a group on
+timeout), stops early when "numbat: PANIC" appears, keeps the console in
+build/tests/<scenario>/console.log and prints one line per result:
   PASS|FAIL: qemu/<scenario>/<vm>/<suite.name>   a guest test ([ RUN  ] with
                                                  no [ PASS ]/[ FAIL ] fails)
   PASS|FAIL: qemu/<scenario>/<vm>/tests-done     a VM listed in tests:
   FAIL: qemu/<scenario>/<vm>/unexpected-exception
+  PASS|FAIL: qemu/<scenario>/wait: <text>        each wait of the script
   PASS|FAIL: qemu/<scenario>/<check>             each expect file directive,
                                                  no-panic, finished, exit
+  SKIP: qemu/<scenario> (<reason>)               a requires: not met
 A scenario that times out fails and shows its last 20 console lines.
 
 Usage: tests/qemu/run.py [--only SCENARIO]... [--jobs N] [--build DIR]
                          [--no-build] [--list] [-v]
+The runner's own tests: python3 tests/qemu/selftest.py
 """
 
 import argparse
+import codecs
 import os
 import re
 import shlex
@@ -62,15 +103,32 @@ QEMU_BASE = [
     ("-smp", "4"),
     ("-m", "1G"),
     ("-nographic", None),
+    ("-echr", "0x14"),
     ("-no-reboot", None),
 ]
 DEFAULT_TIMEOUT = 60
 PANIC = "numbat: PANIC"
 TAIL_LINES = 20
+# What `requires:` can name, and the files each needs in the build directory.
+REQUIREMENTS = {
+    "linux": ["linux/Image", "linux/initramfs.cpio.gz"],
+}
+# Input is written in chunks this big, this far apart (200 bytes/s), so that
+# a UART with a 32-byte receive FIFO sees a fast typist rather than a paste:
+# a guest vCPU that TCG leaves unscheduled for 100 ms loses nothing.
+SEND_CHUNK = 8
+SEND_PAUSE = 0.04
 
 VM_LINE = re.compile(r"^\[([^\]]+)\] (.*)$")
 TEST_LINE = re.compile(r"^\[ (RUN |PASS|FAIL) +\] (\S+)")
 DONE_LINE = re.compile(r"^TESTS DONE passed=(\d+) failed=(\d+)")
+# ANSI control sequences (CSI ... final byte) and a possibly unfinished one.
+ANSI_SEQ = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+ANSI_TAIL = re.compile(r"\x1b(\[[0-9;?]*[ -/]*)?$")
+ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.S)
+SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "e": "\x1b", "\\": "\\",
+                  "a": "\a", "b": "\b", "f": "\f", "v": "\v", '"': '"',
+                  "'": "'"}
 
 # Makefile fragment used while the top-level Makefile lacks system-image.
 FALLBACK_MK = """\
@@ -85,19 +143,53 @@ class ExpectError(Exception):
     pass
 
 
+def _escape_code(e):
+    """The character code of one escape (the text after the backslash)."""
+    if e[0] == "x" and len(e) == 3:
+        return int(e[1:], 16)
+    if e[0] in "01234567":
+        code = int(e, 8)
+        if code > 0xff:
+            raise ExpectError(f"octal escape \\{e} above \\377")
+        return code
+    if e in SIMPLE_ESCAPES:
+        return ord(SIMPLE_ESCAPES[e])
+    raise ExpectError(f"unknown escape \\{e}")
+
+
+def unescape(text, as_bytes=False):
+    """Decodes C escapes (\\n \\r \\t \\e \\\\ \\xNN \\NNN ...) in text.
+    Returns a str, or bytes (literal text UTF-8 encoded, each escape one
+    byte); raises ExpectError on an unknown escape or a trailing backslash."""
+    parts = ESCAPE.split(text)      # literal, escape, literal, ...
+    if re.search(r"(?<!\\)(\\\\)*\\$", text):
+        raise ExpectError("text ends with a lone backslash")
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            out.append(part.encode("utf-8") if as_bytes else part)
+        else:
+            code = _escape_code(part)
+            out.append(bytes([code]) if as_bytes else chr(code))
+    return (b"" if as_bytes else "").join(out)
+
+
 class Scenario:
     """One scenario's expect file, parsed."""
 
-    def __init__(self, name):
+    def __init__(self, name, directory=None):
         self.name = name
-        self.dir = os.path.join(SCENARIO_DIR, name)
+        self.dir = directory or os.path.join(SCENARIO_DIR, name)
         self.dts = os.path.join(self.dir, "system.dts")
         self.qemu_args = []
         self.timeout = DEFAULT_TIMEOUT
         self.exit = 0
+        self.requires = []
         self.test_vms = []
         self.checks = []    # (kind, args...)
         self.order = []
+        self.abort_on = []
+        self.script = []    # (kind, value, line number), in file order
         self._parse(os.path.join(self.dir, "expect"))
 
     def _parse(self, path):
@@ -111,11 +203,11 @@ class Scenario:
                 if not sep:
                     raise ExpectError(f"{path}:{num}: no directive")
                 try:
-                    self._directive(key.strip(), value)
-                except (ValueError, ExpectError) as e:
+                    self._directive(key.strip(), value, num)
+                except (ValueError, re.error, ExpectError) as e:
                     raise ExpectError(f"{path}:{num}: {e}") from None
 
-    def _directive(self, key, value):
+    def _directive(self, key, value, num):
         if key == "system":
             self.dts = os.path.join(ROOT, value)
             if not os.path.isfile(self.dts):
@@ -126,23 +218,61 @@ class Scenario:
             self.timeout = float(value)
         elif key == "exit":
             self.exit = int(value)
+        elif key == "requires":
+            for req in value.split():
+                if req not in REQUIREMENTS:
+                    raise ExpectError(f"unknown requirement {req!r} "
+                                      f"(known: {', '.join(REQUIREMENTS)})")
+                self.requires.append(req)
         elif key == "tests":
             self.test_vms += value.split()
-        elif key in ("expect", "reject"):
+        elif key in ("expect", "reject", "expect-re", "reject-re", "abort-on"):
             if not value:
                 raise ExpectError(f"empty {key}")
+            if key.endswith("-re"):
+                re.compile(value)
+            if key == "abort-on":
+                self.abort_on.append(value)
             self.checks.append((key, value))
-        elif key == "expect-count":
+        elif key in ("expect-count", "expect-count-re"):
             count, _, text = value.partition(" ")
             at_least = count.startswith(">=")
             n = int(count[2:] if at_least else count)
             if not text.strip():
-                raise ExpectError("expect-count needs a text")
+                raise ExpectError(f"{key} needs a text")
+            if key.endswith("-re"):
+                re.compile(text.strip())
             self.checks.append((key, text.strip(), n, at_least))
         elif key == "order":
             self.order.append(value)
         else:
+            self._script_directive(key, value, num)
+
+    def _script_directive(self, key, value, num):
+        if key == "send":
+            if not value:
+                raise ExpectError("empty send")
+            self.script.append((key, unescape(value, as_bytes=True), num))
+        elif key in ("wait", "wait-anywhere"):
+            if not value:
+                raise ExpectError(f"empty {key}")
+            self.script.append((key, unescape(value), num))
+        elif key == "wait-re":
+            # Over the whole console text: ^ and $ match at line ends.
+            self.script.append((key, re.compile(value, re.M), num))
+        elif key in ("wait-timeout", "sleep"):
+            seconds = float(value)
+            if seconds < 0:
+                raise ExpectError(f"negative {key}")
+            self.script.append((key, seconds, num))
+        else:
             raise ExpectError(f"unknown directive {key!r}")
+
+    def missing(self, build):
+        """The files this scenario's requires: need that build lacks."""
+        return [os.path.join(build, f) for req in self.requires
+                for f in REQUIREMENTS[req]
+                if not os.path.isfile(os.path.join(build, f))]
 
 
 class Reporter:
@@ -199,50 +329,210 @@ def make_system_image(build, scenario, out, verbose):
     return proc.returncode == 0, output
 
 
-def run_qemu(cmd, timeout, log_path):
-    """Runs QEMU in its own process group; returns (lines, status, timed_out,
-    panicked). status is None when the runner had to kill QEMU."""
-    lines = []
-    panic = threading.Event()
+class Console:
+    """QEMU's console output as it arrives: the whole text (carriage returns
+    and ANSI control sequences removed), written line by line to a log, and
+    waited on by the script. Fed by the reader thread; every method may be
+    called from any thread (protected by cond)."""
+
+    def __init__(self, log, stop_texts):
+        self.text = ""
+        self.closed = False
+        self.stopped_by = None      # the stop text that appeared first
+        self.cond = threading.Condition()
+        self._pending = ""          # an unfinished escape sequence
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._log = log
+        self._logged = 0            # text[:_logged] is in the log
+        self._stop_texts = stop_texts
+
+    def feed(self, data):
+        chunk = self._pending + self._decoder.decode(data)
+        tail = ANSI_TAIL.search(chunk)
+        self._pending = chunk[tail.start():] if tail else ""
+        if tail:
+            chunk = chunk[:tail.start()]
+        chunk = ANSI_SEQ.sub("", chunk).replace("\r", "")
+        with self.cond:
+            start = max(0, len(self.text) - max(map(len, self._stop_texts)))
+            self.text += chunk
+            if self.stopped_by is None:
+                for stop in self._stop_texts:
+                    if stop in self.text[start:]:
+                        self.stopped_by = stop
+                        break
+            end = self.text.rfind("\n") + 1
+            if end > self._logged:
+                self._log.write(self.text[self._logged:end])
+                self._log.flush()
+                self._logged = end
+            self.cond.notify_all()
+
+    def close(self):
+        with self.cond:
+            self.text += self._pending
+            self._pending = ""
+            if len(self.text) > self._logged:
+                self._log.write(self.text[self._logged:] + "\n")
+                self._logged = len(self.text)
+            self._log.flush()
+            self.closed = True
+            self.cond.notify_all()
+
+    def lines(self):
+        with self.cond:
+            text = self.text
+        lines = text.split("\n")
+        return lines[:-1] if lines and lines[-1] == "" else lines
+
+    def tail(self, n=TAIL_LINES):
+        return self.lines()[-n:]
+
+    def wait(self, find, pos, deadline):
+        """Blocks until find(text, pos) returns the end of a match; returns
+        (end, None), or (None, why) once QEMU exited, a stop text appeared
+        or the deadline passed."""
+        with self.cond:
+            while True:
+                end = find(self.text, pos)
+                if end is not None:
+                    return end, None
+                if self.stopped_by is not None:
+                    return None, f"stopped: {self.stopped_by!r} appeared"
+                if self.closed:
+                    return None, "QEMU exited"
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None, "timed out"
+                self.cond.wait(min(left, 0.5))
+
+
+class Run:
+    """What one QEMU run produced."""
+
+    def __init__(self):
+        self.lines = []
+        self.status = None          # None: the runner ended QEMU
+        self.timed_out = False
+        self.stopped_by = None      # PANIC or an abort-on text
+        self.steps = []             # (ok, name, detail) per script wait
+        self.script_failed = False
+
+
+def send_bytes(proc, data):
+    """Writes data to QEMU's stdin a chunk at a time; False if QEMU is gone."""
+    try:
+        for i in range(0, len(data), SEND_CHUNK):
+            if i:
+                time.sleep(SEND_PAUSE)
+            proc.stdin.write(data[i:i + SEND_CHUNK])
+            proc.stdin.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        return False
+    return True
+
+
+def finder(kind, value):
+    if kind == "wait-re":
+        def find(text, pos):
+            m = value.search(text, pos)
+            return m.end() if m else None
+        return find
+
+    def find(text, pos):
+        i = text.find(value, 0 if kind == "wait-anywhere" else pos)
+        return i + len(value) if i >= 0 else None
+    return find
+
+
+def run_script(proc, console, script, deadline, run):
+    """Runs the send/wait script against QEMU; records one step per wait in
+    run.steps and returns False at the first failure."""
+    pos, wait_limit = 0, None
+    for index, (kind, value, num) in enumerate(script):
+        if kind == "send":
+            if not send_bytes(proc, value):
+                run.steps.append((False, f"send (expect line {num})",
+                                  ["QEMU exited before the input was sent"]))
+                return False
+        elif kind == "sleep":
+            time.sleep(max(0.0, min(value, deadline - time.monotonic())))
+        elif kind == "wait-timeout":
+            wait_limit = value
+        else:
+            text = value.pattern if kind == "wait-re" else value
+            name = f"{kind}: {text.strip()}"
+            limit = deadline
+            if wait_limit is not None:
+                limit = min(deadline, time.monotonic() + wait_limit)
+            started = time.monotonic()
+            end, why = console.wait(finder(kind, value), pos, limit)
+            if end is None:
+                later = len(script) - index - 1
+                detail = [f"expect line {num}: {why} after "
+                          f"{time.monotonic() - started:.0f} s without "
+                          f"{text!r} in the console after the previous match"]
+                if later:
+                    detail.append(f"{later} later script steps not run")
+                run.steps.append((False, name, detail + ["last console lines:"]
+                                  + console.tail()))
+                return False
+            run.steps.append((True, name, None))
+            if kind != "wait-anywhere":
+                pos = end
+    return True
+
+
+def run_qemu(cmd, scenario, log_path):
+    """Runs QEMU in its own process group with its stdin a pipe, runs the
+    scenario's script, and waits for QEMU to end; returns a Run."""
+    run = Run()
     with open(log_path, "w", encoding="utf-8", errors="replace") as log:
         log.write("# " + " ".join(shlex.quote(c) for c in cmd) + "\n")
         log.flush()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL,
+        console = Console(log, [PANIC] + scenario.abort_on)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT,
                                 start_new_session=True)
 
         def reader():
-            for raw in proc.stdout:
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                line = line.replace("\r", "")
-                lines.append(line)
-                log.write(line + "\n")
-                if PANIC in line:
-                    panic.set()
-            log.flush()
+            fd = proc.stdout.fileno()
+            while True:
+                data = os.read(fd, 65536)
+                if not data:
+                    break
+                console.feed(data)
+            console.close()
 
         thread = threading.Thread(target=reader, daemon=True)
         thread.start()
-        deadline = time.monotonic() + timeout
-        timed_out = False
-        status = None
-        while True:
+        deadline = time.monotonic() + scenario.timeout
+        if scenario.script:
+            run.script_failed = not run_script(proc, console, scenario.script,
+                                               deadline, run)
+        while not run.script_failed:
             try:
-                status = proc.wait(timeout=0.1)
+                run.status = proc.wait(timeout=0.1)
                 break
             except subprocess.TimeoutExpired:
                 pass
-            if panic.is_set():
+            if console.stopped_by is not None:
                 time.sleep(0.5)       # let the rest of the report arrive
                 break
             if time.monotonic() > deadline:
-                timed_out = True
+                run.timed_out = True
                 break
-        if status is None:
+        if run.status is None:
             kill_group(proc)
         thread.join(timeout=5)
-    return lines, status, timed_out, panic.is_set()
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+    run.lines = console.lines()
+    run.stopped_by = console.stopped_by
+    return run
 
 
 def kill_group(proc):
@@ -294,21 +584,27 @@ def evaluate_guest_tests(rep, lines, scenario):
                        [f"[{vm}] never printed TESTS DONE"])
 
 
+def matching(kind, value, lines):
+    if kind.endswith("-re"):
+        regex = re.compile(value)
+        return [line for line in lines if regex.search(line)]
+    return [line for line in lines if value in line]
+
+
 def evaluate_checks(rep, lines, scenario):
     for check in scenario.checks:
         kind, text = check[0], check[1]
-        hits = sum(1 for line in lines if text in line)
-        if kind == "expect":
-            rep.result(hits > 0, f"expect: {text}")
-        elif kind == "reject":
-            bad = [line for line in lines if text in line][:3]
-            rep.result(hits == 0, f"reject: {text}", bad)
+        hits = matching(kind, text, lines)
+        if kind in ("expect", "expect-re"):
+            rep.result(bool(hits), f"{kind}: {text}")
+        elif kind in ("reject", "reject-re", "abort-on"):
+            rep.result(not hits, f"{kind}: {text}", hits[:3])
         else:
             n, at_least = check[2], check[3]
-            ok = hits >= n if at_least else hits == n
+            ok = len(hits) >= n if at_least else len(hits) == n
             want = f">={n}" if at_least else str(n)
-            rep.result(ok, f"expect-count: {want} {text}",
-                       [f"found {hits} lines"])
+            rep.result(ok, f"{kind}: {want} {text}",
+                       [f"found {len(hits)} lines"])
     if scenario.order:
         pos, missing = 0, None
         for text in scenario.order:
@@ -331,28 +627,52 @@ def run_scenario(scenario, build, verbose):
         return rep
     cmd = qemu_command(image, scenario.qemu_args)
     start = time.monotonic()
-    lines, status, timed_out, panicked = run_qemu(
-        cmd, scenario.timeout, os.path.join(out, "console.log"))
+    run = run_qemu(cmd, scenario, os.path.join(out, "console.log"))
     elapsed = time.monotonic() - start
+    lines = run.lines
     if verbose:
         rep.lines += ["    | " + line for line in lines]
 
+    for ok, name, detail in run.steps:
+        rep.result(ok, name, detail)
     evaluate_guest_tests(rep, lines, scenario)
     evaluate_checks(rep, lines, scenario)
+    panicked = run.stopped_by == PANIC
     panic_lines = [line for line in lines if PANIC in line]
     rep.result(not panicked, "no-panic", panic_lines[:3] + lines[-TAIL_LINES:]
                if panicked else None)
     tail = ["last console lines:"] + lines[-TAIL_LINES:]
-    rep.result(not timed_out, "finished",
-               [f"timed out after {scenario.timeout:.0f} s"] + tail
-               if timed_out else None)
-    if not timed_out and not panicked:
-        rep.result(status == scenario.exit, "exit-status",
-                   [f"QEMU exited with {status}, expected {scenario.exit}"]
-                   + tail)
+    if not run.script_failed:
+        # A failed script already failed the scenario and stopped QEMU.
+        rep.result(not run.timed_out, "finished",
+                   [f"timed out after {scenario.timeout:.0f} s"] + tail
+                   if run.timed_out else None)
+        if not run.timed_out and run.stopped_by is None:
+            rep.result(run.status == scenario.exit, "exit-status",
+                       [f"QEMU exited with {run.status}, expected {scenario.exit}"]
+                       + tail)
     rep.lines.append(f"# {scenario.name}: {rep.passed} passed, "
                      f"{rep.failed} failed, {elapsed:.1f} s")
     return rep
+
+
+def load_scenarios(names, build):
+    """Parses the scenarios; returns (runnable, skipped lines, failed lines)."""
+    scenarios, skipped, failed = [], [], []
+    for name in names:
+        try:
+            sc = Scenario(name)
+        except (OSError, ExpectError) as e:
+            failed.append(f"FAIL: qemu/{name}/expect-file\n    {e}")
+            continue
+        missing = sc.missing(build)
+        if missing:
+            skipped.append(f"SKIP: qemu/{name} (requires {' '.join(sc.requires)}: "
+                           f"{', '.join(os.path.relpath(m, ROOT) for m in missing)} "
+                           f"missing; `make linux` builds it)")
+            continue
+        scenarios.append(sc)
+    return scenarios, skipped, failed
 
 
 def main():
@@ -383,13 +703,10 @@ def main():
     selected = [n for n in names if not args.only or n in args.only]
     build = args.build if os.path.isabs(args.build) else os.path.join(ROOT, args.build)
 
-    scenarios, failed_setup = [], 0
-    for name in selected:
-        try:
-            scenarios.append(Scenario(name))
-        except (OSError, ExpectError) as e:
-            print(f"FAIL: qemu/{name}/expect-file\n    {e}")
-            failed_setup += 1
+    scenarios, skipped, setup_failures = load_scenarios(selected, build)
+    for line in skipped + setup_failures:
+        print(line, flush=True)
+    failed_setup = len(setup_failures)
 
     runnable = []
     for sc in scenarios:
@@ -420,7 +737,7 @@ def main():
         for rep in pool.map(one, runnable):
             passed += rep.passed
             failed += rep.failed
-    print(f"qemu: {passed} passed, {failed} failed "
+    print(f"qemu: {passed} passed, {failed} failed, {len(skipped)} skipped "
           f"({len(selected)} scenarios, {time.monotonic() - start:.1f} s)")
     return 1 if failed else 0
 

@@ -1,0 +1,20 @@
+# The Linux guest software: Debian's arm64 cloud kernel and a busybox
+# initramfs built from guests/linux (scripts/fetch-linux.sh). Included by the
+# top-level Makefile (BUILD, CROSS). `make linux` builds
+#   $(BUILD)/linux/Image  $(BUILD)/linux/initramfs.cpio.gz
+# and does nothing when both exist and are newer than their inputs. The
+# downloaded packages stay cached in $(BUILD)/linux/debs.
+
+LINUX_DIR    := $(BUILD)/linux
+LINUX_IMAGE  := $(LINUX_DIR)/Image
+LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio.gz
+# The directories too, so a removed file rebuilds the initramfs.
+LINUX_INPUTS := scripts/fetch-linux.sh guests/linux/cntvct.c \
+                $(shell find guests/linux/rootfs 2>/dev/null)
+
+.PHONY: linux
+linux: $(LINUX_IMAGE) $(LINUX_INITRD)
+
+$(LINUX_IMAGE) $(LINUX_INITRD) &: $(LINUX_INPUTS)
+	@scripts/fetch-linux.sh $(BUILD)
+	@touch $(LINUX_IMAGE) $(LINUX_INITRD)

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Builds the Linux guest software from Debian packages: Debian's stock arm64
+# cloud kernel and an initramfs of busybox-static, numbat's init scripts
+# (guests/linux/rootfs) and the cntvct helper (guests/linux/cntvct.c).
+#
+#   BUILD_DIR/linux/Image               the kernel, exactly as Debian ships it
+#   BUILD_DIR/linux/initramfs.cpio.gz   busybox + rootfs + cntvct
+#   BUILD_DIR/linux/debs/               the downloaded packages (the cache)
+#   BUILD_DIR/linux/kernel-version      the kernel package it came from
+#
+# The kernel version is resolved from linux-image-cloud-arm64's dependency,
+# never hard-coded. Packages already in the cache are not downloaded again;
+# without network, a cached kernel package is used as is. Nothing is fetched
+# at run time. Called by `make linux` (mk/linux.mk).
+#
+# Usage: scripts/fetch-linux.sh [BUILD_DIR]     (default: build)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+build=${1:-build}
+out="$build/linux"
+debs="$out/debs"
+cross=${CROSS:-aarch64-linux-gnu-}
+mkdir -p "$debs"
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+updated=0
+apt_update() {
+	if [ $updated -eq 0 ]; then
+		echo "linux: apt-get update"
+		$sudo apt-get update -q >/dev/null
+		updated=1
+	fi
+}
+
+# Host tools (scripts/deps.sh installs them with everything else; this keeps
+# the script usable alone).
+missing=()
+for p in cpio gzip gcc-aarch64-linux-gnu; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	apt_update
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >/dev/null
+fi
+
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	echo "linux: enabling the arm64 architecture for apt"
+	$sudo dpkg --add-architecture arm64
+	updated=0
+fi
+
+# The kernel package linux-image-cloud-arm64 currently depends on.
+kernel_package() {
+	apt-cache depends linux-image-cloud-arm64:arm64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^:]*-cloud-arm64\)\(:arm64\)\?$/\1/p' |
+		head -n 1
+}
+
+kpkg=$(kernel_package || true)
+if [ -z "$kpkg" ]; then
+	apt_update || true
+	kpkg=$(kernel_package || true)
+fi
+
+# Downloads package $1 (name without :arm64) into the cache unless a .deb of
+# it is there; prints the path of the cached .deb.
+download() {
+	local name=$1 deb
+	deb=$(ls -1 "$debs/${name}_"*_arm64.deb 2>/dev/null | tail -n 1 || true)
+	if [ -z "$deb" ]; then
+		echo "linux: downloading $name:arm64" >&2
+		if ! (cd "$debs" && apt-get download -q "$name:arm64" >/dev/null 2>&1); then
+			# Stale package lists name a version the mirror no longer has.
+			apt_update >&2
+			(cd "$debs" && apt-get download -q "$name:arm64" >/dev/null)
+		fi
+		deb=$(ls -1 "$debs/${name}_"*_arm64.deb | tail -n 1)
+	fi
+	echo "$deb"
+}
+
+if [ -z "$kpkg" ]; then
+	# No package lists (offline): fall back to a kernel already cached.
+	cached=$(ls -1 "$debs"/linux-image-*-cloud-arm64_*_arm64.deb 2>/dev/null | tail -n 1 || true)
+	if [ -z "$cached" ]; then
+		echo "linux: cannot resolve linux-image-cloud-arm64:arm64 and no kernel is cached" >&2
+		exit 1
+	fi
+	kpkg=$(basename "$cached" | sed 's/_.*//')
+	echo "linux: package lists unavailable; using the cached $kpkg"
+fi
+kdeb=$(download "$kpkg")
+bdeb=$(download busybox-static)
+
+# The kernel: boot/vmlinuz-* is a raw arm64 Image (magic "ARMd" at 0x38).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp" --wildcards './boot/vmlinuz-*'
+vmlinuz=$(ls -1 "$tmp"/boot/vmlinuz-* | head -n 1)
+if [ "$(head -c 2 "$vmlinuz" | od -An -tx1 | tr -d ' ')" = "1f8b" ]; then
+	gzip -dc "$vmlinuz" > "$tmp/Image"       # a gzip-compressed Image.gz
+else
+	cp "$vmlinuz" "$tmp/Image"
+fi
+if [ "$(dd if="$tmp/Image" bs=1 skip=56 count=4 2>/dev/null)" != "$(printf 'ARM\x64')" ]; then
+	echo "linux: $vmlinuz is not an arm64 Image" >&2
+	exit 1
+fi
+mv "$tmp/Image" "$out/Image"
+echo "$kpkg $(basename "$vmlinuz")" > "$out/kernel-version"
+
+# The initramfs tree: guests/linux/rootfs, busybox, its applet links, cntvct.
+root="$tmp/root"
+mkdir -p "$root"
+cp -a guests/linux/rootfs/. "$root/"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,run}
+chmod 1777 "$root/tmp"
+dpkg-deb --fsys-tarfile "$bdeb" | tar -x -C "$tmp" ./bin/busybox
+install -m 0755 "$tmp/bin/busybox" "$root/bin/busybox"
+"${cross}gcc" -static -nostdlib -ffreestanding -fno-stack-protector -O2 \
+	-Wall -Wextra -Werror -Wl,--build-id=none -o "$root/bin/cntvct" guests/linux/cntvct.c
+
+# The applets the guests and tests use, each a link to busybox. /init is
+# busybox init itself, so poweroff and reboot (signals to PID 1) run the
+# inittab shutdown actions and end in the reboot system call, which Linux
+# turns into PSCI SYSTEM_OFF / SYSTEM_RESET.
+applets_bin="sh ash cat cp cut date dd df dmesg echo env false grep egrep head
+	hostname ls mkdir mknod mount mv nproc ps pwd rm rmdir sed seq sleep sort
+	stty sync tail tee test time touch tr true umount uname uptime usleep vi
+	wc which yes expr printf kill killall free top watch xargs awk stat
+	cttyhack setsid login more less find od hexdump md5sum sha256sum gzip
+	zcat tar ln chmod chown id whoami basename dirname readlink realpath
+	[ [[ timeout nice taskset"
+applets_sbin="init poweroff reboot halt ifconfig mdev sysctl devmem"
+for a in $applets_bin; do ln -sf busybox "$root/bin/$a"; done
+for a in $applets_sbin; do ln -sf ../bin/busybox "$root/sbin/$a"; done
+ln -sf bin/busybox "$root/init"
+
+# The console for PID 1 (the kernel opens /dev/console before /init runs).
+# mknod needs root; without it rcS still has devtmpfs' /dev/console.
+mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null ||
+	echo "linux: not root: no /dev/console node in the initramfs (rcS mounts devtmpfs)"
+
+# newc archive, every file owned by root, in a stable order.
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio -o -H newc -R 0:0 --quiet) | gzip -9n > "$tmp/initramfs.cpio.gz"
+mv "$tmp/initramfs.cpio.gz" "$out/initramfs.cpio.gz"
+echo "linux: $out/Image ($kpkg), $out/initramfs.cpio.gz ($(stat -c %s "$out/initramfs.cpio.gz") bytes)"
