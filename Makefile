@@ -3,12 +3,14 @@
 
 BUILD    ?= build
 CROSS    ?= aarch64-linux-gnu-
-SYSTEM   ?= systems/default.dts
+# The default system: two Linux VMs and a native partition (issue 3).
+# systems/default.dts is the native-only demo (make run SYSTEM=systems/default.dts).
+SYSTEM   ?= systems/linux.dts
 
 # QEMU machine used by run/test/bench (overridable: make run SMP=2 CPU=max).
 CPU      ?= cortex-a72
 SMP      ?= 4
-MEM      ?= 1G
+MEM      ?= 2G
 GIC      ?= 3
 QEMU     ?= qemu-system-aarch64
 QEMU_MACHINE = -M virt,virtualization=on,gic-version=$(GIC) -cpu $(CPU) \
@@ -46,16 +48,20 @@ include mk/core.mk
 include tools/sysgen/sysgen.mk
 include guests/guests.mk
 include tests/host/host.mk
+include mk/linux.mk
+
+# A system whose description boots a Linux kernel needs `make linux` first.
+linux_dep = $(if $(shell grep -qs 'kernel *=' $(1) && echo yes),linux)
 
 # A whole system image: $(BUILD)/numbat.bin for $(SYSTEM). Other systems
 # (tests, bench) are built with mk/system.mk into their own directory.
-$(BUILD)/numbat.bin: deps-stamp $(CORE_LIB) $(SYSGEN) guests FORCE
+$(BUILD)/numbat.bin: deps-stamp $(CORE_LIB) $(SYSGEN) guests $(call linux_dep,$(SYSTEM)) FORCE
 	@$(MAKE) --no-print-directory -f mk/system.mk SYSTEM=$(SYSTEM) OUT=$(BUILD)/system
 	@cp $(BUILD)/system/numbat.bin $@
 
 # Any other system: make system-image SYSTEM=path/to/system.dts OUT=build/dir
 OUT ?= $(BUILD)/system
-system-image: deps-stamp $(CORE_LIB) $(SYSGEN) guests
+system-image: deps-stamp $(CORE_LIB) $(SYSGEN) guests $(call linux_dep,$(SYSTEM))
 	@$(MAKE) --no-print-directory -f mk/system.mk SYSTEM=$(SYSTEM) OUT=$(OUT)
 
 deps-stamp: deps

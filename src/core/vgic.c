@@ -52,14 +52,21 @@ static void notify(struct vcpu *owner)
 	owner->vgic.dirty = true;
 }
 
+/*
+ * Gets the owner to look at its model: wakes it if it waits in WFI (a
+ * wake-up reschedules its pCPU), else asks its pCPU for a flush only.
+ * A vCPU about to block sees `dirty` (set before this) and does not.
+ */
 static void kick_owner(struct vcpu *owner)
 {
 	struct vm *vm = owner->vm;
 
-	spin_lock(&vm->lock);
-	sched_wake_locked(owner);
-	spin_unlock(&vm->lock);
-	arch_kick(owner->pcpu);
+	if (__atomic_load_n(&owner->state, __ATOMIC_ACQUIRE) == VCPU_BLOCKED) {
+		spin_lock(&vm->lock);
+		sched_wake_locked(owner);
+		spin_unlock(&vm->lock);
+	}
+	arch_kick_vgic(owner->pcpu);
 }
 
 static void place(struct vcpu *vcpu, struct vgic_lr *lr);

@@ -142,6 +142,7 @@ static void vm_load(struct vm *vm)
 	console_vm_reset(vm);
 	vm->fault_reports = 0;
 	vm->boots++;
+	vm->announce = true;
 	arch_vcpu_reset(boot, cfg->entry_ipa, cfg->boot_x0);
 	vcpu_set_state(boot, VCPU_RUNNABLE);
 	vm->state = VM_RUNNING;

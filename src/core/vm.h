@@ -31,6 +31,7 @@ struct vm {
 	enum vm_state state;       /* protected by lock */
 	unsigned loaded;           /* vCPUs loaded on a pCPU; protected by lock */
 	unsigned boots;
+	bool announce;             /* report vCPU 0's first entry */
 	struct arch_stage2 s2;
 	struct vcpu vcpus[CONFIG_MAX_VCPUS];
 	struct vdev devs[CONFIG_MAX_DEVICES + 2]; /* + the vGIC's windows */

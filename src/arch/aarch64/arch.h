@@ -85,6 +85,8 @@ struct exc_frame {
 /* Inter-processor kick, the EL2 timer (deadlines in counter ticks), idle. */
 extern unsigned arch_timer_intid, arch_maint_intid, arch_uart_intid;
 void arch_kick(const struct pcpu *target);
+/* Gets `target` to flush its loaded vCPU's virtual interrupts. */
+void arch_kick_vgic(const struct pcpu *target);
 uint64_t arch_now(void);
 void arch_timer_arm(uint64_t deadline);
 void arch_timer_disarm(void);

@@ -12,8 +12,9 @@
 
 struct bootinfo;
 
-#define SGI_KICK      0
-#define SGI_PANIC     1
+#define SGI_KICK      0   /* reschedule */
+#define SGI_PANIC     1   /* stop and dump */
+#define SGI_VGIC      2   /* the loaded vCPU has new virtual interrupts */
 #define INTID_SPURIOUS 1023
 
 struct gic_ops {

@@ -69,7 +69,8 @@ static const char *v2_init_cpu(uint64_t mpidr, uint32_t ppis)
 	for (unsigned i = 0; i < 32; i++)
 		wr8(gicd + GICD_IPRIORITYR + i, PRIO_NUMBAT);
 	wr8(gicd + GICD_IPRIORITYR + SGI_PANIC, PRIO_NUMBAT - 0x10);
-	wr32(gicd + GICD_ISENABLER, BIT(SGI_KICK) | BIT(SGI_PANIC) | (ppis & 0xffff0000u));
+	wr32(gicd + GICD_ISENABLER, BIT(SGI_KICK) | BIT(SGI_PANIC) | BIT(SGI_VGIC) |
+	     (ppis & 0xffff0000u));
 	wr32(gicc + GICC_PMR, 0xff);
 	wr32(gicc + GICC_BPR, 0);
 	wr32(gicc + GICC_CTLR, GICC_CTLR_ENABLE | GICC_CTLR_EOIMODE);

@@ -120,7 +120,8 @@ static const char *v3_init_cpu(uint64_t mpidr, uint32_t ppis)
 		wr8(sgi + GICR_IPRIORITYR + i, PRIO_NUMBAT);
 	wr8(sgi + GICR_IPRIORITYR + SGI_PANIC, PRIO_NUMBAT - 0x10);
 	wr32(sgi + GICR_ICACTIVER0, 0xffffffff);
-	wr32(sgi + GICR_ISENABLER0, BIT(SGI_KICK) | BIT(SGI_PANIC) | (ppis & 0xffff0000u));
+	wr32(sgi + GICR_ISENABLER0, BIT(SGI_KICK) | BIT(SGI_PANIC) | BIT(SGI_VGIC) |
+	     (ppis & 0xffff0000u));
 
 	write_icc_sre_el2(ICC_SRE_SRE | ICC_SRE_DFB | ICC_SRE_DIB | ICC_SRE_ENABLE);
 	isb();

@@ -89,6 +89,9 @@ struct vcpu *handle_guest_sync(struct vcpu *vcpu)
 struct vcpu *handle_guest_irq(struct vcpu *vcpu)
 {
 	arch_irq_handle();
+	/* New virtual interrupts, and no reason to reschedule: just flush. */
+	if (vcpu->vgic.dirty && !pcpu_this()->resched)
+		vgic_flush(vcpu);
 	return sched_return(vcpu);
 }
 
@@ -144,10 +147,20 @@ void arch_irq_handle(void)
 				vgic_maintenance(self->current);
 			continue;
 		}
+		if (intid == SGI_VGIC)
+			break; /* handle_guest_irq flushes */
 		if (intid == arch_timer_intid)
 			write_cnthp_ctl_el2(0);
 		self->resched = true;
 	} while (0);
+}
+
+void arch_kick_vgic(const struct pcpu *target)
+{
+	if (target == pcpu_this())
+		pcpu_this()->resched = true;
+	else
+		gic_send_sgi(target->mpidr, SGI_VGIC);
 }
 
 void arch_kick(const struct pcpu *target)
