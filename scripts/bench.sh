@@ -74,6 +74,9 @@ path_lengths() {
 
 	hvc=$(sed -n 's/.*BENCH hypercall \([0-9.]*\).*/\1/p' "$log" | tail -n 1)
 	mmio=$(sed -n 's/.*BENCH mmio_read \([0-9.]*\).*/\1/p' "$log" | tail -n 1)
+	gicd=$(sed -n 's/.*BENCH gicd_read \([0-9.]*\).*/\1/p' "$log" | tail -n 1)
+	vtimer=$(sed -n 's/.*BENCH vtimer_to_handler \([0-9.]*\).*/\1/p' "$log" | tail -n 1)
+	ackeoi=$(sed -n 's/.*BENCH irq_ack_eoi \([0-9.]*\).*/\1/p' "$log" | tail -n 1)
 	grep -o 'bench: empty loop.*' "$log" || true
 
 	printf '\n%-22s %12s %8s   %s\n' "operation" "instructions" "target" "reference points"
@@ -81,6 +84,12 @@ path_lengths() {
 		"Bao 150 (cheapest hypercall); seed ARMv7 prototype 120 (hyp entry+exit)"
 	printf '%-22s %12s %8s   %s\n' "emulated MMIO read" "${mmio:-?}" "<= 150" \
 		"Bao 225 (trapped GIC distributor read); seed prototype 249 (device emulation)"
+	printf '%-22s %12s %8s   %s\n' "vGIC distributor read" "${gicd:-?}" "<= 150" \
+		"Bao 225 (trapped GIC distributor read)"
+	printf '%-22s %12s %8s   %s\n' "vtimer fire->handler" "${vtimer:-?}" "< 270" \
+		"seed prototype 270 (IRQ entry+exit); includes the guest's own vector and frame save"
+	printf '%-22s %12s %8s   %s\n' "virtual IRQ ack+EOI" "${ackeoi:-?}" "< 270" \
+		"seed prototype 270; done by the GIC's virtual CPU interface, no trap"
 	echo
 	echo "(instructions per operation beyond an empty loop, QEMU -icount shift=0; console: $log)"
 

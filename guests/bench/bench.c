@@ -131,7 +131,7 @@ static void bench_irq(void)
 
 int main(void)
 {
-	uint64_t empty, hvc_ns = ~0ull, mmio_ns = ~0ull;
+	uint64_t empty, hvc_ns = ~0ull, mmio_ns = ~0ull, gicd_ns = ~0ull;
 
 	printf("bench: %lu iterations, best of %d, counter %lu Hz\n",
 	       (unsigned long)N, ROUNDS, (unsigned long)counter_freq());
@@ -142,6 +142,10 @@ int main(void)
 		uint64_t h = ticks_to_ns(bench_hvc(N));
 		uint64_t m = ticks_to_ns(bench_mmio_read(N, TESTDEV + TESTDEV_ID));
 
+		uint64_t g = ticks_to_ns(bench_mmio_read(N, 0x08000004ul)); /* GICD_TYPER */
+
+		if (g < gicd_ns)
+			gicd_ns = g;
 		if (h < hvc_ns)
 			hvc_ns = h;
 		if (m < mmio_ns)
@@ -151,6 +155,7 @@ int main(void)
 	       (unsigned long)empty, (unsigned long)N);
 	report("hypercall", hvc_ns, empty);
 	report("mmio_read", mmio_ns, empty);
+	report("gicd_read", gicd_ns, empty);
 	bench_irq();
 	return 0;
 }

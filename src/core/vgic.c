@@ -113,6 +113,46 @@ static bool try_direct(struct vcpu *vcpu, unsigned intid, struct vgic_irq *irq)
 	return true;
 }
 
+/*
+ * try_direct for the forwarded vtimer, the most frequent interrupt: the
+ * commonest case (its own previous entry finished, an empty list register)
+ * without the general path's bookkeeping.
+ */
+static bool try_direct_hw(struct vcpu *vcpu, struct vgic_irq *irq)
+{
+	struct vgic_cpu *c = &vcpu->vgic;
+	uint32_t empty, stale;
+	unsigned i;
+
+	if (vcpu != pcpu_this()->current || c->dirty || c->waiting || !irq->enabled ||
+	    vcpu->state != VCPU_RUNNABLE)
+		return false;
+	empty = vgic_hw->empty_lrs();
+	stale = empty & c->lr_used;
+	if (!empty || (stale & (stale - 1)))
+		return false; /* none free, or more than one to retire: general path */
+	if (stale) {
+		i = (unsigned)__builtin_ctz(stale);
+		if (c->lr_intid[i] != VGIC_PPI_VTIMER)
+			return false;
+		irq->in_lr = false;
+		irq->active = false;
+	} else if (irq->in_lr) {
+		return false;
+	} else {
+		i = (unsigned)__builtin_ctz(empty);
+	}
+	c->lr_intid[i] = VGIC_PPI_VTIMER;
+	c->lr_source[i] = 0;
+	c->lr_used |= 1u << i;
+	irq->in_lr = true;
+	irq->lr_pending = true;
+	irq->lr_vcpu = (uint8_t)vcpu->index;
+	irq->latch = false;
+	vgic_hw->write_lr_hw(i, VGIC_PPI_VTIMER, irq->priority);
+	return true;
+}
+
 void vgic_set_level(struct vm *vm, unsigned intid, bool level)
 {
 	struct vgic_irq *irq = vgic_get_irq(vm, &vm->vcpus[0], intid);
@@ -173,13 +213,12 @@ void vgic_raise_sgi(struct vcpu *target, unsigned intid, unsigned source)
 void vgic_vtimer_fire(struct vcpu *vcpu)
 {
 	struct vgic_irq *irq = &vcpu->vgic.priv[VGIC_PPI_VTIMER];
-
 	bool direct;
 
 	spin_lock(&vcpu->vm->vgic.lock);
 	irq->hw = true;
 	irq->latch = true;
-	direct = try_direct(vcpu, VGIC_PPI_VTIMER, irq);
+	direct = try_direct_hw(vcpu, irq) || try_direct(vcpu, VGIC_PPI_VTIMER, irq);
 	if (!direct)
 		vcpu->vgic.dirty = true;
 	spin_unlock(&vcpu->vm->vgic.lock);
@@ -461,6 +500,7 @@ bool vgic_init_vm(struct vm *vm)
 
 	if (!vgic_hw)
 		return false;
+	vm->vgic.typer = vgic_typer(vm, vgic_hw->version);
 	if (vgic_hw->version == 3) {
 		add_window(vm, g->dist_ipa, 0x10000, &vgic_dist_v3_ops);
 		add_window(vm, g->redist_ipa, 0x20000ull * vm->cfg->vcpu_count,

@@ -47,6 +47,8 @@ struct vgic_hw {
 	void (*read_lr)(unsigned i, struct vgic_lr *lr);
 	void (*write_lr)(unsigned i, const struct vgic_lr *lr);
 	void (*set_underflow)(bool on);
+	/* A pending entry for hardware interrupt `intid` (vINTID = pINTID). */
+	void (*write_lr_hw)(unsigned i, unsigned intid, uint8_t priority);
 	/* List registers that are empty in hardware, a bit each. */
 	uint32_t (*empty_lrs)(void);
 	/*
@@ -65,6 +67,9 @@ extern uint64_t vgic_v2_gicv_pa;
 /* The backends (arch): probed on the boot pCPU. */
 const struct vgic_hw *vgic_hw_v3(void);
 const struct vgic_hw *vgic_hw_v2_probe(uint64_t gich_pa, uint64_t gicv_pa); /* GICv2: the GICV frame, from the boot tree */
+
+/* GICD_TYPER of `vm`'s distributor (devices/vgic_regs.c). */
+uint32_t vgic_typer(const struct vm *vm, unsigned version);
 
 /* Sets up the VM's distributor (and redistributors or CPU interface). */
 bool vgic_init_vm(struct vm *vm);

@@ -65,6 +65,7 @@ struct vgic_cpu {
 struct vgic_dist {
 	spinlock_t lock;                /* a leaf lock, except vm->lock after */
 	bool enabled;                   /* GICD_CTLR: group 1 enabled */
+	uint32_t typer;                 /* GICD_TYPER, fixed at creation */
 	struct vgic_irq spi[CONFIG_MAX_SPIS];
 };
 

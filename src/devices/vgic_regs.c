@@ -247,8 +247,6 @@ static void dist_v3(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val
 			*val = CTLR_ARE | CTLR_DS | (vm->vgic.enabled ? CTLR_ENABLE_G1 : 0);
 		for (unsigned i = 0; write && i < vm->cfg->vcpu_count; i++)
 			vm->vcpus[i].vgic.dirty = true;
-	} else if (off == GICD_TYPER && !write) {
-		*val = typer_common(vm) | (9u << 19) /* IDbits: 10 */ | (1u << 25) /* No1N */;
 	} else if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE &&
 		   off < GICD_IROUTER + 8 * NR_IRQS) {
 		struct vgic_irq *irq = vgic_get_irq(vm, self, (unsigned)(off - GICD_IROUTER) / 8);
@@ -356,7 +354,7 @@ static void dist_v2(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val
 		for (unsigned i = 0; write && i < vm->cfg->vcpu_count; i++)
 			vm->vcpus[i].vgic.dirty = true;
 	} else if (off == GICD_TYPER && !write) {
-		*val = typer_common(vm);
+		*val = vm->vgic.typer;
 	} else if (off >= GICD_ITARGETSR && off < GICD_ITARGETSR + NR_IRQS && size <= 4) {
 		targets_v2(vm, self, off, size, val, write);
 	} else if (off == GICD_SGIR && write && size == 4) {
@@ -377,15 +375,28 @@ static void dist_v2(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val
 	}
 }
 
+/*
+ * Reads change nothing, so they take no lock: a guest reading state that
+ * another vCPU is changing gets the old or the new value of each field,
+ * as on hardware.
+ */
 static struct vdev_read read_with(struct vdev *dev, uint64_t off, unsigned size, reg_fn fn)
 {
 	uint64_t v = 0;
 
-	locked(dev, off, size, &v, false, fn);
+	fn(dev, off, size, &v, false);
 	return (struct vdev_read){ v, true };
 }
 
-static struct vdev_read dist_v3_read(struct vdev *d, uint64_t o, unsigned s) { return read_with(d, o, s, dist_v3); }
+/* GICv3 distributor reads, the identification registers first. */
+static struct vdev_read dist_v3_read(struct vdev *d, uint64_t o, unsigned s)
+{
+	if (o == GICD_TYPER)
+		return (struct vdev_read){ d->vm->vgic.typer, true };
+	if (o == GICD_PIDR2_V3)
+		return (struct vdev_read){ 0x3b, true };
+	return read_with(d, o, s, dist_v3);
+}
 static struct vdev_read redist_v3_read(struct vdev *d, uint64_t o, unsigned s) { return read_with(d, o, s, redist_v3); }
 static struct vdev_read dist_v2_read(struct vdev *d, uint64_t o, unsigned s) { return read_with(d, o, s, dist_v2); }
 
@@ -405,6 +416,13 @@ static bool dist_v2_write(struct vdev *d, uint64_t o, unsigned s, uint64_t v)
 {
 	locked(d, o, s, &v, true, dist_v2);
 	return true;
+}
+
+/* GICD_TYPER for a VM: its interrupt lines, and for v3 IDbits and No1N. */
+uint32_t vgic_typer(const struct vm *vm, unsigned version)
+{
+	return typer_common(vm) | (version == 3 ? (9u << 19) /* IDbits: 10 */ |
+						  (1u << 25) /* No1N */ : 0);
 }
 
 const struct vdev_ops vgic_dist_v3_ops = {

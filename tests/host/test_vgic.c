@@ -150,9 +150,29 @@ static void fake_reset_cpu(struct vgic_cpu *c)
 static void fake_save(struct vgic_cpu *c) {}
 static void fake_restore(const struct vgic_cpu *c) {}
 
+/* The hardware's empty-list-register status (ICH_ELRSR_EL2 / GICH_ELRSR). */
+static uint32_t fake_empty_lrs(void)
+{
+	uint32_t e = 0;
+
+	for (unsigned i = 0; i < NR_LR; i++)
+		if (!lr_valid(&hw_lr[cur][i]))
+			e |= 1u << i;
+	return e;
+}
+
+static void fake_write_lr_hw(unsigned i, unsigned intid, uint8_t priority)
+{
+	struct vgic_lr lr = { .intid = (uint16_t)intid, .pintid = (uint16_t)intid,
+			      .priority = priority, .pending = true, .hw = true };
+
+	fake_write_lr(i, &lr);
+}
+
 static const struct vgic_hw fake_v3 = {
 	.version = 3, .nr_lr = NR_LR, .sgi_sources = false,
 	.read_lr = fake_read_lr, .write_lr = fake_write_lr,
+	.write_lr_hw = fake_write_lr_hw, .empty_lrs = fake_empty_lrs,
 	.set_underflow = fake_set_underflow, .ack_maintenance = fake_ack_maintenance,
 	.reset_cpu = fake_reset_cpu, .save = fake_save, .restore = fake_restore,
 };
@@ -160,6 +180,7 @@ static const struct vgic_hw fake_v3 = {
 static const struct vgic_hw fake_v2 = {
 	.version = 2, .nr_lr = NR_LR, .sgi_sources = true,
 	.read_lr = fake_read_lr, .write_lr = fake_write_lr,
+	.write_lr_hw = fake_write_lr_hw, .empty_lrs = fake_empty_lrs,
 	.set_underflow = fake_set_underflow, .ack_maintenance = fake_ack_maintenance,
 	.reset_cpu = fake_reset_cpu, .save = fake_save, .restore = fake_restore,
 };

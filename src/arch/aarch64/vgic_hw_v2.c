@@ -70,6 +70,13 @@ static void v2_write_lr(unsigned i, const struct vgic_lr *lr)
 	wr32(gich + GICH_LR0 + 4 * i, encode(lr));
 }
 
+static void v2_write_lr_hw(unsigned i, unsigned intid, uint8_t priority)
+{
+	wr32(gich + GICH_LR0 + 4 * i, (intid & LR_VID_MASK) | ((intid & 0x3ff) << LR_PID_SHIFT) |
+				      LR_HW | LR_PENDING |
+				      ((uint32_t)(priority >> 3) << LR_PRIO_SHIFT));
+}
+
 static void v2_set_underflow(bool on)
 {
 	uint32_t hcr = rd32(gich + GICH_HCR);
@@ -123,6 +130,7 @@ static struct vgic_hw v2 = {
 	.sgi_sources = true,
 	.read_lr = v2_read_lr,
 	.write_lr = v2_write_lr,
+	.write_lr_hw = v2_write_lr_hw,
 	.set_underflow = v2_set_underflow,
 	.empty_lrs = v2_empty_lrs,
 	.ack_maintenance = v2_ack_maintenance,

@@ -110,6 +110,12 @@ static void v3_write_lr(unsigned i, const struct vgic_lr *lr)
 	lr_access(i, true, vgic_v3_encode_lr(lr));
 }
 
+static void v3_write_lr_hw(unsigned i, unsigned intid, uint8_t priority)
+{
+	lr_access(i, true, intid | ((uint64_t)intid << LR_PINTID_SHIFT) | LR_HW | LR_GROUP1 |
+			   LR_STATE_PENDING | ((uint64_t)priority << LR_PRIO_SHIFT));
+}
+
 static void v3_set_underflow(bool on)
 {
 	uint64_t hcr = read_ich_hcr();
@@ -170,6 +176,7 @@ static struct vgic_hw v3 = {
 	.version = 3,
 	.read_lr = v3_read_lr,
 	.write_lr = v3_write_lr,
+	.write_lr_hw = v3_write_lr_hw,
 	.set_underflow = v3_set_underflow,
 	.empty_lrs = v3_empty_lrs,
 	.ack_maintenance = v3_ack_maintenance,
