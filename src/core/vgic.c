@@ -135,8 +135,7 @@ static bool try_direct_hw(struct vcpu *vcpu, struct vgic_irq *irq)
 		i = (unsigned)__builtin_ctz(stale);
 		if (c->lr_intid[i] != VGIC_PPI_VTIMER)
 			return false;
-		irq->in_lr = false;
-		irq->active = false;
+		irq->active = false; /* its finished entry is reused below */
 	} else if (irq->in_lr) {
 		return false;
 	} else {
