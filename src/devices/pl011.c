@@ -89,6 +89,11 @@
 #define IFLS_RESET    0x12u   /* both FIFOs: interrupt at half full */
 
 #define PL011_FIFO_DEPTH 32
+/*
+ * Typed bytes arrive all at once, where a real line delivers one every
+ * 87 us at 115200 baud: they wait in this "wire" until the FIFO has room.
+ */
+#define PL011_WIRE_SIZE  512
 
 _Static_assert((CR_RESET & ~CR_MASK) == 0 && (IFLS_RESET & ~IFLS_MASK) == 0,
 	       "reset values fit their registers");
@@ -107,6 +112,8 @@ struct pl011 {
 	spinlock_t irq_lock;           /* held while calling vgic_set_level */
 	uint8_t rx[PL011_FIFO_DEPTH];  /* receive FIFO; protected by lock, as is the rest */
 	uint8_t rx_head, rx_count;
+	uint8_t wire[PL011_WIRE_SIZE]; /* console input not yet in the FIFO */
+	uint16_t wire_head, wire_count;
 	uint8_t rsr, ilpr, fbrd, lcr_h, ifls, dmacr;
 	uint16_t ibrd, cr, imsc;
 	uint16_t ris_latched;          /* INT_TX, INT_OE; RX and RT come from the FIFO */
@@ -182,7 +189,28 @@ static uint8_t rx_pop(struct pl011 *u)
 	c = u->rx[u->rx_head];
 	u->rx_head = (uint8_t)((u->rx_head + 1) % PL011_FIFO_DEPTH);
 	u->rx_count--;
+	if (u->wire_count) {                 /* the next byte off the wire */
+		rx_push(u, u->wire[u->wire_head]);
+		u->wire_head = (uint16_t)((u->wire_head + 1) % PL011_WIRE_SIZE);
+		u->wire_count--;
+	}
 	return c;
+}
+
+/*
+ * Queues console input behind a full FIFO; if the wire is full too the
+ * byte is lost as on an overrun. Caller holds u->lock.
+ */
+static bool wire_push(struct pl011 *u, uint8_t c)
+{
+	if (u->wire_count == PL011_WIRE_SIZE) {
+		u->rsr |= RSR_OE;
+		u->ris_latched |= INT_OE;
+		return false;
+	}
+	u->wire[(u->wire_head + u->wire_count) % PL011_WIRE_SIZE] = c;
+	u->wire_count++;
+	return true;
 }
 
 static uint32_t read_flags(const struct pl011 *u)
@@ -295,7 +323,8 @@ static bool pl011_input(struct vdev *dev, uint8_t c)
 
 	spin_lock(&u->lock);
 	if (!(u->cr & CR_LBE)) {  /* in loopback the receive pin is disconnected */
-		ok = rx_push(u, c);
+		ok = (!u->wire_count && u->rx_count < rx_depth(u)) ? rx_push(u, c) :
+		     wire_push(u, c);
 		changed = update_irq(u);
 	}
 	spin_unlock(&u->lock);
@@ -316,6 +345,8 @@ static void pl011_reset(struct vdev *dev)
 	spin_lock(&u->lock);
 	u->rx_head = 0;
 	u->rx_count = 0;
+	u->wire_head = 0;
+	u->wire_count = 0;
 	u->rsr = 0;
 	u->ilpr = 0;
 	u->ibrd = 0;

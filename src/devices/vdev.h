@@ -33,7 +33,7 @@ struct vdev_ops {
 	bool (*input)(struct vdev *dev, uint8_t c);
 };
 
-#define VDEV_STATE_SIZE 128
+#define VDEV_STATE_SIZE 640
 
 struct vdev {
 	uint64_t ipa, size;             /* the window, copied from cfg */

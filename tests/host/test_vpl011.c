@@ -176,13 +176,24 @@ START_TEST(fifo_fill_and_drain)
 		ck_assert_uint_eq(rd(UARTFR) & FR_RXFF, i == PL011_FIFO_DEPTH - 1 ? FR_RXFF : 0);
 	}
 	ck_assert_uint_eq(rd(UARTRSR), 0);
-	ck_assert(!pl011_ops.input(&dev, 'Z'));  /* full: dropped, overrun */
-	ck_assert_uint_eq(rd(UARTRSR), RSR_OE);
-	ck_assert_uint_eq(rd(UARTRIS) & INT_OE, INT_OE);
+	/* Full FIFO: typed bytes wait on the "wire", in order, no overrun. */
+	ck_assert(pl011_ops.input(&dev, 'Z'));
+	ck_assert_uint_eq(rd(UARTRSR), 0);
 	for (unsigned i = 0; i < PL011_FIFO_DEPTH; i++) {
 		ck_assert_uint_eq(rd_size(UARTDR, i & 1 ? 2 : 4), 'a' + i);
-		ck_assert_uint_eq(rd(UARTFR) & FR_RXFF, 0);
+		/* Each read lets the next waiting byte in: full until 'Z' is in. */
+		ck_assert_uint_eq(rd(UARTFR) & FR_RXFF, i == 0 ? FR_RXFF : 0);
 	}
+	ck_assert_uint_eq(rd(UARTDR), 'Z');
+	ck_assert_uint_eq(rd(UARTFR), FR_TXFE | FR_RXFE);
+	/* FIFO and wire both full: the byte is lost, as an overrun. */
+	for (unsigned i = 0; i < PL011_FIFO_DEPTH + PL011_WIRE_SIZE; i++)
+		ck_assert(pl011_ops.input(&dev, 'w'));
+	ck_assert(!pl011_ops.input(&dev, 'X'));
+	ck_assert_uint_eq(rd(UARTRSR), RSR_OE);
+	ck_assert_uint_eq(rd(UARTRIS) & INT_OE, INT_OE);
+	for (unsigned i = 0; i < PL011_FIFO_DEPTH + PL011_WIRE_SIZE; i++)
+		ck_assert_uint_eq(rd(UARTDR), 'w');
 	ck_assert_uint_eq(rd(UARTFR), FR_TXFE | FR_RXFE);
 	wr(UARTRSR, 0);  /* UARTECR */
 	ck_assert_uint_eq(rd(UARTRSR), 0);
@@ -211,8 +222,10 @@ START_TEST(fifo_disabled_holds_one)
 	setup();
 	ck_assert(pl011_ops.input(&dev, 'x'));
 	ck_assert_uint_eq(rd(UARTFR), FR_TXFE | FR_RXFF);
-	ck_assert(!pl011_ops.input(&dev, 'y'));
+	ck_assert(pl011_ops.input(&dev, 'y'));           /* waits on the wire */
 	ck_assert_uint_eq(rd(UARTDR), 'x');
+	ck_assert_uint_eq(rd(UARTFR), FR_TXFE | FR_RXFF); /* 'y' moved in */
+	ck_assert_uint_eq(rd(UARTDR), 'y');
 	ck_assert_uint_eq(rd(UARTFR), FR_TXFE | FR_RXFE);
 	/* Turning the FIFOs on or off empties them. */
 	ck_assert(pl011_ops.input(&dev, 'z'));
