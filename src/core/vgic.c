@@ -502,6 +502,7 @@ bool vgic_init_vm(struct vm *vm)
 	vm->vgic.typer = vgic_typer(vm, vgic_hw->version);
 	if (vgic_hw->version == 3) {
 		add_window(vm, g->dist_ipa, 0x10000, &vgic_dist_v3_ops);
+		memcpy(vm->devs[vm->ndevs - 1].state, &vm->vgic.typer, sizeof(vm->vgic.typer));
 		add_window(vm, g->redist_ipa, 0x20000ull * vm->cfg->vcpu_count,
 			   &vgic_redist_v3_ops);
 		return true;

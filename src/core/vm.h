@@ -26,7 +26,10 @@ enum vm_state {
 
 struct vm {
 	const struct vm_config *cfg;
+	unsigned ndevs;            /* bound devices, fixed after creation */
 	unsigned id;
+	/* Near the start: the MMIO path reaches them with short offsets. */
+	struct vdev devs[CONFIG_MAX_DEVICES + 2]; /* + the vGIC's windows */
 	spinlock_t lock;           /* lock order: vm->lock, then console */
 	enum vm_state state;       /* protected by lock */
 	unsigned loaded;           /* vCPUs loaded on a pCPU; protected by lock */
@@ -34,8 +37,6 @@ struct vm {
 	bool announce;             /* report vCPU 0's first entry */
 	struct arch_stage2 s2;
 	struct vcpu vcpus[CONFIG_MAX_VCPUS];
-	struct vdev devs[CONFIG_MAX_DEVICES + 2]; /* + the vGIC's windows */
-	unsigned ndevs;            /* bound devices, fixed after creation */
 	struct vgic_dist vgic;
 	unsigned fault_reports;    /* rate limit for fault reports */
 };

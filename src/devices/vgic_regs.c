@@ -391,8 +391,8 @@ static struct vdev_read read_with(struct vdev *dev, uint64_t off, unsigned size,
 /* GICv3 distributor reads, the identification registers first. */
 static struct vdev_read dist_v3_read(struct vdev *d, uint64_t o, unsigned s)
 {
-	if (o == GICD_TYPER)
-		return (struct vdev_read){ d->vm->vgic.typer, true };
+	if (o == GICD_TYPER) /* vgic_init_vm keeps a copy in the window's state */
+		return (struct vdev_read){ *(const uint32_t *)d->state, true };
 	if (o == GICD_PIDR2_V3)
 		return (struct vdev_read){ 0x3b, true };
 	return read_with(d, o, s, dist_v3);
