@@ -2,6 +2,9 @@
 # entry points a user needs; see README.md.
 
 BUILD    ?= build
+# make V=1 shows every command.
+V        ?= 0
+Q        := $(if $(filter 1,$(V)),,@)
 CROSS    ?= aarch64-linux-gnu-
 # The default system: two Linux VMs and a native partition (issue 3).
 # systems/default.dts is the native-only demo (make run SYSTEM=systems/default.dts).
@@ -33,7 +36,7 @@ HOST_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -Iinclude
 LIBFDT_DIR := $(BUILD)/deps/libfdt-arm64
 LIBFDT_A   := $(LIBFDT_DIR)/usr/lib/aarch64-linux-gnu/libfdt.a
 
-export BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
+export Q BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
 
 .PHONY: all deps run test bench clean core guests tools host-tests cppcheck lines system-image
 .DEFAULT_GOAL := all

@@ -24,7 +24,8 @@ guests: $(GUEST_BINS)
 # $(call guest_program,NAME,SOURCES): links NAME from SOURCES and the runtime.
 define guest_program
 $(BUILD)/guests/$(1).elf: $(call guest_objs,$(2)) $(GUEST_LIB_OBJ) $(GUEST_LD)
-	$$(CC_CROSS) $$(GUEST_LDFLAGS) -o $$@ $$(filter %.o,$$^) -lgcc
+	@echo "  LD      $$@"
+	$$(Q)$$(CC_CROSS) $$(GUEST_LDFLAGS) -o $$@ $$(filter %.o,$$^) -lgcc
 GUEST_ALL_OBJ += $(call guest_objs,$(2))
 endef
 
@@ -33,14 +34,16 @@ $(eval $(call guest_program,bench,$(wildcard guests/bench/*.c guests/bench/*.S))
 $(foreach t,$(GUEST_TESTS),$(eval $(call guest_program,$(t),guests/tests/$(t).c)))
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
-	$(OBJCOPY) -O binary $< $@
+	$(Q)$(OBJCOPY) -O binary $< $@
 
 $(GUEST_OBJDIR)/%.c.o: guests/%.c
 	@mkdir -p $(dir $@)
-	$(CC_CROSS) $(GUEST_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC_CROSS) $(GUEST_CFLAGS) -c $< -o $@
 
 $(GUEST_OBJDIR)/%.S.o: guests/%.S
 	@mkdir -p $(dir $@)
-	$(CC_CROSS) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+	@echo "  AS      $<"
+	$(Q)$(CC_CROSS) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
 
 -include $(GUEST_ALL_OBJ:.o=.d)

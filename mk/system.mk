@@ -14,13 +14,15 @@ all: $(OUT)/numbat.bin
 # Linux VM's $(OUT)/<vm-name>.dtb can clash with it.
 $(OUT)/system-description.dtb: $(SYSTEM)
 	@mkdir -p $(OUT)
-	dtc -q -I dts -O dtb -o $@ $<
+	@echo "  DTC     $<"
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
 # sysgen validates the description and writes config.c, images.S and each
 # Linux VM's device tree ($(OUT)/<vm-name>.dtb, which images.S embeds);
 # config.d lists the embedded files so a rebuilt guest relinks the system.
 $(OUT)/config.c $(OUT)/images.S: $(OUT)/system-description.dtb $(SYSGEN)
-	$(SYSGEN) --source $(SYSTEM) --image-dir $(GUEST_DIR) --linux-dir $(LINUX_DIR) \
+	@echo "  SYSGEN  $(SYSTEM)"
+	$(Q)$(SYSGEN) --source $(SYSTEM) --image-dir $(GUEST_DIR) --linux-dir $(LINUX_DIR) \
 		--config $(OUT)/config.c --images $(OUT)/images.S --dtb-dir $(OUT) \
 		--depfile $(OUT)/config.d $<
 
@@ -30,17 +32,20 @@ $(OUT)/%.dts: $(OUT)/%.dtb
 -include $(OUT)/config.d
 
 $(OUT)/config.o: $(OUT)/config.c
-	$(CC_CROSS) $(CROSS_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(CC_CROSS) $(CROSS_CFLAGS) -c $< -o $@
 
 $(OUT)/images.o: $(OUT)/images.S
-	$(CC_CROSS) $(CROSS_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(CC_CROSS) $(CROSS_CFLAGS) -c $< -o $@
 
 $(OUT)/numbat.elf: $(OUT)/config.o $(OUT)/images.o $(CORE_LIB) src/arch/aarch64/numbat.ld
-	$(CC_CROSS) -nostdlib -static -Wl,--gc-sections -Wl,-z,noexecstack \
+	@echo "  LD      $@"
+	$(Q)$(CC_CROSS) -nostdlib -static -Wl,--gc-sections -Wl,-z,noexecstack \
 		-Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,--defsym=PLAT_LOAD_ADDR=$(PLAT_LOAD_ADDR) \
 		-T src/arch/aarch64/numbat.ld -o $@ \
 		-Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive \
 		$(OUT)/config.o $(OUT)/images.o $(LIBFDT_A) -lgcc
 
 $(OUT)/numbat.bin: $(OUT)/numbat.elf
-	$(OBJCOPY) -O binary $< $@
+	$(Q)$(OBJCOPY) -O binary $< $@

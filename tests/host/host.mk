@@ -38,13 +38,14 @@ sysgen_emit_CFLAGS := -DEMIT_IMAGE_DIR='"$(abspath $(SYSGEN_EMIT_DIR))/images"' 
 sysgen_emit_LIBS   := -lfdt
 
 $(SYSGEN_EMIT_DIR)/config.c $(SYSGEN_EMIT_DIR)/images.S &: tests/host/sysgen-good/emit.dts $(SYSGEN)
+	@echo "  GEN     $(SYSGEN_EMIT_DIR)"
 	@mkdir -p $(SYSGEN_EMIT_DIR)/images
-	seq 1 1000 > $(SYSGEN_EMIT_DIR)/images/small.bin
-	seq 1 300000 > $(SYSGEN_EMIT_DIR)/images/large.bin
-	python3 -c 'import struct; open("$(SYSGEN_EMIT_DIR)/images/Image", "wb").write(struct.pack("<IIQQQQQQ4sI", 0x14000010, 0, 0, 16 << 20, 0xa, 0, 0, 0, b"ARM\x64", 0).ljust(8192, b"\xaa"))'
-	head -c 4097 /dev/urandom > $(SYSGEN_EMIT_DIR)/images/initrd.img
-	dtc -q -I dts -O dtb -o $(SYSGEN_EMIT_DIR)/system.dtb $<
-	$(SYSGEN) --source $< --image-dir $(SYSGEN_EMIT_DIR)/images \
+	$(Q)seq 1 1000 > $(SYSGEN_EMIT_DIR)/images/small.bin
+	$(Q)seq 1 300000 > $(SYSGEN_EMIT_DIR)/images/large.bin
+	$(Q)python3 -c 'import struct; open("$(SYSGEN_EMIT_DIR)/images/Image", "wb").write(struct.pack("<IIQQQQQQ4sI", 0x14000010, 0, 0, 16 << 20, 0xa, 0, 0, 0, b"ARM\x64", 0).ljust(8192, b"\xaa"))'
+	$(Q)head -c 4097 /dev/urandom > $(SYSGEN_EMIT_DIR)/images/initrd.img
+	$(Q)dtc -q -I dts -O dtb -o $(SYSGEN_EMIT_DIR)/system.dtb $<
+	$(Q)$(SYSGEN) --source $< --image-dir $(SYSGEN_EMIT_DIR)/images \
 		--linux-dir $(SYSGEN_EMIT_DIR)/images \
 		--config $(SYSGEN_EMIT_DIR)/config.c --images $(SYSGEN_EMIT_DIR)/images.S \
 		--depfile $(SYSGEN_EMIT_DIR)/config.d $(SYSGEN_EMIT_DIR)/system.dtb
@@ -92,7 +93,8 @@ vgic_DEPS      := src/core/vgic.c src/core/vgic.h src/core/vgic_lr.c src/core/vg
 define host_test_rule
 $(HOST_TEST_DIR)/test_$(1): tests/host/test_$(1).c $$($(1)_SRC) $$($(1)_DEPS) $$(HOST_TEST_COMMON)
 	@mkdir -p $$(dir $$@)
-	$$(HOSTCC) $$(HOST_CFLAGS) $$(CHECK_CFLAGS) -Itests/host $$($(1)_CFLAGS) -o $$@ \
+	@echo "  HOSTCC  $$@"
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $$(CHECK_CFLAGS) -Itests/host $$($(1)_CFLAGS) -o $$@ \
 		tests/host/test_$(1).c tests/host/check_main.c $$($(1)_SRC) \
 		$$($(1)_LIBS) $$(CHECK_LIBS)
 endef

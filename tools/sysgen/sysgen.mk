@@ -10,7 +10,8 @@ SYSGEN         := $(BUILD)/tools/sysgen
 
 $(SYSGEN): $(SYSGEN_SRC) $(SYSGEN_HDR)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(SYSGEN_SRC) -lfdt
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(SYSGEN_SRC) -lfdt
 
 .PHONY: tools
 tools: $(SYSGEN)
