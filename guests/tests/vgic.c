@@ -26,6 +26,8 @@ static void handler(void)
 			break;
 		if (id == 27)
 			sysreg_write(cntv_ctl_el0, 3);          /* ENABLE | IMASK */
+		if (id == 30)
+			sysreg_write(cntp_ctl_el0, 3);          /* emulated by numbat */
 		if (id == DEV_IRQ) {
 			if (keep_level_once)
 				keep_level_once = false;       /* leave it high once */
@@ -94,6 +96,32 @@ TEST(gic, vtimer_interrupt)
 	irq_mask();
 	EXPECT_EQ(seen[0][27], 2);
 	sysreg_write(cntv_ctl_el0, 0);
+}
+
+/* The EL1 physical timer: trapped and emulated by numbat, PPI 30. */
+TEST(gic, physical_timer_interrupt)
+{
+	uint64_t now, ctl;
+
+	reset_counts();
+	gic_enable(30, 0xa0);
+	now = sysreg_read(cntpct_el0);
+	sysreg_write(cntp_cval_el0, now + counter_ms(2));
+	EXPECT_EQ(sysreg_read(cntp_cval_el0), now + counter_ms(2));
+	sysreg_write(cntp_ctl_el0, 1);
+	ctl = sysreg_read(cntp_ctl_el0);
+	EXPECT_EQ(ctl & 3, 1);                          /* enabled, not expired */
+	EXPECT_LE((int32_t)sysreg_read(cntp_tval_el0), (int64_t)counter_ms(2));
+	EXPECT_TRUE(wait_for(&seen[0][30], 1));
+	EXPECT_EQ(seen[0][30], 1);
+	ctl = sysreg_read(cntp_ctl_el0);
+	EXPECT_EQ(ctl & 4, 4);                          /* ISTATUS: it expired */
+	/* TVAL counts down from the value written. */
+	sysreg_write(cntp_tval_el0, counter_ms(1));
+	sysreg_write(cntp_ctl_el0, 1);
+	EXPECT_TRUE(wait_for(&seen[0][30], 2));
+	EXPECT_EQ(seen[0][30], 2);
+	sysreg_write(cntp_ctl_el0, 0);
 }
 
 TEST(gic, sgi_to_self)
