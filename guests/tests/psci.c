@@ -23,7 +23,9 @@ void ctx_entry(void);
 
 /*
  * A CPU_ON entry point that needs no stack: records x0 (the context id) and
- * MPIDR_EL1 in ctx_seen, then calls CPU_OFF.
+ * MPIDR_EL1 in ctx_seen, then calls CPU_OFF. ctx_seen[0] is what the other
+ * vCPU polls, so it is written last (an stp of both is not single-copy
+ * atomic: the poller could see the id before the MPIDR).
  */
 __asm__(".text\n"
 	".global ctx_entry\n"
@@ -31,7 +33,9 @@ __asm__(".text\n"
 	"	adrp x1, ctx_seen\n"
 	"	add x1, x1, :lo12:ctx_seen\n"
 	"	mrs x2, mpidr_el1\n"
-	"	stp x0, x2, [x1]\n"
+	"	str x2, [x1, #8]\n"
+	"	dmb sy\n"
+	"	str x0, [x1]\n"
 	"	dsb sy\n"
 	"	mov w0, #0x0002\n"
 	"	movk w0, #0x8400, lsl #16\n"   /* PSCI_CPU_OFF */
@@ -63,6 +67,7 @@ static bool wait_value(const volatile uint64_t *p, uint64_t value)
 			return false;
 		numbat_yield();
 	}
+	__asm__ volatile("dmb sy" ::: "memory"); /* what was written before it */
 	return true;
 }
 
