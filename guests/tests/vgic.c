@@ -49,19 +49,38 @@ static void reset_counts(void)
 	norder = 0;
 }
 
-/* Unmasks IRQs and waits (WFI) until `*flag` reaches `want`, up to 100 ms. */
+/*
+ * Waits (WFI) until `*flag` reaches `want`, up to 100 ms, taking IRQs in
+ * between. The timer is armed and WFI entered with IRQs masked (a pending
+ * interrupt still ends WFI): armed while unmasked, it could fire and be
+ * masked by the handler before the WFI, which would then never end.
+ */
 static bool wait_for(const volatile unsigned *flag, unsigned want)
 {
 	uint64_t end = counter_read() + counter_ms(100);
 
-	irq_unmask();
 	while (*flag < want && counter_read() < end) {
-		vtimer_arm_ms(1);       /* WFI wake-up even if nothing comes */
-		__asm__ volatile("wfi");
+		irq_mask();
+		vtimer_arm_ms(1);       /* a wake-up even if nothing else comes */
+		if (*flag < want)
+			__asm__ volatile("wfi");
+		irq_unmask();           /* take whatever is pending */
 	}
 	irq_mask();
 	sysreg_write(cntv_ctl_el0, 0);
 	return *flag >= want;
+}
+
+/* WFI until `*flag` reaches `want`: checked and entered with IRQs masked. */
+static void wfi_until(const volatile unsigned *flag, unsigned want)
+{
+	while (*flag < want) {
+		irq_mask();
+		if (*flag < want)
+			__asm__ volatile("wfi");
+		irq_unmask();
+	}
+	irq_mask();
 }
 
 TEST(gic, setup)
@@ -80,20 +99,14 @@ TEST(gic, vtimer_interrupt)
 	sysreg_write(cntv_cval_el0, counter_read() + counter_ms(2));
 	sysreg_write(cntv_ctl_el0, 1);
 	isb();
-	irq_unmask();
-	while (!seen[0][27])
-		__asm__ volatile("wfi");
-	irq_mask();
+	wfi_until(&seen[0][27], 1);
 	EXPECT_EQ(seen[0][27], 1);
 	sysreg_write(cntv_ctl_el0, 0);
 	/* Again: the physical interrupt was handed back on the guest's EOI. */
 	sysreg_write(cntv_cval_el0, counter_read() + counter_ms(1));
 	sysreg_write(cntv_ctl_el0, 1);
 	isb();
-	irq_unmask();
-	while (seen[0][27] < 2)
-		__asm__ volatile("wfi");
-	irq_mask();
+	wfi_until(&seen[0][27], 2);
 	EXPECT_EQ(seen[0][27], 2);
 	sysreg_write(cntv_ctl_el0, 0);
 }
