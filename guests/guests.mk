@@ -6,14 +6,16 @@
 # Included by the top-level Makefile (BUILD, CC_CROSS, OBJCOPY, CROSS_CFLAGS).
 
 GUEST_OBJDIR  := $(BUILD)/guests/obj
-GUEST_CFLAGS   = $(CROSS_CFLAGS) -Iguests/lib -MMD -MP
+GUEST_CFLAGS   = $(CROSS_CFLAGS) -Iguests/lib -Isrc -MMD -MP
 GUEST_LD      := guests/lib/guest.ld
 GUEST_LDFLAGS := -nostdlib -static -Wl,--gc-sections -Wl,-z,noexecstack \
                  -Wl,--no-warn-rwx-segments -Wl,--build-id=none -T $(GUEST_LD)
 
 guest_objs = $(patsubst guests/%,$(GUEST_OBJDIR)/%.o,$(1))
 
-GUEST_LIB_OBJ := $(call guest_objs,$(wildcard guests/lib/*.c guests/lib/*.S))
+# numbat's freestanding formatter serves the guests too.
+GUEST_LIB_OBJ := $(call guest_objs,$(wildcard guests/lib/*.c guests/lib/*.S)) \
+                 $(GUEST_OBJDIR)/shared/format.c.o
 GUEST_TESTS   := $(patsubst guests/tests/%.c,%,$(wildcard guests/tests/*.c))
 GUEST_PROGS   := demo bench $(GUEST_TESTS)
 GUEST_BINS    := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_PROGS))
@@ -37,6 +39,11 @@ $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 
 $(GUEST_OBJDIR)/%.c.o: guests/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC_CROSS) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OBJDIR)/shared/format.c.o: src/lib/format.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC_CROSS) $(GUEST_CFLAGS) -c $< -o $@

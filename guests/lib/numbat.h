@@ -288,6 +288,15 @@ void gic_send_sgi(unsigned target, unsigned intid);
 static inline void irq_unmask(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
 static inline void irq_mask(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
 
+/* xorshift64: a deterministic pseudo-random sequence for test guests. */
+static inline uint64_t rand64(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
 /* Called for IRQs taken at EL1 (with SP_EL1), if set; NULL reports them. */
 extern void (*irq_handler)(void);
 
