@@ -1,8 +1,10 @@
 /*
  * A VM that misbehaves for a while, meant to run beside Linux: it floods
- * its own PL011 with output, and between bursts throws wild accesses of
- * every width outside its memory, undecodable loads, random hypercalls and
- * undefined instructions at numbat. It reports progress on the same UART
+ * its own PL011 with output, keeps the UART's transmit interrupt asserted
+ * and never clears it (an interrupt storm: redelivered after every EOI),
+ * and between bursts throws wild accesses of every width outside its
+ * memory, undecodable loads, random hypercalls and undefined instructions
+ * at numbat. It reports progress on the same UART
  * ("misbehave: round N") and powers off after MISBEHAVE_SECONDS of its
  * own time, so a scenario can check that the others answered meanwhile.
  */
@@ -12,6 +14,9 @@
 #define UART_DR           0x00
 #define UART_FR           0x18
 #define FR_TXFF           (1u << 5)
+#define UART_IMSC         0x38
+#define UART_TXIM         (1u << 5)
+#define UART_INTID        33        /* its description's SPI 1 */
 #define OWN_RAM_BASE      0x40000000ul
 #define OWN_RAM_END       0x41000000ul
 #define MISBEHAVE_SECONDS 25
@@ -76,22 +81,53 @@ static void misbehave_once(void)
 	(void)CATCH_EXCEPTION(__asm__ volatile(".inst 0x00001234"));
 }
 
+#define STORM_MS          3000
+
+static volatile uint64_t storm, storm_end;
+
+/*
+ * Acknowledges and EOIs without clearing the cause, so the line stays high
+ * and the interrupt comes straight back: this VM does nothing else (as on
+ * hardware) while the others must not notice. After STORM_MS it masks the
+ * cause and goes on misbehaving in the other ways.
+ */
+static void storm_handler(void)
+{
+	unsigned id = gic_ack();
+
+	if (id >= 1020)
+		return;
+	storm++;
+	if (counter_read() > storm_end)
+		writel(UART + UART_IMSC, 0);
+	gic_eoi(id);
+}
+
 int main(void)
 {
 	uint64_t end = counter_read() + counter_ms(1000ull * MISBEHAVE_SECONDS);
 	unsigned round = 0;
-	char line[64];
+	char line[80];
 
 	uart_puts("misbehave: start\n");
+	storm_end = counter_read() + counter_ms(STORM_MS);
+	irq_handler = storm_handler;
+	gic_init();
+	gic_enable(UART_INTID, 0x80);
+	writel(UART + UART_IMSC, UART_TXIM);   /* TXRIS is always set: a storm */
+	irq_unmask();
 	while (counter_read() < end) {
 		flood(round);
 		misbehave_once();
 		if (round % 16 == 0) {
-			snprintf(line, sizeof(line), "misbehave: round %u\n", round);
+			snprintf(line, sizeof(line), "misbehave: round %u, %lu interrupts\n",
+				 round, (unsigned long)storm);
 			uart_puts(line);
 		}
 		round++;
 	}
-	uart_puts("misbehave: done\n");
+	irq_mask();
+	snprintf(line, sizeof(line), "misbehave: done, %lu interrupts\n", (unsigned long)storm);
+	uart_puts(line);
 	return 0;
 }
