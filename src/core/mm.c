@@ -73,8 +73,3 @@ void mm_free_table(void *ctx, uint64_t *table, unsigned pages)
 	if (mm_locking)
 		spin_unlock(&mm_lock);
 }
-
-uint64_t mm_free_bytes(void)
-{
-	return mm_end - mm_next;
-}

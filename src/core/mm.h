@@ -15,7 +15,5 @@ uint64_t *mm_alloc_table(void *ctx, unsigned pages);
 void mm_free_table(void *ctx, uint64_t *table, unsigned pages);
 /* Exclusives need the MMU on; until then only the boot pCPU allocates. */
 void mm_enable_locking(void);
-/* Bytes still free (for the boot report). */
-uint64_t mm_free_bytes(void);
 
 #endif

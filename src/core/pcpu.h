@@ -26,7 +26,6 @@ struct pcpu {
 	unsigned nvcpus;         /* vCPUs pinned here (set at boot, then fixed) */
 	struct vcpu *vcpus[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS];
 	unsigned rr;             /* round-robin cursor */
-	const void *panic_frame; /* trap frame at panic time, for the dump */
 };
 
 extern struct pcpu pcpus[CONFIG_MAX_PCPUS];

@@ -9,11 +9,8 @@
  */
 bool vcpu_set_state(struct vcpu *vcpu, enum vcpu_state next)
 {
-	enum vcpu_state cur = vcpu->state;
-
-	if (cur == VCPU_OFF && next == VCPU_BLOCKED)
+	if (vcpu->state == VCPU_OFF && next == VCPU_BLOCKED)
 		return false;
 	__atomic_store_n(&vcpu->state, next, __ATOMIC_RELEASE);
-	(void)cur;
 	return true;
 }

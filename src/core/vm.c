@@ -20,11 +20,6 @@
 struct vm vms[CONFIG_MAX_VMS];
 unsigned vm_count;
 
-static const char *const state_names[] = {
-	[VM_NONE] = "not created", [VM_RUNNING] = "running",
-	[VM_STOPPING] = "stopping", [VM_RESETTING] = "resetting", [VM_OFF] = "off",
-};
-
 /* Checks that every vCPU's pCPU exists on this machine. */
 static bool pcpus_present(const struct vm_config *cfg)
 {
@@ -288,9 +283,4 @@ void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
 		vm_stop(vm, "stopped by its fault policy");
 	else
 		arch_inject_abort(vcpu, instruction, write, far);
-}
-
-const char *vm_state_name(const struct vm *vm)
-{
-	return state_names[vm->state];
 }

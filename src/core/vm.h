@@ -78,7 +78,4 @@ static inline struct vdev *vm_find_device(struct vm *vm, ipaddr_t ipa)
 void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
 		    bool write, uint64_t far, uint64_t ipa);
 
-/* "running", "off", ...: for reports. */
-const char *vm_state_name(const struct vm *vm);
-
 #endif

@@ -262,10 +262,8 @@ static void dist_v3(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val
 		} else if ((off & 7) == 0) {
 			*val = irq->target;
 		}
-	} else if (off == GICD_PIDR2_V3 && !write) {
-		*val = 0x3b; /* ArchRev 3 */
 	}
-	/* Everything else: RAZ/WI. */
+	/* Everything else (TYPER and PIDR2 are read in dist_v3_read): RAZ/WI. */
 }
 
 /* ---- GICv3 redistributors: one RD + SGI frame pair per vCPU ---- */
