@@ -72,6 +72,38 @@ static void kick_owner(struct vcpu *owner)
 static void place(struct vcpu *vcpu, struct vgic_lr *lr);
 
 /*
+ * The guest has finished with list register i (empty in hardware): the
+ * model takes its interrupt back. Finishing means it was acknowledged,
+ * which consumes a level interrupt's ISPENDR latch. `irq` is the one it
+ * holds. dist->lock held.
+ */
+static inline void retire_lr(struct vcpu *vcpu, unsigned i, struct vgic_irq *irq)
+{
+	if (!irq->edge && !irq->hw)
+		irq->latch = false;
+	irq->in_lr = false;
+	irq->active = false;
+	irq->lr_pending = false;
+	irq->clear_req = false;
+	vcpu->vgic.lr_intid[i] = VGIC_LR_FREE;
+	vcpu->vgic.lr_used &= ~(1u << i);
+}
+
+/*
+ * Whether the fast paths may retire finished entry i themselves: only an
+ * SGI, PPI or the forwarded vtimer that is edge or HW. A level interrupt
+ * (its EOI maintenance must not be overwritten: the line may still be
+ * high) or an SPI (it may have been retargeted) is left to vgic_flush.
+ */
+static bool simple_retire(const struct vcpu *vcpu, unsigned i)
+{
+	unsigned intid = vcpu->vgic.lr_intid[i];
+	const struct vgic_irq *irq = &vcpu->vgic.priv[intid < VGIC_NR_PRIVATE ? intid : 0];
+
+	return intid < VGIC_NR_PRIVATE && (irq->edge || irq->hw);
+}
+
+/*
  * The fast path: `vcpu` is the one loaded on this pCPU, its model is
  * clean and nothing waits for a list register, so a newly pending
  * interrupt can go straight into an empty list register (the hardware
@@ -89,15 +121,14 @@ static bool try_direct(struct vcpu *vcpu, unsigned intid, struct vgic_irq *irq)
 		return false;
 	empty = vgic_hw->empty_lrs();
 	/* Entries the guest has finished with since the last flush. */
+	for (uint32_t e = empty & vcpu->vgic.lr_used; e; e &= e - 1)
+		if (!simple_retire(vcpu, (unsigned)__builtin_ctz(e)))
+			return false;
 	for (uint32_t e = empty & vcpu->vgic.lr_used; e; e &= e - 1) {
 		unsigned k = (unsigned)__builtin_ctz(e);
-		struct vgic_irq *old = vgic_get_irq(vcpu->vm, vcpu, vcpu->vgic.lr_intid[k]);
 
-		old->in_lr = false;
-		old->active = false;
-		vcpu->vgic.lr_intid[k] = VGIC_LR_FREE;
+		retire_lr(vcpu, k, &vcpu->vgic.priv[vcpu->vgic.lr_intid[k]]);
 	}
-	vcpu->vgic.lr_used &= ~empty;
 	if (!empty || irq->in_lr)
 		return false;
 	i = (unsigned)__builtin_ctz(empty);
@@ -135,7 +166,7 @@ static bool try_direct_hw(struct vcpu *vcpu, struct vgic_irq *irq)
 		i = (unsigned)__builtin_ctz(stale);
 		if (c->lr_intid[i] != VGIC_PPI_VTIMER)
 			return false;
-		irq->active = false; /* its finished entry is reused below */
+		retire_lr(vcpu, i, irq); /* its own finished entry, reused below */
 	} else if (irq->in_lr) {
 		return false;
 	} else {
@@ -261,17 +292,8 @@ static void sync_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, unsigned nr, uint32
 			irq->latch = false;
 		if (lrs[i].pending || lrs[i].active)
 			continue;
-		/*
-		 * Only the guest empties an entry numbat left pending: it was
-		 * acknowledged, which consumes a level interrupt's latch.
-		 */
-		if (!irq->edge && !irq->hw)
-			irq->latch = false;
-		irq->in_lr = false;
-		irq->clear_req = false;
+		retire_lr(vcpu, i, irq);
 		lrs[i].intid = VGIC_LR_FREE;
-		vcpu->vgic.lr_intid[i] = VGIC_LR_FREE;
-		vcpu->vgic.lr_used &= ~(1u << i);
 		if (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index &&
 		    irq->target < vm->cfg->vcpu_count && vgic_irq_pending(irq)) {
 			vm->vcpus[irq->target].vgic.dirty = true;
