@@ -16,8 +16,10 @@ SMP      ?= 4
 MEM      ?= 2G
 GIC      ?= 3
 QEMU     ?= qemu-system-aarch64
+# -nic none: virt would add a virtio NIC numbat does not use (and whose
+# option ROM needs another package).
 QEMU_MACHINE = -M virt,virtualization=on,gic-version=$(GIC) -cpu $(CPU) \
-               -smp $(SMP) -m $(MEM) -nographic -no-reboot -echr 0x14
+               -smp $(SMP) -m $(MEM) -nographic -no-reboot -echr 0x14 -nic none
 
 CC_CROSS := $(CROSS)gcc
 OBJCOPY  := $(CROSS)objcopy
@@ -26,11 +28,15 @@ HOSTCC   ?= gcc
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter
 # Freestanding EL2/EL1 code: no FP/SIMD in C (numbat switches FP state only
-# on vCPU switch), no stack protector, no builtins we do not provide.
-CROSS_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
+# on vCPU switch), no stack protector, no builtins we do not provide, and no
+# system headers: only the compiler's own (stdint.h, stddef.h, stdbool.h,
+# stdarg.h), so no libc header can be picked up by accident. Recursive (=):
+# the cross compiler may only be installed by `make deps` during this run.
+CROSS_INC     = -nostdinc -isystem $(shell $(CC_CROSS) -print-file-name=include 2>/dev/null)
+CROSS_CFLAGS  = -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
             -mgeneral-regs-only -mstrict-align -fno-stack-protector -fno-pic -fno-pie \
             -fno-common -fomit-frame-pointer -mno-outline-atomics -fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections -Ulinux $(WARN) \
-            -Iinclude
+            $(CROSS_INC) -Iinclude
 HOST_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -Iinclude
 
 LIBFDT_DIR := $(BUILD)/deps/libfdt-arm64

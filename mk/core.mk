@@ -8,7 +8,9 @@ CORE_SRC := $(wildcard src/core/*.c src/lib/*.c src/devices/*.c \
               src/arch/aarch64/*.c src/arch/aarch64/*.S src/plat/$(PLAT)/*.c)
 CORE_OBJ := $(patsubst src/%,$(BUILD)/core/%.o,$(CORE_SRC))
 CORE_LIB := $(BUILD)/core/libnumbat.a
-CORE_CFLAGS = $(CROSS_CFLAGS) -Isrc -Isrc/plat/$(PLAT) -I$(LIBFDT_DIR)/usr/include \
+# src/lib/libfdt comes before Debian's libfdt headers: numbat's libfdt_env.h
+# replaces the one that includes libc headers.
+CORE_CFLAGS = $(CROSS_CFLAGS) -Isrc -Isrc/plat/$(PLAT) -Isrc/lib/libfdt -I$(LIBFDT_DIR)/usr/include \
               -DPLAT_LOAD_ADDR=$(PLAT_LOAD_ADDR) -MMD -MP
 
 export PLAT PLAT_LOAD_ADDR CORE_LIB
