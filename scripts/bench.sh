@@ -60,7 +60,7 @@ path_lengths() {
 	# setsid: QEMU gets its own process group, which timeout ends as a whole.
 	timeout --kill-after=5 "$limit" setsid "$qemu" \
 		-M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -smp 1 -m 1G \
-		-nographic -no-reboot -icount shift=0 \
+		-nographic -no-reboot -nic none -icount shift=0 \
 		-kernel "$out/numbat.bin" < /dev/null > "$log" 2>&1 || status=$?
 	if [ "$status" -ne 0 ]; then
 		echo "bench: QEMU exited with status $status; last lines of $log:" >&2
@@ -198,7 +198,7 @@ bootargs=$(sed -n 's/^[[:space:]]*bootargs = "\(.*\)";.*/\1/p' "${bench_dts[0]}"
 direct_boot() {
 	local i=$1 smp=${bench_smp[$1]} dtb log status
 	local base=(-M virt,gic-version=3,dtb-randomness=off -cpu cortex-a72 -smp "$smp"
-		-m "$linux_mem" -nographic -no-reboot "${linux_icount[@]}" -kernel "$linux_dir/Image"
+		-m "$linux_mem" -nographic -no-reboot -nic none "${linux_icount[@]}" -kernel "$linux_dir/Image"
 		-initrd "$linux_dir/initramfs.cpio.gz" -append "$bootargs")
 	mkdir -p "${bench_out[$i]}"
 	log="${bench_out[$i]}/direct.log"
@@ -225,8 +225,8 @@ numbat_boot() {
 	log="$out/console.log"
 	numbat_n=""
 	status=$(boot_until_init "$log" -M virt,virtualization=on,gic-version=3,dtb-randomness=off \
-		-cpu cortex-a72 -smp "${bench_smp[$i]}" -m 1G -nographic -no-reboot \
-		"${linux_icount[@]}" -kernel "$out/numbat.bin")
+		-cpu cortex-a72 -smp "${bench_smp[$i]}" -m 1G -nographic -no-reboot -nic none \
+		"${linux_icount[@]}" -kernel "$out/numbat.bin" -append numbat.entry-stamp)
 	entry=$(sed -n 's/.*numbat: vm [^ ]* vcpu 0 entered at counter \([0-9][0-9]*\).*/\1/p' \
 		"$log" | head -n 1)
 	if ! grep -q "$init_line" "$log"; then

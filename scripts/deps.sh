@@ -6,9 +6,24 @@
 set -euo pipefail
 build=${1:-build}
 
-packages=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
-          device-tree-compiler libfdt-dev check pkg-config python3 cppcheck
-          make gcc cpio)
+# Every Debian package the build, `make run`, `make test` and `make bench`
+# use, and why. Installed with --no-install-recommends, so nothing here may
+# rely on a package that is only recommended: the EL2 image and the native
+# guests need no libc headers (-nostdinc; src/lib/libfdt/libfdt_env.h), and
+# every QEMU command line says -nic none (no virtio NIC, so no ipxe-qemu ROM).
+packages=(
+	make                        # the build itself
+	gcc libc6-dev               # host programs: sysgen and the host unit tests
+	gcc-aarch64-linux-gnu       # the EL2 image, native guests, Linux-side helpers
+	binutils-aarch64-linux-gnu  # their assembler, linker and objcopy
+	device-tree-compiler        # dtc: system descriptions to .dtb for sysgen
+	libfdt-dev                  # sysgen reads descriptions, writes guest device trees
+	check pkg-config            # the host unit test framework, and its flags
+	python3                     # the QEMU scenario runner and helpers in the build
+	cppcheck                    # static analysis in make test
+	qemu-system-arm             # qemu-system-aarch64: runs every system
+	cpio gzip                   # the Linux guests' initramfs
+)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

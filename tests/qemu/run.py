@@ -63,7 +63,7 @@ escape key is Ctrl-T and Ctrl-A reaches numbat.
 For every scenario the runner builds the system image into
 build/tests/<scenario>/ (`make system-image`), boots it with
   qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a72
-      -smp 4 -m 1G -nographic -echr 0x14 -no-reboot -kernel <image>
+      -smp 4 -m 1G -nographic -echr 0x14 -no-reboot -nic none -kernel <image>
 with its stdin a pipe, in its own process group (killed as a group on
 timeout), stops early when "numbat: PANIC" appears, keeps the console in
 build/tests/<scenario>/console.log and prints one line per result:
@@ -105,6 +105,8 @@ QEMU_BASE = [
     ("-nographic", None),
     ("-echr", "0x14"),
     ("-no-reboot", None),
+    # virt's default virtio NIC: numbat has no use for it.
+    ("-nic", "none"),
 ]
 DEFAULT_TIMEOUT = 60
 PANIC = "numbat: PANIC"
