@@ -163,6 +163,28 @@ static void parse_timer(const void *fdt, struct bootinfo *bi)
 		bi->hyp_timer_intid = 16 + fdt32_to_cpu(irq[10]);
 }
 
+/* Whether the space-separated /chosen/bootargs contain the word `opt`. */
+static bool has_boot_option(const void *fdt, const char *opt)
+{
+	int len;
+	const char *args = fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), "bootargs", &len);
+	size_t n = strlen(opt), i = 0;
+
+	if (!args || len <= 0)
+		return false;
+	len = (int)strnlen(args, (size_t)len);
+	while (i < (size_t)len) {
+		size_t start = i;
+
+		while (i < (size_t)len && args[i] != ' ')
+			i++;
+		if (i - start == n && !memcmp(args + start, opt, n))
+			return true;
+		i++;
+	}
+	return false;
+}
+
 const char *bootinfo_parse(const void *fdt, struct bootinfo *bi)
 {
 	const char *err;
@@ -184,5 +206,6 @@ const char *bootinfo_parse(const void *fdt, struct bootinfo *bi)
 	parse_uart(fdt, bi);
 	parse_gic(fdt, bi);
 	parse_timer(fdt, bi);
+	bi->entry_stamp = has_boot_option(fdt, "numbat.entry-stamp");
 	return NULL;
 }

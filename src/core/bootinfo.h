@@ -6,6 +6,7 @@
 #ifndef CORE_BOOTINFO_H
 #define CORE_BOOTINFO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <numbat/config.h>
@@ -27,6 +28,7 @@ struct bootinfo {
 	uint64_t gicv_base, gicv_size;         /* v2 virtual CPU interface */
 	unsigned maint_intid;                  /* vGIC maintenance PPI */
 	unsigned hyp_timer_intid;              /* EL2 physical timer PPI */
+	bool entry_stamp;                      /* boot option numbat.entry-stamp */
 };
 
 /*

@@ -40,7 +40,6 @@
 #define CONSOLE_MSG_MAX   192
 
 #define TERM_NONE   (-1)       /* the cursor is at the start of a line */
-#define TERM_NUMBAT (-2)       /* numbat's own message, unfinished */
 
 /* Escape-sequence filter states of VM output. */
 enum { ESC_NONE, ESC_SEEN, ESC_CSI };
@@ -79,15 +78,20 @@ static void term_break(void)
 	term_owner = TERM_NONE;
 }
 
+/*
+ * One numbat message is one whole line, written under out_lock: messages
+ * from several pCPUs never share a line, and one without its newline gets
+ * one.
+ */
 void console_write(const char *s, size_t n)
 {
 	if (!n)
 		return;
 	spin_lock(&out_lock);
-	if (term_owner != TERM_NUMBAT)
-		term_break();
+	term_break();
 	console_write_unlocked(s, n);
-	term_owner = s[n - 1] == '\n' ? TERM_NONE : TERM_NUMBAT;
+	if (s[n - 1] != '\n')
+		console_write_unlocked("\n", 1);
 	spin_unlock(&out_lock);
 }
 

@@ -11,9 +11,12 @@
 
 struct vm;
 
-/* Formats and prints one message; adds nothing (callers write "\n"). */
+/*
+ * Formats and prints one numbat message: a whole line of its own, never
+ * mixed with another message or a VM's output (a missing "\n" is added).
+ */
 void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Writes numbat's own bytes, on a line of their own. */
+/* Writes one numbat message, as console_printf. */
 void console_write(const char *s, size_t n);
 /* Writes without taking the lock: the panic path and early boot only. */
 void console_write_unlocked(const char *s, size_t n);

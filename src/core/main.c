@@ -216,6 +216,7 @@ void boot_primary(const void *fdt)
 		gic_enable_spi(bootinfo.uart_intid, pcpus[0].mpidr);
 		plat_uart_enable_rx_irq();
 	}
+	vm_entry_stamp = bootinfo.entry_stamp;
 	vm_start_all();
 	start_secondaries();
 	sched_start();

@@ -19,6 +19,7 @@
 
 struct vm vms[CONFIG_MAX_VMS];
 unsigned vm_count;
+bool vm_entry_stamp;
 
 /* Checks that every vCPU's pCPU exists on this machine. */
 static bool pcpus_present(const struct vm_config *cfg)
@@ -137,7 +138,7 @@ static void vm_load(struct vm *vm)
 	console_vm_reset(vm);
 	vm->fault_reports = 0;
 	vm->boots++;
-	vm->announce = true;
+	vm->announce = vm_entry_stamp;
 	arch_vcpu_reset(boot, cfg->entry_ipa, cfg->boot_x0);
 	vcpu_set_state(boot, VCPU_RUNNABLE);
 	vm->state = VM_RUNNING;
@@ -159,6 +160,11 @@ void vm_start_all(void)
 		started++;
 	}
 	pr_info("%u of %u VMs started\n", started, vm_count);
+	if (!started) {
+		/* Nothing would ever run: say so (the reasons are above) and stop. */
+		pr_info("no VM can run on this machine; powering off\n");
+		arch_system_off();
+	}
 }
 
 static bool all_vms_off(void)

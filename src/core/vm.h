@@ -43,6 +43,11 @@ struct vm {
 
 extern struct vm vms[CONFIG_MAX_VMS];
 extern unsigned vm_count;
+/*
+ * Report each VM's first entry with the counter value (boot option
+ * numbat.entry-stamp; scripts/bench.sh times Linux boots from it).
+ */
+extern bool vm_entry_stamp;
 
 /* Creates every VM of the system description; reports those it cannot. */
 void vm_create_all(void);

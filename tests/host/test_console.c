@@ -268,11 +268,30 @@ START_TEST(broken_line_continued)
 	ck_assert_str_eq(take(), "\nnumbat: vm x: restarting\n");
 	vm_puts(beta, "cho\n");
 	ck_assert_str_eq(take(), "[beta] / # echo\n");
-	/* numbat's own unfinished message is ended before a VM line. */
+	/* A numbat message is a line of its own, newline or not. */
 	console_write("numbat: partial", 15);
-	console_write(" more", 5);
 	vm_puts(alpha, "x\n");
-	ck_assert_str_eq(take(), "numbat: partial more\n[alpha] x\n");
+	ck_assert_str_eq(take(), "numbat: partial\n[alpha] x\n");
+}
+END_TEST
+
+/*
+ * Two pCPUs reporting at once: each message reaches the terminal whole,
+ * on its own line (it was "numbat: vm linux1 vcpu 0 entered at counter
+ * numbat: vm linux0 vcpu 0 entered at counter 100489970" when a message
+ * was printed in two writes and the second pCPU's came between).
+ */
+START_TEST(numbat_messages_whole)
+{
+	setup();
+	vm_puts(beta, "/ # ");
+	pr_info("vm linux1 vcpu 0 entered at counter %lu", 100489971ul);
+	pr_info("vm linux0 vcpu 0 entered at counter %lu\n", 100489970ul);
+	ck_assert_str_eq(take(), "[beta] / # \n"
+			 "numbat: vm linux1 vcpu 0 entered at counter 100489971\n"
+			 "numbat: vm linux0 vcpu 0 entered at counter 100489970\n");
+	vm_puts(beta, "x");
+	ck_assert_str_eq(take(), "[beta] / # x");
 }
 END_TEST
 
@@ -374,6 +393,7 @@ void host_tests_init(void)
 	HOST_TEST(s, one_line_per_output_lock);
 	HOST_TEST(s, focused_partial_shown_at_once);
 	HOST_TEST(s, broken_line_continued);
+	HOST_TEST(s, numbat_messages_whole);
 	HOST_TEST(s, switch_shows_held_line);
 	HOST_TEST(s, long_lines_split);
 	HOST_TEST(s, output_filtered);
