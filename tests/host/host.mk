@@ -14,8 +14,10 @@
 # scripts/run-host-tests.sh.
 
 HOST_TEST_DIR := $(BUILD)/host-tests
-CHECK_CFLAGS  := $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS    := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+# Recursive (=): check and pkg-config may only be installed by `make deps`
+# during this very run, after the makefiles were read.
+CHECK_CFLAGS   = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS     = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 HOST_TEST_COMMON := tests/host/check_main.c tests/host/check_main.h \
                     $(wildcard include/numbat/*.h)
 
