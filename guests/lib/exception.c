@@ -65,6 +65,7 @@ static const char *const vector_names[16] = {
 };
 
 void (*irq_handler)(void);
+bool (*sync_handler)(uint64_t esr, uint64_t *elr, uint64_t *spsr);
 
 void exception_handle(struct exc_frame *frame, uint64_t vector)
 {
@@ -77,6 +78,9 @@ void exception_handle(struct exc_frame *frame, uint64_t vector)
 		irq_handler();
 		return;
 	}
+	if (vector == VECTOR_SYNC_SPX && sync_handler &&
+	    sync_handler(esr, &frame->elr, &frame->spsr))
+		return;
 	if (vector == VECTOR_SYNC_SPX && st->armed && st->depth == 0) {
 		st->armed = false;
 		st->info.taken = true;

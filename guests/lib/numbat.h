@@ -299,6 +299,12 @@ static inline uint64_t rand64(uint64_t *state)
 
 /* Called for IRQs taken at EL1 (with SP_EL1), if set; NULL reports them. */
 extern void (*irq_handler)(void);
+/*
+ * Called first for synchronous exceptions taken at EL1 (with SP_EL1), if
+ * set: returns true if it handled the exception (it may change the return
+ * address and SPSR), false to fall through to the usual handling.
+ */
+extern bool (*sync_handler)(uint64_t esr, uint64_t *elr, uint64_t *spsr);
 
 /* Arms the calling vCPU: the next synchronous exception is recorded and
  * execution resumes at ELR + 4. */
