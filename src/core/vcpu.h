@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/arch.h"
+#include "arch/aarch64/debug.h"
 #include "core/vgic_types.h"
 
 struct vm;
@@ -24,6 +25,7 @@ struct vcpu {
 	struct arch_regs regs;      /* first: the trap entry saves here */
 	struct arch_sysregs sys;
 	struct arch_fpsimd fp;
+	struct arch_debug debug;   /* self-hosted debug registers (debug.c) */
 	struct vm *vm;
 	struct pcpu *pcpu;          /* the pCPU this vCPU is pinned to */
 	unsigned index;             /* within its VM; its MPIDR Aff0 */
@@ -51,6 +53,18 @@ static inline void vcpu_set_reg(struct vcpu *vcpu, unsigned r, uint64_t v)
 {
 	if (r < 31)
 		vcpu->regs.x[r] = v;
+}
+
+/*
+ * Completes the trapped instruction of `len` bytes that numbat emulated:
+ * the guest goes on after it. It counts as one instruction stepped, so a
+ * guest single-stepping it takes its step exception right after (Arm ARM
+ * D2.12: PSTATE.SS is cleared when the stepped instruction completes).
+ */
+static inline void vcpu_skip_insn(struct vcpu *vcpu, unsigned len)
+{
+	vcpu->regs.pc += len;
+	vcpu->regs.pstate &= ~ARCH_PSTATE_SS;
 }
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include "arch/aarch64/arch.h"
 
+#include "arch/aarch64/debug.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/gic.h"
@@ -46,10 +47,14 @@ _Static_assert(HCR_RW == (1ull << 31) && HCR_TSC == (1ull << 19) &&
 _Static_assert((CPTR_GUEST & CPTR_TFP) == 0, "FP must not trap");
 
 /*
- * MDCR_EL2: the PMU and the debug registers are not switched per vCPU, so
- * guest accesses trap (and are refused) rather than leak across VMs.
+ * MDCR_EL2: the PMU is not switched per vCPU, so guest accesses trap (and
+ * are refused) rather than leak across VMs. The debug registers trap until
+ * a vCPU uses them (TDA, cleared per vCPU by debug.c); the OS lock, power
+ * control and ROM table registers always trap (TDOSA, TDRA) and are
+ * emulated. TDE stays clear: guests' debug exceptions go to their EL1.
  */
 #define MDCR_GUEST (MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
+_Static_assert((MDCR_GUEST & MDCR_TDE) == 0, "debug exceptions belong to EL1");
 
 static unsigned ipa_bits;
 static uint64_t vtcr;
@@ -86,6 +91,7 @@ static void init_el2_regs(void)
 	write_vpidr_el2(read_midr_el1());
 	write_vtcr_el2(vtcr);
 	isb();
+	debug_init_pcpu();
 }
 
 void arch_init_primary(void)
@@ -140,6 +146,7 @@ void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0)
 	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
 	memset(&vcpu->sys, 0, sizeof(vcpu->sys));
 	memset(&vcpu->fp, 0, sizeof(vcpu->fp));
+	debug_reset(&vcpu->debug);
 	vcpu->regs.x[0] = x0;
 	vcpu->regs.pc = entry;
 	vcpu->regs.pstate = PSR_MODE_EL1h | PSR_DAIF;
@@ -183,6 +190,7 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	/* A timer left running would fire for the next vCPU. */
 	write_cntv_ctl_el0(0);
 	arch_fpsimd_save(&vcpu->fp);
+	debug_put(vcpu);
 	vgic_hw->save(&vcpu->vgic);
 	/* A forwarded vtimer interrupt the guest has not finished yet. */
 	vcpu->vgic.hw_active = gic_ppi_active(VGIC_PPI_VTIMER);
@@ -223,6 +231,7 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_cntv_cval_el0(s->cntv_cval_el0);
 	write_cntv_ctl_el0(s->cntv_ctl_el0);
 	arch_fpsimd_restore(&vcpu->fp);
+	debug_load(vcpu);
 	if (vcpu->vgic.hw_active)
 		gic_ppi_set_active(VGIC_PPI_VTIMER, true);
 	vgic_hw->restore(&vcpu->vgic);

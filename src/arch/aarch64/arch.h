@@ -23,6 +23,9 @@ struct arch_regs {
 	uint64_t pstate; /* SPSR_EL2 */
 };
 
+/* SPSR_EL2.SS: the guest's software step state (Arm ARM D2.12). */
+#define ARCH_PSTATE_SS (1ull << 21)
+
 /* EL1/EL0 system registers: switched only when another vCPU is loaded. */
 struct arch_sysregs {
 	uint64_t sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;

@@ -5,15 +5,18 @@
  *
  * - ID registers (HCR_EL2.TID3): the hardware's values, minus features
  *   numbat does not give guests (SVE, SME, pointer authentication, PMU,
- *   trace, MTE, AMU, MPAM, RAS, LORegions) and with the PA size of the IPA
- *   space.
- * - Debug, PMU, ACTLR, LORegion and RAS error registers (MDCR_EL2 and
- *   HCR_EL2 traps): read as zero, writes ignored: the guest sees no
- *   breakpoints, no counters, no error records, and cannot touch state
- *   shared with numbat or other VMs.
+ *   trace, MTE, AMU, MPAM, RAS, LORegions, the OS Double Lock) and with the
+ *   PA size of the IPA space.
+ * - Debug registers (op0 == 2, MDCR_EL2 traps): debug.c, which hands a
+ *   vCPU its breakpoints and watchpoints on first use and emulates the OS
+ *   lock.
+ * - PMU, ACTLR, LORegion and RAS error registers (MDCR_EL2 and HCR_EL2
+ *   traps): read as zero, writes ignored: the guest sees no counters, no
+ *   error records, and cannot touch state shared with numbat or other VMs.
  * - GICv3 SGI generation (ICC_SGI1R_EL1 and friends): the vGIC.
  * - The EL1 physical timer (CNTHCTL_EL2.EL1PCEN = 0): core/ptimer.c.
  */
+#include "arch/aarch64/debug.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
 #include "core/ptimer.h"
@@ -60,7 +63,6 @@ static uint64_t guest_id(unsigned key)
 {
 	static const uint8_t pfr0[] = { 28, 32, 40, 44 };        /* RAS SVE MPAM AMU */
 	static const uint8_t pfr1[] = { 8, 16, 24, 28, 32, 36 }; /* MTE MPAM_frac SME RNDR_trap CSV2_frac NMI */
-	static const uint8_t dfr0[] = { 4, 8, 32, 44 };          /* Trace PMU PMS TraceBuffer */
 	static const uint8_t isar1[] = { 4, 8, 24, 28 };         /* APA API GPA GPI */
 	static const uint8_t isar2[] = { 8, 12 };                /* GPA3 APA3 */
 	static const uint8_t mmfr1[] = { 16 };                   /* LO */
@@ -71,7 +73,7 @@ static uint64_t guest_id(unsigned key)
 	case KEY(3, 0, 0, 4, 1): return clear_fields(v, pfr1, sizeof(pfr1));
 	case KEY(3, 0, 0, 4, 4): return 0;                       /* ZFR0: no SVE */
 	case KEY(3, 0, 0, 4, 5): return 0;                       /* SMFR0: no SME */
-	case KEY(3, 0, 0, 5, 0): return clear_fields(v, dfr0, sizeof(dfr0));
+	case KEY(3, 0, 0, 5, 0): return debug_guest_dfr0(v);      /* debug.c */
 	case KEY(3, 0, 0, 6, 1): return clear_fields(v, isar1, sizeof(isar1));
 	case KEY(3, 0, 0, 6, 2): return clear_fields(v, isar2, sizeof(isar2));
 	case KEY(3, 0, 0, 7, 1): return clear_fields(v, mmfr1, sizeof(mmfr1));
@@ -91,8 +93,6 @@ static uint64_t guest_id(unsigned key)
 /* Registers that read as zero and ignore writes for guests. */
 static bool raz_wi(const struct sysreg_access *a, unsigned key)
 {
-	if (a->op0 == 2)
-		return true;                                   /* debug */
 	if (a->op0 == 3 && a->op1 == 3 && ((a->crn == 9 && a->crm >= 12) ||
 					   (a->crn == 14 && a->crm >= 8)))
 		return true;                                   /* PMU */
@@ -129,6 +129,13 @@ bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr)
 		if (!a.read)
 			return false;                          /* ID registers are RO */
 		val = guest_id(key);
+	} else if (a.op0 == 2) {
+		bool retry;
+
+		if (!debug_sysreg(vcpu, &a, &val, &retry))
+			return false;
+		if (retry)
+			return true;                           /* now on the hardware */
 	} else if (raz_wi(&a, key)) {
 		val = 0;
 	} else if (key == ICC_SGI1R_EL1 && !a.read && vgic_hw && vgic_hw->version == 3) {
@@ -146,6 +153,6 @@ bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr)
 	}
 	if (a.read)
 		vcpu_set_reg(vcpu, a.reg, val);
-	vcpu->regs.pc += 4;
+	vcpu_skip_insn(vcpu, 4);
 	return true;
 }
