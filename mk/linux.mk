@@ -9,7 +9,7 @@ LINUX_DIR    := $(BUILD)/linux
 LINUX_IMAGE  := $(LINUX_DIR)/Image
 LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio.gz
 # The directories too, so a removed file rebuilds the initramfs.
-LINUX_INPUTS := scripts/fetch-linux.sh guests/linux/cntvct.c \
+LINUX_INPUTS := scripts/fetch-linux.sh guests/linux/cntvct.c guests/linux/dbgstep.c \
                 $(shell find guests/linux/rootfs 2>/dev/null)
 
 .PHONY: linux

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the Linux guest software from Debian packages: Debian's stock arm64
 # cloud kernel and an initramfs of busybox-static, numbat's init scripts
-# (guests/linux/rootfs) and the cntvct helper (guests/linux/cntvct.c).
+# (guests/linux/rootfs), the cntvct helper (guests/linux/cntvct.c) and the
+# dbgstep test program (guests/linux/dbgstep.c).
 #
 #   BUILD_DIR/linux/Image               the kernel, exactly as Debian ships it
-#   BUILD_DIR/linux/initramfs.cpio.gz   busybox + rootfs + cntvct
+#   BUILD_DIR/linux/initramfs.cpio.gz   busybox + rootfs + cntvct + dbgstep
 #   BUILD_DIR/linux/debs/               the downloaded packages (the cache)
 #   BUILD_DIR/linux/kernel-version      the kernel package it came from
 #
@@ -112,7 +113,8 @@ fi
 mv "$tmp/Image" "$out/Image"
 echo "$kpkg $(basename "$vmlinuz")" > "$out/kernel-version"
 
-# The initramfs tree: guests/linux/rootfs, busybox, its applet links, cntvct.
+# The initramfs tree: guests/linux/rootfs, busybox, its applet links, cntvct
+# and dbgstep (the ptrace single-step and watchpoint check).
 root="$tmp/root"
 mkdir -p "$root"
 cp -a guests/linux/rootfs/. "$root/"
@@ -122,6 +124,8 @@ dpkg-deb --fsys-tarfile "$bdeb" | tar -x -C "$tmp" ./bin/busybox
 install -m 0755 "$tmp/bin/busybox" "$root/bin/busybox"
 "${cross}gcc" -static -nostdlib -ffreestanding -fno-stack-protector -O2 \
 	-Wall -Wextra -Werror -Wl,--build-id=none -o "$root/bin/cntvct" guests/linux/cntvct.c
+"${cross}gcc" -static -nostdlib -ffreestanding -fno-stack-protector -O2 \
+	-Wall -Wextra -Werror -Wl,--build-id=none -o "$root/bin/dbgstep" guests/linux/dbgstep.c
 
 # The applets the guests and tests use, each a link to busybox. /init is
 # busybox init itself, so poweroff and reboot (signals to PID 1) run the
