@@ -50,19 +50,12 @@
 /* Linux's arm64 watchpoint control: enabled, EL0, store, 8 bytes. */
 #define WATCH_CTRL       (1u | (2u << 1) | (2u << 3) | (0xffu << 5))
 
-struct iovec_k {
-	void *base;
-	uint64_t len;
-};
-
-/* struct user_hwdebug_state with one slot. */
-struct hwdebug1 {
-	uint32_t dbg_info, pad;
-	struct {
-		uint64_t addr;
-		uint32_t ctrl, pad;
-	} regs[16];
-};
+/*
+ * struct user_hwdebug_state as 64-bit words: dbg_info (low 32 bits) and
+ * padding, then per slot the address and the control word (low 32 bits).
+ */
+#define HWDEBUG_WORDS     (1 + 2 * 16)
+#define HWDEBUG_ONE_SLOT  (3 * 8)
 
 /* GCC zeroes the structures below with memset; there is no libc. */
 void *memset(void *d, int c, unsigned long n);
@@ -144,9 +137,9 @@ static int stopped_by(int status, int sig)
 static uint64_t child_pc(long pid)
 {
 	uint64_t regs[34] = { 0 };
-	struct iovec_k iov = { regs, sizeof(regs) };
+	uint64_t iov[2] = { (uint64_t)regs, sizeof(regs) }; /* struct iovec */
 
-	if (ptrace4(PTRACE_GETREGSET, pid, NT_PRSTATUS, &iov) < 0)
+	if (ptrace4(PTRACE_GETREGSET, pid, NT_PRSTATUS, iov) < 0)
 		return 0;
 	return regs[32];
 }
@@ -185,16 +178,16 @@ struct watch_result {
 
 static void watch(long pid, struct watch_result *r)
 {
-	struct hwdebug1 st = { 0 };
-	struct iovec_k iov = { &st, sizeof(st) };
+	uint64_t st[HWDEBUG_WORDS] = { 0 };
+	uint64_t iov[2] = { (uint64_t)st, sizeof(st) };
 	uint64_t info[16] = { 0 };
 
-	if (ptrace4(PTRACE_GETREGSET, pid, NT_ARM_HW_WATCH, &iov) == 0)
-		r->slots = (int)(st.dbg_info & 0xff);
-	st.regs[0].addr = (uint64_t)&watched;
-	st.regs[0].ctrl = WATCH_CTRL;
-	iov.len = 8 + 16; /* dbg_info, pad, one slot */
-	if (ptrace4(PTRACE_SETREGSET, pid, NT_ARM_HW_WATCH, &iov) < 0)
+	if (ptrace4(PTRACE_GETREGSET, pid, NT_ARM_HW_WATCH, iov) == 0)
+		r->slots = (int)(st[0] & 0xff);
+	st[1] = (uint64_t)&watched;
+	st[2] = WATCH_CTRL;
+	iov[1] = HWDEBUG_ONE_SLOT;
+	if (ptrace4(PTRACE_SETREGSET, pid, NT_ARM_HW_WATCH, iov) < 0)
 		return;
 	if (ptrace4(PTRACE_CONT, pid, 0, 0) < 0 || !stopped_by(wait_child(pid), SIGTRAP))
 		return;
@@ -204,8 +197,9 @@ static void watch(long pid, struct watch_result *r)
 	r->addr_ok = info[2] == (uint64_t)&watched;
 	ptrace4(PTRACE_PEEKDATA, pid, (uint64_t)&watched, &r->before);
 	/* As gdb does: disarm, step over the store, look again. */
-	st.regs[0].ctrl = 0;
-	if (ptrace4(PTRACE_SETREGSET, pid, NT_ARM_HW_WATCH, &iov) < 0 || !step(pid))
+	// cppcheck-suppress [redundantAssignment, unreadVariable] ; the kernel reads st
+	st[2] = 0;
+	if (ptrace4(PTRACE_SETREGSET, pid, NT_ARM_HW_WATCH, iov) < 0 || !step(pid))
 		return;
 	ptrace4(PTRACE_PEEKDATA, pid, (uint64_t)&watched, &r->after);
 }
@@ -242,13 +236,15 @@ void dbgstep_main(void)
 	struct watch_result w = { 0, 0, 0, ~0ull, 0 };
 	char line[200], *p = line;
 	long pid = sys6(SYS_CLONE, SIGCHLD, 0, 0, 0, 0);
-	int steps = -1, status = -1, code = -1, ok;
+	int steps = -1, code = -1, ok;
 
 	if (pid == 0)
 		child();
 	if (pid > 0 && stopped_by(wait_child(pid), SIGSTOP)) {
 		steps = count_steps(pid);
 		watch(pid, &w);
+		int status;
+
 		ptrace4(PTRACE_CONT, pid, 0, 0);
 		status = wait_child(pid);
 		if (status >= 0 && (status & 0x7f) == 0)

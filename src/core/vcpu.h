@@ -59,7 +59,8 @@ static inline void vcpu_set_reg(struct vcpu *vcpu, unsigned r, uint64_t v)
  * Completes the trapped instruction of `len` bytes that numbat emulated:
  * the guest goes on after it. It counts as one instruction stepped, so a
  * guest single-stepping it takes its step exception right after (Arm ARM
- * D2.12: PSTATE.SS is cleared when the stepped instruction completes).
+ * D2, "Software Step exceptions": PSTATE.SS is cleared when the stepped
+ * instruction completes).
  */
 static inline void vcpu_skip_insn(struct vcpu *vcpu, unsigned len)
 {

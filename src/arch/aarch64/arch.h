@@ -23,7 +23,7 @@ struct arch_regs {
 	uint64_t pstate; /* SPSR_EL2 */
 };
 
-/* SPSR_EL2.SS: the guest's software step state (Arm ARM D2.12). */
+/* SPSR_EL2.SS: the guest's software step state (Arm ARM D2, "Software Step exceptions"). */
 #define ARCH_PSTATE_SS (1ull << 21)
 
 /* EL1/EL0 system registers: switched only when another vCPU is loaded. */

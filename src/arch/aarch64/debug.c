@@ -3,10 +3,11 @@
  * (Arm ARM D2) for every vCPU, with each VM's debug state kept its own.
  *
  * Debug exceptions go to the guest's EL1: numbat runs guests with
- * MDCR_EL2.TDE and HCR_EL2.TGE clear, so the debug target EL is EL1 (D2.3),
- * and since that is below EL2 no breakpoint or watchpoint a guest arms can
- * fire while numbat runs (D2.10: debug exceptions are never taken to a
- * lower EL). MDSCR_EL1.KDE and PSTATE.D are the guest's own.
+ * MDCR_EL2.TDE and HCR_EL2.TGE clear, so the debug target EL is EL1 (Arm
+ * ARM D2, "Routing debug exceptions"), and since that is below EL2 no
+ * breakpoint, watchpoint or step a guest arms can fire while numbat runs
+ * (pseudocode AArch64.GenerateDebugExceptionsFrom: never from an EL above
+ * the target). MDSCR_EL1.KDE and PSTATE.D are the guest's own.
  *
  * Lazy switching (as KVM does): a vCPU's debug registers live in its
  * struct arch_debug. While the vCPU does not use debug, MDCR_EL2.TDA traps
@@ -21,7 +22,7 @@
  * vCPU's set clears the hardware first (hw_dirty), so no VM ever runs with
  * another's breakpoints armed or sees its values.
  *
- * OS lock (D2.5, OSLAR_EL1/OSLSR_EL1): always trapped (MDCR_EL2.TDOSA) and
+ * OS lock (D2, "The OS Lock"; OSLAR_EL1/OSLSR_EL1): always trapped (MDCR_EL2.TDOSA) and
  * emulated per vCPU; the hardware OS lock stays unlocked. While a vCPU's
  * lock is set it is never live: its accesses are emulated on the saved
  * copy and the hardware's MDSCR_EL1 is 0, so no breakpoint, watchpoint or
@@ -44,7 +45,7 @@
 #include "core/vcpu.h"
 #include "lib/string.h"
 
-/* MDSCR_EL1 (D19.3.?, "MDSCR_EL1"): the fields a guest controls. */
+/* MDSCR_EL1 (Arm ARM, register MDSCR_EL1): the fields a guest controls. */
 #define MDSCR_SS      BIT(0)
 #define MDSCR_TDCC    BIT(12)
 #define MDSCR_KDE     BIT(13)
@@ -62,7 +63,7 @@
 #define OSLSR_OSLM_IMP BIT(3)
 #define OSLSR_OSLK     BIT(1)
 
-/* ID_AA64DFR0_EL1 fields (D19.2.?): what guests get. */
+/* ID_AA64DFR0_EL1: DebugVer, BRPs, WRPs and CTX_CMPs are the hardware's. */
 #define DFR0_DEBUGVER(v)  ((v) & 0xfull)
 #define DFR0_BRPS(v)      EXTRACT(v, 12, 4)
 #define DFR0_WRPS(v)      EXTRACT(v, 20, 4)
@@ -148,8 +149,8 @@ void debug_init_pcpu(void)
 	__asm__ volatile("mrs %0, id_aa64dfr0_el1" : "=r"(dfr0));
 	nbrps = (unsigned)DFR0_BRPS(dfr0) + 1;
 	nwrps = (unsigned)DFR0_WRPS(dfr0) + 1;
-	/* The OS lock resets locked (OSLSR_EL1.OSLK, D2.5); numbat emulates
-	 * each vCPU's and keeps the hardware's unlocked. */
+	/* The OS lock resets locked (OSLSR_EL1.OSLK); numbat emulates each
+	 * vCPU's and keeps the hardware's unlocked. */
 	__asm__ volatile("msr oslar_el1, xzr");
 	hw_clear();
 	set_tda(true);
@@ -206,7 +207,7 @@ void debug_put(struct vcpu *vcpu)
 		d->live = false; /* nothing can fire: trap until touched again */
 }
 
-/* OSLAR_EL1 (D2.5): set or clear the vCPU's OS lock. */
+/* OSLAR_EL1 ("The OS Lock", Arm ARM D2): set or clear the vCPU's OS lock. */
 static void os_lock(struct vcpu *vcpu, bool lock)
 {
 	struct arch_debug *d = &vcpu->debug;
@@ -218,7 +219,7 @@ static void os_lock(struct vcpu *vcpu, bool lock)
 		make_live(vcpu); /* breakpoints armed before locking work again */
 }
 
-/* The saved register for op1 0, CRn 0 (D19.3 encodings), or NULL. */
+/* The saved register for op0 2, op1 0, CRn 0 (by CRm = n and op2), or NULL. */
 static uint64_t *saved_reg(struct arch_debug *d, const struct sysreg_access *a,
 			   uint64_t *mask)
 {
@@ -247,9 +248,9 @@ static uint64_t *saved_reg(struct arch_debug *d, const struct sysreg_access *a,
 }
 
 /*
- * An access trapped by TDA while the vCPU's OS lock is set (or one that
- * traps although TDA is clear): done on the saved copy. The DCC, claim
- * tag and authentication registers read as zero.
+ * An access trapped by TDA while the vCPU's OS lock is set: done on the
+ * saved copy. The DCC, claim tag and authentication registers read as
+ * zero and ignore writes meanwhile.
  */
 static bool emulate_saved(struct vcpu *vcpu, const struct sysreg_access *a, uint64_t *val)
 {
@@ -269,24 +270,33 @@ static bool emulate_saved(struct vcpu *vcpu, const struct sysreg_access *a, uint
 	return true;
 }
 
-/* OSLAR, OSLSR, OSDLR, DBGPRCR (TDOSA) and MDRAR (TDRA): op1 0, CRn 1. */
+#define CRN1_REG(crm, op2) (((crm) << 3) | (op2))
+#define MDRAR_EL1   CRN1_REG(0, 0)
+#define OSLAR_EL1   CRN1_REG(0, 4)
+#define OSLSR_EL1   CRN1_REG(1, 4)
+#define OSDLR_EL1   CRN1_REG(3, 4)
+#define DBGPRCR_EL1 CRN1_REG(4, 4)
+
+/*
+ * OSLAR, OSLSR, OSDLR, DBGPRCR (trapped by TDOSA) and MDRAR (TDRA): op0 2,
+ * op1 0, CRn 1. Writes to read-only and reads of write-only ones UNDEF.
+ */
 static bool emulate_crn1(struct vcpu *vcpu, const struct sysreg_access *a, uint64_t *val)
 {
-	unsigned reg = (a->crm << 3) | a->op2;
-
-	switch (reg) {
-	case (0 << 3) | 0:                   /* MDRAR_EL1: no ROM table */
-	case (3 << 3) | 4:                   /* OSDLR_EL1: no double lock */
-	case (4 << 3) | 4:                   /* DBGPRCR_EL1 */
-		if (a->read)
-			*val = 0;
-		return reg != 0 || a->read;
-	case (0 << 3) | 4:                   /* OSLAR_EL1, write-only */
+	switch (CRN1_REG(a->crm, a->op2)) {
+	case MDRAR_EL1:                      /* ROMADDR not valid: no ROM table */
+		*val = 0;
+		return a->read;
+	case OSDLR_EL1:                      /* no OS Double Lock: RAZ/WI */
+	case DBGPRCR_EL1:                    /* the core's powerdown: not the guest's */
+		*val = 0;
+		return true;
+	case OSLAR_EL1:
 		if (a->read)
 			return false;
 		os_lock(vcpu, *val & 1);
 		return true;
-	case (1 << 3) | 4:                   /* OSLSR_EL1, read-only */
+	case OSLSR_EL1:
 		if (!a->read)
 			return false;
 		*val = OSLSR_OSLM_IMP | (vcpu->debug.oslk ? OSLSR_OSLK : 0);
@@ -311,7 +321,9 @@ bool debug_sysreg(struct vcpu *vcpu, const struct sysreg_access *a, uint64_t *va
 		return emulate_crn1(vcpu, a, val);
 	if (a->op1 != 0 && a->op1 != 3)
 		return false;
-	if (!d->live && !d->oslk) {
+	if (d->live)
+		return false; /* trapped although TDA is clear: not a TDA register */
+	if (!d->oslk) {
 		/* First touch: hand over the registers, run the access again. */
 		make_live(vcpu);
 		*retry = true;
