@@ -118,7 +118,8 @@ static void hw_read(struct arch_debug *d)
 		d->wcr[i] = read_dbgwcr(i);
 		d->wvr[i] = read_dbgwvr(i);
 	}
-	__asm__ volatile("mrs %0, mdccint_el1" : "=r"(v));
+	v = 0; /* QEMU 7.2 implements MDCCINT_EL1 as a no-op: reads leave v */
+	__asm__ volatile("mrs %0, mdccint_el1" : "+r"(v));
 	d->mdccint = v & MDCCINT_RW;
 	__asm__ volatile("mrs %0, mdscr_el1" : "=r"(v));
 	d->mdscr = v;
