@@ -3,7 +3,8 @@
  * resets locked and unlocks through OSLAR_EL1; with MDSCR_EL1.MDE and KDE
  * set and PSTATE.D clear, a hardware breakpoint (ESR EC 0x31), a
  * watchpoint (EC 0x35) and software step (EC 0x33) are taken at EL1 from
- * EL1, one step per instruction even over instructions numbat emulates;
+ * EL1, one step per instruction even over instructions numbat emulates
+ * (an ID register read, a trapped SMC) and over an HVC;
  * PSTATE.D, KDE or the OS lock each keep them from being taken.
  */
 #include "numbat.h"
@@ -172,10 +173,12 @@ static bool on_step(uint64_t esr, uint64_t *elr, uint64_t *spsr)
 }
 
 /*
- * Steps through five instructions starting at `start` (an ERET with
- * SPSR_EL1.SS set, D clear): three adds, a read of an ID register that
- * numbat emulates (HCR_EL2.TID3), and a nop.
+ * Steps through the STEPPED instructions starting at `start` (an ERET with
+ * SPSR_EL1.SS set, D clear): three adds, a read of an ID register numbat
+ * emulates (HCR_EL2.TID3), PSCI_VERSION over a trapped SMC (HCR_EL2.TSC),
+ * numbat's version hypercall (HVC) and a nop. Each is one step.
  */
+#define STEPPED 11
 static uint64_t run_stepped(void)
 {
 	uint64_t start, end, n = 0, daif = sysreg_read(daif);
@@ -195,11 +198,17 @@ static uint64_t run_stepped(void)
 		"add %0, %0, #1\n\t"
 		"add %0, %0, #1\n\t"
 		"mrs x9, id_aa64pfr0_el1\n\t"
+		"movz w0, #0x0000\n\t"          /* PSCI_VERSION */
+		"movk w0, #0x8400, lsl #16\n\t"
+		"smc #0\n\t"
+		"movz w0, #0x0000\n\t"          /* NUMBAT_HC_VERSION */
+		"movk w0, #0xc600, lsl #16\n\t"
+		"hvc #0\n\t"
 		"nop\n"
 		"2:"
 		: "+r"(n)
 		: "r"(start), "r"(0x5ull | PSR_SS | (daif & 0x1c0)) /* EL1h, D clear */
-		: "x9", "memory");
+		: "x0", "x1", "x2", "x3", "x9", "memory");
 	sync_handler = NULL;
 	debug_off();
 	return start;
@@ -211,8 +220,8 @@ TEST(debug, single_step)
 
 	unlock_os();
 	start = run_stepped();
-	EXPECT_EQ(steps, 5);
-	for (unsigned i = 0; i < 5 && i < steps; i++)
+	EXPECT_EQ(steps, STEPPED);
+	for (unsigned i = 0; i < STEPPED && i < steps; i++)
 		EXPECT_EQ(step_elr[i], start + 4 * (i + 1));
 }
 
