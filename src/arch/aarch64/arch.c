@@ -51,6 +51,17 @@ _Static_assert((CPTR_GUEST & CPTR_TFP) == 0, "FP must not trap");
  */
 #define MDCR_GUEST (MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 
+/*
+ * Optional features whose EL0/EL1 state a guest can write without a trap,
+ * so it is switched with the vCPU (nothing one VM writes may survive into
+ * another): TPIDR2_EL0 (FEAT_SME; no trap control without FEAT_FGT) and,
+ * under HCR_EL2.AMO, the guest's DISR_EL1, which is VDISR_EL2 (FEAT_RAS).
+ * The activity monitors (FEAT_AMUv1) count and are configured per core:
+ * CPTR_EL2.TAM traps them and the guest gets UNDEF.
+ * Probed once on the boot pCPU (every pCPU is assumed the same).
+ */
+static bool has_sme, has_ras, has_amu;
+
 static unsigned ipa_bits;
 static uint64_t vtcr;
 
@@ -79,7 +90,7 @@ static void init_el2_regs(void)
 	__asm__ volatile("mrs %0, pmcr_el0" : "=r"(pmcr_n));
 	pmcr_n = EXTRACT(pmcr_n, 11, 5);
 	write_hcr_el2(HCR_GUEST);
-	write_cptr_el2(CPTR_GUEST);
+	write_cptr_el2(CPTR_GUEST | (has_amu ? CPTR_TAM : 0));
 	write_mdcr_el2(MDCR_GUEST | pmcr_n);
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN);
 	write_cntvoff_el2(0);
@@ -95,6 +106,9 @@ void arch_init_primary(void)
 	unsigned ps = pa > 5 ? 5 : pa; /* numbat uses at most 48-bit PAs */
 	unsigned level;
 
+	has_ras = EXTRACT(read_id_aa64pfr0_el1(), 28, 4) != 0;  /* PFR0.RAS */
+	has_amu = EXTRACT(read_id_aa64pfr0_el1(), 44, 4) != 0;  /* PFR0.AMU */
+	has_sme = EXTRACT(read_id_aa64pfr1_el1(), 24, 4) != 0;  /* PFR1.SME */
 	/* Every supported CPU has at least 40 bits; more is not needed. */
 	ipa_bits = pa_bits < 40 ? pa_bits : 40;
 	level = pgtable_start_level(ipa_bits, true);
@@ -180,6 +194,10 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	s->cntkctl_el1 = read_cntkctl_el1();
 	s->cntv_ctl_el0 = read_cntv_ctl_el0();
 	s->cntv_cval_el0 = read_cntv_cval_el0();
+	if (has_sme)
+		s->tpidr2_el0 = read_tpidr2_el0();
+	if (has_ras)
+		s->vdisr_el2 = read_vdisr_el2();
 	/* A timer left running would fire for the next vCPU. */
 	write_cntv_ctl_el0(0);
 	arch_fpsimd_save(&vcpu->fp);
@@ -222,6 +240,10 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_cntkctl_el1(s->cntkctl_el1);
 	write_cntv_cval_el0(s->cntv_cval_el0);
 	write_cntv_ctl_el0(s->cntv_ctl_el0);
+	if (has_sme)
+		write_tpidr2_el0(s->tpidr2_el0);
+	if (has_ras)
+		write_vdisr_el2(s->vdisr_el2);
 	arch_fpsimd_restore(&vcpu->fp);
 	if (vcpu->vgic.hw_active)
 		gic_ppi_set_active(VGIC_PPI_VTIMER, true);

@@ -31,6 +31,8 @@ struct arch_sysregs {
 	uint64_t afsr0_el1, afsr1_el1, par_el1, cpacr_el1, csselr_el1;
 	uint64_t cntkctl_el1, cntv_ctl_el0, cntv_cval_el0, mdscr_el1;
 	uint64_t vmpidr_el2;
+	uint64_t tpidr2_el0;    /* FEAT_SME only */
+	uint64_t vdisr_el2;     /* FEAT_RAS only: the guest's DISR_EL1 */
 };
 
 /* FP/SIMD state: switched with the system registers (numbat uses none). */
