@@ -163,11 +163,23 @@ void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0)
 
 extern void arch_fpsimd_save(struct arch_fpsimd *fp);
 extern void arch_fpsimd_restore(const struct arch_fpsimd *fp);
+extern bool arch_serror_drain(void);
 
-/* Saves the EL1 state of the vCPU leaving this pCPU. */
+/*
+ * Saves the EL1 state of the vCPU leaving this pCPU. First, an SError its
+ * accesses caused that is still pending is taken here and charged to it,
+ * never to the vCPU that runs next (vectors.S, arch_serror_drain). A
+ * virtual SError it has not taken yet (HCR_EL2.VSE) stays pending with it.
+ */
 void arch_vcpu_put(struct vcpu *vcpu)
 {
 	struct arch_sysregs *s = &vcpu->sys;
+
+	if (arch_serror_drain())
+		vm_guest_serror(vcpu, "SError left pending when it stopped running");
+	s->vserror = (read_hcr_el2() & HCR_VSE) != 0;
+	if (s->vserror)
+		write_hcr_el2(HCR_GUEST);
 
 	s->sctlr_el1 = read_sctlr_el1();
 	s->ttbr0_el1 = read_ttbr0_el1();
@@ -215,6 +227,8 @@ void arch_vcpu_load(struct vcpu *vcpu)
 
 	write_vttbr_el2(vcpu->vm->s2.vttbr);
 	write_vmpidr_el2(s->vmpidr_el2);
+	if (s->vserror)
+		write_hcr_el2(HCR_GUEST | HCR_VSE);
 	write_sctlr_el1(s->sctlr_el1);
 	write_ttbr0_el1(s->ttbr0_el1);
 	write_ttbr1_el1(s->ttbr1_el1);
@@ -287,6 +301,21 @@ void arch_inject_undef(struct vcpu *vcpu)
 {
 	/* EC_UNKNOWN is 0: the syndrome is just the 32-bit instruction bit. */
 	inject_sync(vcpu, ESR_IL, 0, false);
+}
+
+/*
+ * Makes a virtual SError pending for the current vCPU (HCR_EL2.VSE, Arm ARM
+ * D1.3.6): taken when its PSTATE.A allows, with the syndrome of VSESR_EL2
+ * on RAS CPUs (0 here: uncategorized, D13.2.148). The hardware clears VSE
+ * when the guest takes it.
+ */
+void arch_inject_serror(struct vcpu *vcpu)
+{
+	(void)vcpu; /* it is loaded: HCR_EL2 is its */
+	if (has_ras)
+		write_vsesr_el2(0);
+	write_hcr_el2(read_hcr_el2() | HCR_VSE);
+	isb();
 }
 
 void arch_inject_abort(struct vcpu *vcpu, bool instruction, bool write, uint64_t far)

@@ -33,6 +33,7 @@ struct arch_sysregs {
 	uint64_t vmpidr_el2;
 	uint64_t tpidr2_el0;    /* FEAT_SME only */
 	uint64_t vdisr_el2;     /* FEAT_RAS only: the guest's DISR_EL1 */
+	bool vserror;           /* a virtual SError pending (HCR_EL2.VSE) */
 };
 
 /* FP/SIMD state: switched with the system registers (numbat uses none). */
@@ -72,6 +73,8 @@ bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr);
 void arch_inject_undef(struct vcpu *vcpu);
 /* `write` sets ESR.WnR of an injected data abort. */
 void arch_inject_abort(struct vcpu *vcpu, bool instruction, bool write, uint64_t far);
+/* A virtual SError (asynchronous abort) for the loaded vCPU. */
+void arch_inject_serror(struct vcpu *vcpu);
 
 /* Stage 2. */
 int arch_stage2_init(struct arch_stage2 *s2, unsigned vmid);

@@ -106,6 +106,7 @@ SYSREG_RW(cntv_cval_el0)
 SYSREG_RW(mdscr_el1)
 SYSREG_RW_ENC(tpidr2_el0, s3_3_c13_c0_5)  /* FEAT_SME */
 SYSREG_RW_ENC(vdisr_el2, s3_4_c12_c1_1)   /* FEAT_RAS: the guest's DISR_EL1 */
+SYSREG_RW_ENC(vsesr_el2, s3_4_c5_c2_3)    /* FEAT_RAS: virtual SError syndrome */
 
 /* GICv3 CPU interface, system-register form. */
 SYSREG_RW(icc_sre_el2)

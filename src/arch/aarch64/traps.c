@@ -98,11 +98,13 @@ struct vcpu *handle_guest_irq(struct vcpu *vcpu)
 /*
  * A physical SError while a guest ran: numbat cannot tell whose it is, but
  * the running guest is the likely cause (an asynchronous abort on its own
- * access), so that VM is stopped and everyone else goes on.
+ * access; one left by the previous vCPU was drained when it left, see
+ * arch_vcpu_put), so its VM's fault policy applies and everyone else goes
+ * on.
  */
 struct vcpu *handle_guest_serror(struct vcpu *vcpu)
 {
-	vm_stop(vcpu->vm, "stopped: SError while it ran");
+	vm_guest_serror(vcpu, "SError while it ran");
 	return sched_return(vcpu);
 }
 
