@@ -55,5 +55,5 @@ void mmio_handle(struct vcpu *vcpu, uint64_t esr)
 		}
 		vcpu_set_reg(vcpu, d.reg, dabt_load_value(&d, r.value));
 	}
-	vcpu->regs.pc += esr_insn_len(esr);
+	arch_regs_skip(&vcpu->regs, esr_insn_len(esr));
 }

@@ -62,6 +62,9 @@ _Static_assert((CPTR_GUEST & CPTR_TFP) == 0, "FP must not trap");
  */
 static bool has_sme, has_ras, has_amu;
 
+/* Features that change the PSTATE of an injected exception. */
+static bool has_pan, has_ssbs;
+
 static unsigned ipa_bits;
 static uint64_t vtcr;
 
@@ -109,6 +112,8 @@ void arch_init_primary(void)
 	has_ras = EXTRACT(read_id_aa64pfr0_el1(), 28, 4) != 0;  /* PFR0.RAS */
 	has_amu = EXTRACT(read_id_aa64pfr0_el1(), 44, 4) != 0;  /* PFR0.AMU */
 	has_sme = EXTRACT(read_id_aa64pfr1_el1(), 24, 4) != 0;  /* PFR1.SME */
+	has_ssbs = EXTRACT(read_id_aa64pfr1_el1(), 4, 4) != 0;  /* PFR1.SSBS */
+	has_pan = EXTRACT(read_id_aa64mmfr1_el1(), 20, 4) != 0; /* MMFR1.PAN */
 	/* Every supported CPU has at least 40 bits; more is not needed. */
 	ipa_bits = pa_bits < 40 ? pa_bits : 40;
 	level = pgtable_start_level(ipa_bits, true);
@@ -266,6 +271,26 @@ void arch_vcpu_load(struct vcpu *vcpu)
 }
 
 /*
+ * PSTATE on taking an exception to EL1 from `old` (Arm ARM D1.10.1 and
+ * AArch64.TakeException): EL1h with D, A, I, F masked; BTYPE, IL, SS, UAO
+ * cleared; DIT kept; PAN set if SCTLR_EL1.SPAN is 0 (FEAT_PAN), otherwise
+ * kept; SSBS from SCTLR_EL1.DSSBS (FEAT_SSBS). (TCO and ALLINT belong to
+ * MTE and NMI, which guests are not given.)
+ */
+static uint64_t exception_pstate(uint64_t old)
+{
+	uint64_t sctlr = read_sctlr_el1();
+	uint64_t dit = (old & PSR_MODE32) ? BIT(21) : PSR_DIT; /* AArch32 SPSR.DIT: 21 */
+	uint64_t p = PSR_MODE_EL1h | PSR_DAIF | ((old & dit) ? PSR_DIT : 0);
+
+	if (has_pan && (!(sctlr & SCTLR_SPAN) || (old & PSR_PAN)))
+		p |= PSR_PAN;
+	if (has_ssbs && (sctlr & SCTLR_DSSBS))
+		p |= PSR_SSBS;
+	return p;
+}
+
+/*
  * Delivers a synchronous exception to the current vCPU's EL1 the way the
  * hardware would (Arm ARM D1.10.2): save PC and PSTATE, set ESR/FAR, jump
  * to VBAR_EL1 + the vector offset for where it came from.
@@ -288,7 +313,7 @@ static void inject_sync(struct vcpu *vcpu, uint64_t esr, uint64_t far, bool set_
 	if (set_far)
 		write_far_el1(far);
 	vcpu->regs.pc = read_vbar_el1() + offset;
-	vcpu->regs.pstate = PSR_MODE_EL1h | PSR_DAIF;
+	vcpu->regs.pstate = exception_pstate(pstate);
 }
 
 static bool from_el0(const struct vcpu *vcpu)

@@ -23,6 +23,19 @@ struct arch_regs {
 	uint64_t pstate; /* SPSR_EL2 */
 };
 
+/*
+ * Steps the vCPU over the instruction that trapped (`len` bytes), with the
+ * effect executing it would have had on PSTATE: BTYPE becomes 0 after any
+ * instruction other than a branch that sets it (Arm ARM D8.4.1, FEAT_BTI).
+ * In AArch32 those bits are IT[7:2], which are left alone.
+ */
+static inline void arch_regs_skip(struct arch_regs *r, unsigned len)
+{
+	r->pc += len;
+	if (!(r->pstate & (1u << 4)))          /* PSR_MODE32 */
+		r->pstate &= ~(3ull << 10);     /* PSR_BTYPE */
+}
+
 /* EL1/EL0 system registers: switched only when another vCPU is loaded. */
 struct arch_sysregs {
 	uint64_t sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;

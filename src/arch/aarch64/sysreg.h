@@ -49,6 +49,7 @@ SYSREG_READ(midr_el1)
 SYSREG_READ(id_aa64mmfr0_el1)
 SYSREG_READ(id_aa64pfr0_el1)
 SYSREG_READ(id_aa64pfr1_el1)
+SYSREG_READ(id_aa64mmfr1_el1)
 SYSREG_READ(currentel)
 SYSREG_READ(cntfrq_el0)
 SYSREG_READ(cntpct_el0)
@@ -221,6 +222,14 @@ static inline void irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "m
 #define PSR_A            BIT(8)
 #define PSR_D            BIT(9)
 #define PSR_DAIF         (PSR_D | PSR_A | PSR_I | PSR_F)
+#define PSR_BTYPE        (3ull << 10) /* AArch64 only (IT[7:2] in AArch32) */
+#define PSR_SSBS         BIT(12)
+#define PSR_PAN          BIT(22)
+#define PSR_DIT          BIT(24)
+
+/* SCTLR_EL1 bits that decide PSTATE on exception entry (D1.10.1). */
+#define SCTLR_SPAN       BIT(23)  /* 0: set PSTATE.PAN on entry to EL1 */
+#define SCTLR_DSSBS      BIT(44)  /* PSTATE.SSBS on entry to EL1 */
 
 /* MPIDR affinity fields (Aff3 at 39:32, Aff2..0 at 23:0). */
 #define MPIDR_AFF_MASK   0xff00ffffffull

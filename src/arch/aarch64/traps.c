@@ -27,13 +27,13 @@ typedef void (*trap_fn)(struct vcpu *vcpu, uint64_t esr);
 /* A trapped SMC returns to the SMC itself (D1.10.2): step over it. */
 static void trap_smc(struct vcpu *vcpu, uint64_t esr)
 {
-	vcpu->regs.pc += 4;
+	arch_regs_skip(&vcpu->regs, 4);
 	hypercall_dispatch(vcpu, esr);
 }
 
 static void trap_wfx(struct vcpu *vcpu, uint64_t esr)
 {
-	vcpu->regs.pc += esr_insn_len(esr);
+	arch_regs_skip(&vcpu->regs, esr_insn_len(esr));
 	if (esr_wfx_is_wfe(esr))
 		sched_yield(vcpu);
 	else
