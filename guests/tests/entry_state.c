@@ -12,9 +12,11 @@
 #define PSTATE_PAN     (1ull << 22)
 #define SPSR_BTYPE(s)  (((s) >> 10) & 3)
 #define OUTSIDE        0x1000ul    /* no memory or device of this VM there */
+#define READ_ONLY      0x41000000ul /* a region with access = "r" */
 
 struct capture {
 	uint64_t pan, spsr, esr, count;
+	uint64_t resume;        /* if not 0: where to return, else ELR + 4 */
 };
 
 volatile struct capture cap;
@@ -38,9 +40,11 @@ __asm__(
 	"ldr x0, [x1, #24]\n"
 	"add x0, x0, #1\n"
 	"str x0, [x1, #24]\n"
+	"ldr x0, [x1, #32]\n"
+	"cbnz x0, 1f\n"
 	"mrs x0, elr_el1\n"
 	"add x0, x0, #4\n"
-	"msr elr_el1, x0\n"
+	"1: msr elr_el1, x0\n"
 	"ldp x0, x1, [sp], #16\n"
 	"eret\n"
 	".endr\n"
@@ -53,6 +57,7 @@ static void own_vectors(void)
 {
 	saved_vbar = sysreg_read(vbar_el1);
 	cap.count = 0;
+	cap.resume = 0;
 	sysreg_write(vbar_el1, (uint64_t)entry_vectors);
 	isb();
 }
@@ -173,4 +178,30 @@ TEST(arch, executed_insn_clears_btype)
 	runtime_vectors();
 	EXPECT_EQ(cap.count, 1);
 	EXPECT_EQ(SPSR_BTYPE(cap.spsr), 0);
+}
+
+/*
+ * Stage-2 permission faults, where HPFAR_EL2 is UNKNOWN and numbat finds
+ * the IPA by translating FAR again: a store to a read-only region and a
+ * branch into it (not executable) are aborts injected into the guest, and
+ * numbat's report names the IPA (checked by the scenario's expect).
+ */
+TEST(arch, permission_faults_injected)
+{
+	uint32_t v = readl(READ_ONLY + 0x10);          /* reading is allowed */
+	struct exc_info e = CATCH_EXCEPTION(writel(READ_ONLY + 0x10, v + 1));
+
+	EXPECT_TRUE(e.taken);
+	EXPECT_EQ(ESR_EC(e.esr), ESR_EC_DABT_CUR);
+	EXPECT_EQ(ESR_DFSC(e.esr), DFSC_SEA);
+	EXPECT_EQ(e.far, READ_ONLY + 0x10);
+	EXPECT_EQ(readl(READ_ONLY + 0x10), v);
+	own_vectors();
+	__asm__ volatile("adr x9, 1f\n"
+			 "str x9, [%1]\n"          /* the handler resumes at 1: */
+			 "br %0\n"
+			 "1:\n" : : "r"(READ_ONLY + 0x20), "r"(&cap.resume) : "x9", "memory");
+	runtime_vectors();
+	EXPECT_EQ(cap.count, 1);
+	EXPECT_EQ((cap.esr >> 26) & 0x3f, 0x21);       /* instruction abort, current EL */
 }

@@ -19,13 +19,34 @@ mmio_fault(struct vcpu *vcpu, const char *what, uint64_t esr, ipaddr_t ipa)
 	vm_guest_fault(vcpu, what, false, (esr & ESR_WNR) != 0, arch_fault_va(), ipa_addr(ipa));
 }
 
+/*
+ * A stage-2 permission fault: an access its memory regions do not allow
+ * (never a device: numbat maps none). HPFAR_EL2 is UNKNOWN for it, so the
+ * IPA comes from the guest's own translation; if that fails the guest's
+ * tables changed under it, and the access is simply retried.
+ */
+static __attribute__((noinline, cold)) void
+mmio_permission_fault(struct vcpu *vcpu, uint64_t esr)
+{
+	ipaddr_t ipa;
+
+	if (arch_fault_ipa_slow(esr, &ipa))
+		mmio_fault(vcpu, "access its memory does not permit", esr, ipa);
+}
+
 void mmio_handle(struct vcpu *vcpu, uint64_t esr)
 {
-	ipaddr_t ipa = arch_fault_ipa();
-	struct vdev *dev = vm_find_device(vcpu->vm, ipa);
+	ipaddr_t ipa;
+	struct vdev *dev;
 	struct dabt_info d;
 	uint64_t off;
 
+	if (__builtin_expect(!esr_abort_hpfar_valid(esr), 0)) {
+		mmio_permission_fault(vcpu, esr);
+		return;
+	}
+	ipa = arch_fault_ipa();
+	dev = vm_find_device(vcpu->vm, ipa);
 	if (__builtin_expect(!dev, 0)) {
 		mmio_fault(vcpu, "access outside its memory", esr, ipa);
 		return;

@@ -187,6 +187,28 @@ START_TEST(dabt_s1ptw_not_emulated)
 }
 END_TEST
 
+/*
+ * HPFAR_EL2 holds the IPA for every stage-2 abort but a permission fault
+ * that is not on a stage-1 walk (D13.2.55): such a fault must never be
+ * looked up as a device access.
+ */
+START_TEST(hpfar_valid_except_permission)
+{
+	for (unsigned fsc = 0; fsc < 64; fsc++) {
+		bool perm = (fsc & DFSC_TYPE_MASK) == DFSC_PERMISSION;
+		uint64_t esr = dabt_esr((struct dabt_fields){ .isv = 1, .dfsc = fsc });
+
+		ck_assert_int_eq(esr_abort_hpfar_valid(esr), !perm);
+		/* On a stage-1 walk HPFAR is the table's IPA, whatever the fault. */
+		esr = dabt_esr((struct dabt_fields){ .isv = 1, .s1ptw = 1, .dfsc = fsc });
+		ck_assert(esr_abort_hpfar_valid(esr));
+	}
+	/* An instruction abort (EC 0x20) has the same layout. */
+	ck_assert(!esr_abort_hpfar_valid(make_esr(0x20, true, 0x0f)));
+	ck_assert(esr_abort_hpfar_valid(make_esr(0x20, true, 0x07)));
+}
+END_TEST
+
 /* dabt_load_value for a load of `size` bytes, signed or not, into X or W. */
 static uint64_t load(unsigned size, bool sse, bool sf, uint64_t data)
 {
@@ -323,6 +345,7 @@ void host_tests_init(void)
 	HOST_TEST(s, dabt_srt_all_registers);
 	HOST_TEST(s, dabt_single_bits);
 	HOST_TEST(s, dabt_s1ptw_not_emulated);
+	HOST_TEST(s, hpfar_valid_except_permission);
 	HOST_TEST(s, load_extension);
 	HOST_TEST(s, load_via_decode);
 	HOST_TEST(s, sysreg_fields);

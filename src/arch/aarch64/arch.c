@@ -354,6 +354,26 @@ void arch_inject_abort(struct vcpu *vcpu, bool instruction, bool write, uint64_t
 		    far, true);
 }
 
+bool arch_fault_ipa_slow(uint64_t esr, ipaddr_t *ipa)
+{
+	uint64_t far = arch_fault_va(), par, guest_par;
+
+	if (esr_abort_hpfar_valid(esr)) {
+		*ipa = arch_fault_ipa();
+		return true;
+	}
+	/* AT S1E1R writes PAR_EL1, which is the guest's (live, not saved). */
+	guest_par = read_par_el1();
+	__asm__ volatile("at s1e1r, %0" : : "r"(far));
+	isb();
+	par = read_par_el1();
+	write_par_el1(guest_par);
+	if (par & 1)                    /* PAR_EL1.F: the walk failed */
+		return false;
+	*ipa = ipa_init((par & 0xfffffffff000ull) | (far & 0xfff));
+	return true;
+}
+
 /* SMC to the platform firmware, SMCCC register convention. */
 static uint64_t smc_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {

@@ -128,6 +128,14 @@ static inline ipaddr_t arch_fault_ipa(void)
 	return ipa_init(((hpfar & 0xfffffffffff0ull) << 8) | (arch_fault_va() & 0xfff));
 }
 
+/*
+ * The IPA of the current stage-2 abort with syndrome `esr`, wherever
+ * HPFAR_EL2 does not hold it (a permission fault): the guest's own
+ * translation of FAR_EL2, redone with AT. False if that fails (the guest
+ * changed its page tables since).
+ */
+bool arch_fault_ipa_slow(uint64_t esr, ipaddr_t *ipa);
+
 /* Makes [p, p + len) visible to a guest running with its caches off. */
 void arch_dcache_clean(const void *p, uint64_t len);
 

@@ -74,6 +74,19 @@ struct dabt_info {
 #define DFSC_PERMISSION    0x0c
 #define DFSC_SYNC_EXT      0x10 /* synchronous external abort */
 
+/*
+ * Whether HPFAR_EL2 holds the faulting IPA of a stage-2 abort with this
+ * syndrome (D13.2.55): for translation, access flag and address size
+ * faults, and for any fault on a stage-1 table walk (S1PTW, bit 7); for a
+ * permission fault it is UNKNOWN. Same ISS layout for data and
+ * instruction aborts. numbat maps no device, so an access to an emulated
+ * one is always a translation fault.
+ */
+static inline bool esr_abort_hpfar_valid(uint64_t esr)
+{
+	return (esr & DFSC_TYPE_MASK) != DFSC_PERMISSION || (esr & (1u << 7));
+}
+
 /* Inline: it is on the MMIO emulation path. */
 static inline struct dabt_info esr_decode_dabt(uint64_t esr)
 {

@@ -40,11 +40,21 @@ static void trap_wfx(struct vcpu *vcpu, uint64_t esr)
 		sched_block(vcpu, read_cntv_ctl_el0(), read_cntv_cval_el0());
 }
 
+/*
+ * An instruction fetch stage 2 refused: outside the VM's memory
+ * (translation fault) or from a region it may not execute (permission
+ * fault, where the IPA comes from the guest's translation).
+ */
 static void trap_iabt(struct vcpu *vcpu, uint64_t esr)
 {
-	(void)esr;
-	vm_guest_fault(vcpu, "instruction fetch outside its memory", true, false,
-		       arch_fault_va(), ipa_addr(arch_fault_ipa()));
+	bool perm = !esr_abort_hpfar_valid(esr);
+	ipaddr_t ipa;
+
+	if (!arch_fault_ipa_slow(esr, &ipa))
+		return; /* its page tables changed meanwhile: fetch again */
+	vm_guest_fault(vcpu, perm ? "instruction fetch its memory does not permit" :
+		       "instruction fetch outside its memory", true, false,
+		       arch_fault_va(), ipa_addr(ipa));
 }
 
 /*
