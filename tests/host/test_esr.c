@@ -72,6 +72,23 @@ START_TEST(wfx_kind)
 }
 END_TEST
 
+/* WFIT/WFET name their timeout register when RV is set (FEAT_WFxT). */
+START_TEST(wfxt_timeout_register)
+{
+	unsigned reg;
+
+	for (unsigned r = 0; r < 32; r++) {
+		ck_assert(esr_wfx_timeout_reg(make_esr(0x01, true, (r << 5) | 4 | 2), &reg));
+		ck_assert_uint_eq(reg, r);
+		ck_assert(esr_wfx_timeout_reg(make_esr(0x01, true, (r << 5) | 4 | 3), &reg));
+		ck_assert_uint_eq(reg, r);
+	}
+	ck_assert(!esr_wfx_timeout_reg(make_esr(0x01, true, (5 << 5) | 2), &reg)); /* RV 0 */
+	ck_assert(!esr_wfx_timeout_reg(make_esr(0x01, true, 0), &reg));           /* WFI */
+	ck_assert(!esr_wfx_timeout_reg(make_esr(0x01, true, 1), &reg));           /* WFE */
+}
+END_TEST
+
 START_TEST(dabt_fields_decoded)
 {
 	struct dabt_info d = esr_decode_dabt(dabt_esr((struct dabt_fields){
@@ -340,6 +357,7 @@ void host_tests_init(void)
 
 	HOST_TEST(s, ec_and_il);
 	HOST_TEST(s, wfx_kind);
+	HOST_TEST(s, wfxt_timeout_register);
 	HOST_TEST(s, dabt_fields_decoded);
 	HOST_TEST(s, dabt_sas_sizes);
 	HOST_TEST(s, dabt_srt_all_registers);

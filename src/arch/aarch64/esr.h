@@ -47,10 +47,21 @@ static inline unsigned esr_insn_len(uint64_t esr)
 	return 2u + ((esr >> 24) & 2); /* IL is bit 25 */
 }
 
-/* WFI/WFE: ISS.TI bit 0 (0 = WFI, 1 = WFE). */
+/* WFI/WFE: ISS.TI bit 0 (0 = WFI, 1 = WFE; WFIT and WFET alike). */
 static inline bool esr_wfx_is_wfe(uint64_t esr)
 {
 	return (esr & 1) != 0;
+}
+
+/*
+ * WFIT/WFET (FEAT_WFxT; ISS.TI = 0b10/0b11): true if the instruction has
+ * a timeout, with the number of the register holding it (a CNTVCT_EL0
+ * value) in *reg: ISS.RV (bit 2) says RN (bits 9:5) is valid.
+ */
+static inline bool esr_wfx_timeout_reg(uint64_t esr, unsigned *reg)
+{
+	*reg = (unsigned)(esr >> 5) & 0x1f;
+	return (esr & 2) && (esr & 4);
 }
 
 /*

@@ -31,13 +31,33 @@ static void trap_smc(struct vcpu *vcpu, uint64_t esr)
 	hypercall_dispatch(vcpu, esr);
 }
 
+/*
+ * WFI blocks the vCPU until an interrupt or its virtual timer is due; WFE
+ * (and WFET, which may end early anyway) yields. WFIT ends at the latest
+ * when CNTVCT_EL0 reaches its register's value, the earlier of that and
+ * the timer is the wake-up deadline.
+ */
 static void trap_wfx(struct vcpu *vcpu, uint64_t esr)
 {
+	uint64_t ctl, cval;
+	unsigned rt;
+
 	arch_regs_skip(&vcpu->regs, esr_insn_len(esr));
-	if (esr_wfx_is_wfe(esr))
+	if (esr_wfx_is_wfe(esr)) {
 		sched_yield(vcpu);
-	else
-		sched_block(vcpu, read_cntv_ctl_el0(), read_cntv_cval_el0());
+		return;
+	}
+	ctl = read_cntv_ctl_el0();
+	cval = read_cntv_cval_el0();
+	if (esr_wfx_timeout_reg(esr, &rt)) {
+		uint64_t timeout = vcpu_get_reg(vcpu, rt);
+
+		if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE || timeout < cval) {
+			ctl = CNT_CTL_ENABLE;
+			cval = timeout;
+		}
+	}
+	sched_block(vcpu, ctl, cval);
 }
 
 /*
