@@ -153,25 +153,25 @@ void arch_irq_handle(void)
 	struct pcpu *self = pcpu_this();
 
 	do {
-		unsigned intid = gic_ack();
+		unsigned iar = gic_ack(), intid = GIC_IAR_INTID(iar);
 
 		if (intid >= INTID_SPURIOUS)
 			break;
 		if (intid == VGIC_PPI_VTIMER) {
 			/* Deactivated by the guest, through the list register. */
-			gic_drop(intid);
+			gic_drop(iar);
 			if (self->current)
 				vgic_vtimer_fire(self->current);
 			else
-				gic_deactivate(intid);
+				gic_deactivate(iar);
 			continue;
 		}
 		if (intid == arch_uart_intid) {
 			console_uart_irq(); /* drained first: the line is level */
-			gic_eoi(intid);
+			gic_eoi(iar);
 			continue;
 		}
-		gic_eoi(intid);
+		gic_eoi(iar);
 		if (intid == SGI_PANIC)
 			panic_secondary();
 		if (intid == arch_maint_intid) {
