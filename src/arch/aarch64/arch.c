@@ -322,10 +322,14 @@ static bool from_el0(const struct vcpu *vcpu)
 	       (vcpu->regs.pstate & PSR_MODE_MASK) == PSR_MODE_EL0t;
 }
 
+/*
+ * Called only while handling the trap of the instruction being refused:
+ * EC_UNKNOWN is 0, and IL says, as ESR_EL2.IL does for that instruction,
+ * whether it is 32-bit or a 16-bit T32 one (D17.2.40).
+ */
 void arch_inject_undef(struct vcpu *vcpu)
 {
-	/* EC_UNKNOWN is 0: the syndrome is just the 32-bit instruction bit. */
-	inject_sync(vcpu, ESR_IL, 0, false);
+	inject_sync(vcpu, read_esr_el2() & ESR_IL, 0, false);
 }
 
 /*
@@ -343,6 +347,11 @@ void arch_inject_serror(struct vcpu *vcpu)
 	isb();
 }
 
+/*
+ * A synchronous external abort, without instruction syndrome (ISV 0): IL
+ * is RES1 for instruction aborts and for data aborts with ISV 0, whatever
+ * the instruction's length (D17.2.40, ESR_ELx.IL).
+ */
 void arch_inject_abort(struct vcpu *vcpu, bool instruction, bool write, uint64_t far)
 {
 	unsigned ec = instruction ? EC_IABT_LOW : EC_DABT_LOW;
