@@ -24,16 +24,21 @@ struct arch_regs {
 };
 
 /*
- * Steps the vCPU over the instruction that trapped (`len` bytes), with the
- * effect executing it would have had on PSTATE: BTYPE becomes 0 after any
- * instruction other than a branch that sets it (Arm ARM D8.4.1, FEAT_BTI).
- * In AArch32 those bits are IT[7:2], which are left alone.
+ * Steps the vCPU over the instruction that trapped with syndrome `esr`,
+ * with the effect executing it would have had on PSTATE: BTYPE becomes 0
+ * after any instruction other than a branch that sets it (Arm ARM D8.4.1,
+ * FEAT_BTI). Every A64 instruction is 4 bytes; in AArch32, ESR_EL2.IL
+ * (bit 25) tells a 16-bit T32 one, and the PSTATE bits are IT[7:2], left
+ * alone.
  */
-static inline void arch_regs_skip(struct arch_regs *r, unsigned len)
+static inline void arch_regs_skip(struct arch_regs *r, uint64_t esr)
 {
-	r->pc += len;
-	if (!(r->pstate & (1u << 4)))          /* PSR_MODE32 */
-		r->pstate &= ~(3ull << 10);     /* PSR_BTYPE */
+	if (__builtin_expect(!(r->pstate & (1u << 4)), 1)) { /* PSR_MODE32 */
+		r->pc += 4;
+		r->pstate &= ~(3ull << 10);                  /* PSR_BTYPE */
+	} else {
+		r->pc += (esr & (1u << 25)) ? 4 : 2;           /* IL */
+	}
 }
 
 /* EL1/EL0 system registers: switched only when another vCPU is loaded. */

@@ -146,6 +146,6 @@ bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr)
 	}
 	if (a.read)
 		vcpu_set_reg(vcpu, a.reg, val);
-	arch_regs_skip(&vcpu->regs, 4);
+	arch_regs_skip(&vcpu->regs, esr);
 	return true;
 }

@@ -27,7 +27,7 @@ typedef void (*trap_fn)(struct vcpu *vcpu, uint64_t esr);
 /* A trapped SMC returns to the SMC itself (D1.10.2): step over it. */
 static void trap_smc(struct vcpu *vcpu, uint64_t esr)
 {
-	arch_regs_skip(&vcpu->regs, 4);
+	arch_regs_skip(&vcpu->regs, esr);
 	hypercall_dispatch(vcpu, esr);
 }
 
@@ -42,7 +42,7 @@ static void trap_wfx(struct vcpu *vcpu, uint64_t esr)
 	uint64_t ctl, cval;
 	unsigned rt;
 
-	arch_regs_skip(&vcpu->regs, esr_insn_len(esr));
+	arch_regs_skip(&vcpu->regs, esr);
 	if (esr_wfx_is_wfe(esr)) {
 		sched_yield(vcpu);
 		return;
