@@ -36,7 +36,9 @@ static void handler(void)
 		}
 		if (id < MAX_ID)
 			seen[cpu][id]++;
-		if (norder < 64)
+		/* Not the vtimer: wait_for() arms it as a wake-up, and under a
+		 * loaded host it can expire before what a test waits for. */
+		if (norder < 64 && id != 27)
 			order[norder++] = id;
 		gic_eoi(id);
 	}

@@ -13,15 +13,28 @@
 #define ESR_S1PTW  (1ull << 7)
 #define ESR_WNR    (1ull << 6)
 
+/*
+ * Every access the fast path does not complete. A stage-2 permission
+ * fault is an access its memory regions do not allow, never a device one
+ * (numbat maps none); HPFAR_EL2 is UNKNOWN for it (so the device lookup
+ * may have matched anything), and the IPA comes from the guest's own
+ * translation; if that fails the guest's tables changed under it, and the
+ * access is simply retried.
+ */
 static __attribute__((noinline, cold)) void
 mmio_fault(struct vcpu *vcpu, const char *what, uint64_t esr, ipaddr_t ipa)
 {
+	if (!esr_abort_hpfar_valid(esr)) {
+		if (!arch_fault_ipa_slow(esr, &ipa))
+			return;
+		what = "access its memory does not permit";
+	}
 	vm_guest_fault(vcpu, what, false, (esr & ESR_WNR) != 0, arch_fault_va(), ipa_addr(ipa));
 }
 
 void mmio_handle(struct vcpu *vcpu, uint64_t esr)
 {
-	ipaddr_t ipa = arch_fault_ipa();
+	ipaddr_t ipa = arch_fault_ipa(); /* UNKNOWN for a permission fault: see mmio_fault */
 	struct vdev *dev = vm_find_device(vcpu->vm, ipa);
 	struct dabt_info d;
 	uint64_t off;
@@ -32,8 +45,10 @@ void mmio_handle(struct vcpu *vcpu, uint64_t esr)
 	}
 	d = esr_decode_dabt(esr);
 	off = ipa_addr(ipa) - dev->ipa;
-	/* No syndrome (e.g. a load pair or writeback) or beyond the window. */
-	if (__builtin_expect(!d.valid || d.size > dev->size - off, 0)) {
+	/* No syndrome (e.g. a load pair or writeback), beyond the window, or
+	 * a permission fault (whose IPA is UNKNOWN). */
+	if (__builtin_expect(!d.valid || (esr & DFSC_TYPE_MASK) == DFSC_PERMISSION ||
+			     d.size > dev->size - off, 0)) {
 		mmio_fault(vcpu, "device access numbat cannot emulate", esr, ipa);
 		return;
 	}
@@ -55,5 +70,5 @@ void mmio_handle(struct vcpu *vcpu, uint64_t esr)
 		}
 		vcpu_set_reg(vcpu, d.reg, dabt_load_value(&d, r.value));
 	}
-	vcpu_skip_insn(vcpu, esr_insn_len(esr));
+	vcpu_skip_insn(vcpu, esr);
 }

@@ -56,16 +56,13 @@ static inline void vcpu_set_reg(struct vcpu *vcpu, unsigned r, uint64_t v)
 }
 
 /*
- * Completes the trapped instruction of `len` bytes that numbat emulated:
- * the guest goes on after it. It counts as one instruction stepped, so a
- * guest single-stepping it takes its step exception right after (Arm ARM
- * D2, "Software Step exceptions": PSTATE.SS is cleared when the stepped
- * instruction completes).
+ * Completes the trapped instruction (syndrome `esr`) that numbat emulated:
+ * the guest goes on after it, with PSTATE as the instruction would have
+ * left it (arch_regs_skip: BTYPE and the software-step state cleared).
  */
-static inline void vcpu_skip_insn(struct vcpu *vcpu, unsigned len)
+static inline void vcpu_skip_insn(struct vcpu *vcpu, uint64_t esr)
 {
-	vcpu->regs.pc += len;
-	vcpu->regs.pstate &= ~ARCH_PSTATE_SS;
+	arch_regs_skip(&vcpu->regs, esr);
 }
 
 #endif

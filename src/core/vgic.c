@@ -497,6 +497,34 @@ void vgic_reset_vcpu(struct vcpu *vcpu)
 	vgic_hw->reset_cpu(&vcpu->vgic);
 }
 
+/*
+ * GICv3 (IHI 0069 11.1, 12.1.4) and GICv2 (IHI 0048B 4.3): a PE reset
+ * resets its CPU interface (priority mask, binary points, enables, active
+ * priorities: ICH_VMCR/APR state); the registers of its SGIs and PPIs are
+ * UNKNOWN or reset after it, and what its previous run left pending or
+ * active must not reach the new one, so they take their reset values
+ * (disabled, inactive, not pending, priority 0, as at VM reset).
+ */
+void vgic_cpu_on_reset(struct vcpu *vcpu)
+{
+	struct vgic_cpu *c = &vcpu->vgic;
+
+	spin_lock(&vcpu->vm->vgic.lock);
+	for (unsigned i = 0; i < VGIC_MAX_LR; i++) {
+		if (c->lr_intid[i] == VGIC_LR_FREE || c->lr_intid[i] >= VGIC_NR_PRIVATE)
+			continue;
+		c->lr_intid[i] = VGIC_LR_FREE;
+		c->lr_saved[i] = 0;
+		c->lr_used &= ~(1u << i);
+	}
+	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
+		reset_irq(&c->priv[i], i);
+	c->hw_active = false;
+	c->sleeping = true;
+	vgic_hw->reset_cpu(c);
+	spin_unlock(&vcpu->vm->vgic.lock);
+}
+
 void vgic_reset_vm(struct vm *vm)
 {
 	spin_lock(&vm->vgic.lock);

@@ -76,6 +76,13 @@ bool vgic_init_vm(struct vm *vm);
 /* Power-on state for the whole VM; caller holds vm->lock, no vCPU loaded. */
 void vgic_reset_vm(struct vm *vm);
 void vgic_reset_vcpu(struct vcpu *vcpu);
+/*
+ * The PE behind `vcpu` comes out of reset (PSCI CPU_ON): its CPU interface
+ * and its SGIs and PPIs go back to their reset state, and list registers
+ * holding them are emptied. Caller holds vm->lock; `vcpu` is OFF and not
+ * loaded. Interrupts not its own (SPIs) it may still hold are left alone.
+ */
+void vgic_cpu_on_reset(struct vcpu *vcpu);
 
 /* The interrupt `intid` as `vcpu` sees it (private ones are banked). */
 struct vgic_irq *vgic_get_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid);

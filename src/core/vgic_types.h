@@ -54,7 +54,13 @@ struct vgic_cpu {
 	uint16_t lr_intid[VGIC_MAX_LR]; /* what each list register holds */
 	uint8_t lr_source[VGIC_MAX_LR];
 	uint64_t lr_saved[VGIC_MAX_LR]; /* encoded, while the vCPU is not loaded */
-	uint64_t hcr, vmcr, apr[4];     /* backend state, saved with the vCPU */
+	/*
+	 * Backend state, saved with the vCPU: control, VMCR, and the active
+	 * priorities of both groups (GICv3 ICH_AP0R<n>/ICH_AP1R<n>, GICv2
+	 * GICH_APR in ap1r[0]). Every one the guest can write is here: a stale
+	 * active priority would mask the next vCPU's interrupts.
+	 */
+	uint64_t hcr, vmcr, ap0r[4], apr[4];
 	bool dirty;                     /* the model changed: flush on entry */
 	bool waiting;                   /* pending interrupts did not fit */
 	uint32_t lr_used;               /* list registers lr_intid says are taken */

@@ -290,3 +290,18 @@ void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
 	else
 		arch_inject_abort(vcpu, instruction, write, far);
 }
+
+void vm_guest_serror(struct vcpu *vcpu, const char *what)
+{
+	struct vm *vm = vcpu->vm;
+	bool stop = vm->cfg->fault_policy == FAULT_STOP;
+	unsigned n = __atomic_fetch_add(&vm->fault_reports, 1, __ATOMIC_RELAXED);
+
+	if (n < FAULT_REPORTS_MAX || stop)
+		pr_info("vm %s vcpu %u: %s, pc 0x%lx: %s\n", vm->cfg->name, vcpu->index,
+			what, vcpu->regs.pc, stop ? "stopping the VM" : "virtual SError injected");
+	if (stop)
+		vm_stop(vm, "stopped by its fault policy");
+	else
+		arch_inject_serror(vcpu);
+}

@@ -83,4 +83,10 @@ static inline struct vdev *vm_find_device(struct vm *vm, ipaddr_t ipa)
 void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
 		    bool write, uint64_t far, uint64_t ipa);
 
+/*
+ * A physical SError charged to `vcpu` (loaded on this pCPU): reported like
+ * a fault, then its VM's fault policy: a virtual SError, or a stop.
+ */
+void vm_guest_serror(struct vcpu *vcpu, const char *what);
+
 #endif

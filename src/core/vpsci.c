@@ -10,6 +10,7 @@
 #include "arch/aarch64/sysreg.h"
 #include "core/psci_decode.h"
 #include "core/sched.h"
+#include "core/vgic.h"
 #include "core/vm.h"
 
 static int64_t cpu_on(struct vcpu *vcpu, const struct psci_call *call)
@@ -28,7 +29,11 @@ static int64_t cpu_on(struct vcpu *vcpu, const struct psci_call *call)
 	else if (target->loaded)
 		ret = PSCI_ON_PENDING; /* still on its way off its pCPU */
 	if (ret == PSCI_SUCCESS) {
+		/* A PE reset: registers, its GIC CPU interface, its timers. */
 		arch_vcpu_reset(target, call->entry, call->context);
+		vgic_cpu_on_reset(target);
+		target->ptimer_ctl = target->ptimer_cval = 0;
+		target->ptimer_level = false;
 		vcpu_set_state(target, VCPU_RUNNABLE);
 		arch_kick(target->pcpu);
 	}

@@ -337,6 +337,61 @@ static void targets_v2(struct vm *vm, struct vcpu *self, uint64_t off, unsigned 
 	}
 }
 
+/*
+ * The sources an SGI of `self` (the vCPU loaded on this pCPU, whose
+ * access this is) is pending from: in the model, and in the list
+ * registers that hold it, read live (the guest acknowledges without a
+ * trap).
+ */
+static uint8_t sgi_pending_sources(const struct vcpu *self, unsigned sgi)
+{
+	const struct vgic_irq *irq = &self->vgic.priv[sgi];
+	unsigned bits = irq->sgi_src;
+
+	for (uint32_t used = self->vgic.lr_used; irq->in_lr && used; used &= used - 1) {
+		unsigned l = (unsigned)__builtin_ctz(used);
+		struct vgic_lr lr;
+
+		if (self->vgic.lr_intid[l] != sgi)
+			continue;
+		vgic_hw->read_lr(l, &lr);
+		if (lr.intid == sgi && lr.pending && !irq->clear_req)
+			bits |= 1u << lr.source;
+	}
+	return (uint8_t)bits;
+}
+
+/*
+ * GICD_CPENDSGIR<n>/GICD_SPENDSGIR<n> writes (IHI 0048B 4.3.14, 4.3.15):
+ * byte `first + i` is SGI first + i of the writing vCPU, bit c of it the
+ * SGI's pending state from source CPU c; a 1 clears or sets it (bits for
+ * CPUs the VM does not have are ignored). A cleared SGI its list register
+ * holds pending from that source is taken back there too.
+ */
+static void pend_sgis_v2(struct vm *vm, struct vcpu *self, unsigned first, unsigned size,
+			 uint64_t val, bool set)
+{
+	uint16_t cpus = (uint16_t)((1u << vm->cfg->vcpu_count) - 1);
+
+	for (unsigned i = 0; i < size && first + i < 16; i++) {
+		struct vgic_irq *irq = &self->vgic.priv[first + i];
+		uint16_t bits = (uint16_t)((val >> (8 * i)) & 0xff) & cpus;
+
+		if (!bits)
+			continue;
+		if (set) {
+			irq->sgi_src |= bits;
+		} else {
+			irq->sgi_src &= (uint16_t)~bits;
+			for (unsigned l = 0; l < VGIC_MAX_LR; l++)
+				if (irq->in_lr && self->vgic.lr_intid[l] == first + i &&
+				    ((bits >> self->vgic.lr_source[l]) & 1))
+					irq->clear_req = true;
+		}
+		touched(vm, self, first + i, irq);
+	}
+}
+
 static void dist_v2(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val, bool write)
 {
 	struct vm *vm = dev->vm;
@@ -364,10 +419,9 @@ static void dist_v2(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val
 
 		*val = 0;
 		for (unsigned i = 0; i < size && first + i < 16; i++)
-			*val |= (uint64_t)(self->vgic.priv[first + i].sgi_src & 0xff) << (8 * i);
-	} else if (off >= GICD_CPENDSGIR && off < GICD_CPENDSGIR + 16 && write) {
-		for (unsigned i = 0; i < size && (off & 15) + i < 16; i++)
-			self->vgic.priv[(off & 15) + i].sgi_src &= (uint16_t)~((*val >> (8 * i)) & 0xff);
+			*val |= (uint64_t)sgi_pending_sources(self, first + i) << (8 * i);
+	} else if (off >= GICD_CPENDSGIR && off < GICD_SPENDSGIR + 16 && write) {
+		pend_sgis_v2(vm, self, (unsigned)(off & 15), size, *val, off >= GICD_SPENDSGIR);
 	} else if (off == GICD_PIDR2_V2 && !write) {
 		*val = 0x2b; /* ArchRev 2 */
 	}

@@ -72,6 +72,23 @@ START_TEST(wfx_kind)
 }
 END_TEST
 
+/* WFIT/WFET name their timeout register when RV is set (FEAT_WFxT). */
+START_TEST(wfxt_timeout_register)
+{
+	unsigned reg;
+
+	for (unsigned r = 0; r < 32; r++) {
+		ck_assert(esr_wfx_timeout_reg(make_esr(0x01, true, (r << 5) | 4 | 2), &reg));
+		ck_assert_uint_eq(reg, r);
+		ck_assert(esr_wfx_timeout_reg(make_esr(0x01, true, (r << 5) | 4 | 3), &reg));
+		ck_assert_uint_eq(reg, r);
+	}
+	ck_assert(!esr_wfx_timeout_reg(make_esr(0x01, true, (5 << 5) | 2), &reg)); /* RV 0 */
+	ck_assert(!esr_wfx_timeout_reg(make_esr(0x01, true, 0), &reg));           /* WFI */
+	ck_assert(!esr_wfx_timeout_reg(make_esr(0x01, true, 1), &reg));           /* WFE */
+}
+END_TEST
+
 START_TEST(dabt_fields_decoded)
 {
 	struct dabt_info d = esr_decode_dabt(dabt_esr((struct dabt_fields){
@@ -184,6 +201,28 @@ START_TEST(dabt_s1ptw_not_emulated)
 	ck_assert_uint_eq(d.dfsc, 0x07);
 	d = esr_decode_dabt(dabt_esr((struct dabt_fields){ .s1ptw = 1 }));
 	ck_assert(d.s1ptw && !d.valid);
+}
+END_TEST
+
+/*
+ * HPFAR_EL2 holds the IPA for every stage-2 abort but a permission fault
+ * that is not on a stage-1 walk (D13.2.55): such a fault must never be
+ * looked up as a device access.
+ */
+START_TEST(hpfar_valid_except_permission)
+{
+	for (unsigned fsc = 0; fsc < 64; fsc++) {
+		bool perm = (fsc & DFSC_TYPE_MASK) == DFSC_PERMISSION;
+		uint64_t esr = dabt_esr((struct dabt_fields){ .isv = 1, .dfsc = fsc });
+
+		ck_assert_int_eq(esr_abort_hpfar_valid(esr), !perm);
+		/* On a stage-1 walk HPFAR is the table's IPA, whatever the fault. */
+		esr = dabt_esr((struct dabt_fields){ .isv = 1, .s1ptw = 1, .dfsc = fsc });
+		ck_assert(esr_abort_hpfar_valid(esr));
+	}
+	/* An instruction abort (EC 0x20) has the same layout. */
+	ck_assert(!esr_abort_hpfar_valid(make_esr(0x20, true, 0x0f)));
+	ck_assert(esr_abort_hpfar_valid(make_esr(0x20, true, 0x07)));
 }
 END_TEST
 
@@ -318,11 +357,13 @@ void host_tests_init(void)
 
 	HOST_TEST(s, ec_and_il);
 	HOST_TEST(s, wfx_kind);
+	HOST_TEST(s, wfxt_timeout_register);
 	HOST_TEST(s, dabt_fields_decoded);
 	HOST_TEST(s, dabt_sas_sizes);
 	HOST_TEST(s, dabt_srt_all_registers);
 	HOST_TEST(s, dabt_single_bits);
 	HOST_TEST(s, dabt_s1ptw_not_emulated);
+	HOST_TEST(s, hpfar_valid_except_permission);
 	HOST_TEST(s, load_extension);
 	HOST_TEST(s, load_via_decode);
 	HOST_TEST(s, sysreg_fields);

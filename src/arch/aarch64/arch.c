@@ -56,6 +56,20 @@ _Static_assert((CPTR_GUEST & CPTR_TFP) == 0, "FP must not trap");
 #define MDCR_GUEST (MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 _Static_assert((MDCR_GUEST & MDCR_TDE) == 0, "debug exceptions belong to EL1");
 
+/*
+ * Optional features whose EL0/EL1 state a guest can write without a trap,
+ * so it is switched with the vCPU (nothing one VM writes may survive into
+ * another): TPIDR2_EL0 (FEAT_SME; no trap control without FEAT_FGT) and,
+ * under HCR_EL2.AMO, the guest's DISR_EL1, which is VDISR_EL2 (FEAT_RAS).
+ * The activity monitors (FEAT_AMUv1) count and are configured per core:
+ * CPTR_EL2.TAM traps them and the guest gets UNDEF.
+ * Probed once on the boot pCPU (every pCPU is assumed the same).
+ */
+static bool has_sme, has_ras, has_amu;
+
+/* Features that change the PSTATE of an injected exception. */
+static bool has_pan, has_ssbs;
+
 static unsigned ipa_bits;
 static uint64_t vtcr;
 
@@ -84,7 +98,7 @@ static void init_el2_regs(void)
 	__asm__ volatile("mrs %0, pmcr_el0" : "=r"(pmcr_n));
 	pmcr_n = EXTRACT(pmcr_n, 11, 5);
 	write_hcr_el2(HCR_GUEST);
-	write_cptr_el2(CPTR_GUEST);
+	write_cptr_el2(CPTR_GUEST | (has_amu ? CPTR_TAM : 0));
 	write_mdcr_el2(MDCR_GUEST | pmcr_n);
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN);
 	write_cntvoff_el2(0);
@@ -101,6 +115,11 @@ void arch_init_primary(void)
 	unsigned ps = pa > 5 ? 5 : pa; /* numbat uses at most 48-bit PAs */
 	unsigned level;
 
+	has_ras = EXTRACT(read_id_aa64pfr0_el1(), 28, 4) != 0;  /* PFR0.RAS */
+	has_amu = EXTRACT(read_id_aa64pfr0_el1(), 44, 4) != 0;  /* PFR0.AMU */
+	has_sme = EXTRACT(read_id_aa64pfr1_el1(), 24, 4) != 0;  /* PFR1.SME */
+	has_ssbs = EXTRACT(read_id_aa64pfr1_el1(), 4, 4) != 0;  /* PFR1.SSBS */
+	has_pan = EXTRACT(read_id_aa64mmfr1_el1(), 20, 4) != 0; /* MMFR1.PAN */
 	/* Every supported CPU has at least 40 bits; more is not needed. */
 	ipa_bits = pa_bits < 40 ? pa_bits : 40;
 	level = pgtable_start_level(ipa_bits, true);
@@ -156,11 +175,23 @@ void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0)
 
 extern void arch_fpsimd_save(struct arch_fpsimd *fp);
 extern void arch_fpsimd_restore(const struct arch_fpsimd *fp);
+extern bool arch_serror_drain(void);
 
-/* Saves the EL1 state of the vCPU leaving this pCPU. */
+/*
+ * Saves the EL1 state of the vCPU leaving this pCPU. First, an SError its
+ * accesses caused that is still pending is taken here and charged to it,
+ * never to the vCPU that runs next (vectors.S, arch_serror_drain). A
+ * virtual SError it has not taken yet (HCR_EL2.VSE) stays pending with it.
+ */
 void arch_vcpu_put(struct vcpu *vcpu)
 {
 	struct arch_sysregs *s = &vcpu->sys;
+
+	if (arch_serror_drain())
+		vm_guest_serror(vcpu, "SError left pending when it stopped running");
+	s->vserror = (read_hcr_el2() & HCR_VSE) != 0;
+	if (s->vserror)
+		write_hcr_el2(HCR_GUEST);
 
 	s->sctlr_el1 = read_sctlr_el1();
 	s->ttbr0_el1 = read_ttbr0_el1();
@@ -187,6 +218,10 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	s->cntkctl_el1 = read_cntkctl_el1();
 	s->cntv_ctl_el0 = read_cntv_ctl_el0();
 	s->cntv_cval_el0 = read_cntv_cval_el0();
+	if (has_sme)
+		s->tpidr2_el0 = read_tpidr2_el0();
+	if (has_ras)
+		s->vdisr_el2 = read_vdisr_el2();
 	/* A timer left running would fire for the next vCPU. */
 	write_cntv_ctl_el0(0);
 	arch_fpsimd_save(&vcpu->fp);
@@ -205,6 +240,8 @@ void arch_vcpu_load(struct vcpu *vcpu)
 
 	write_vttbr_el2(vcpu->vm->s2.vttbr);
 	write_vmpidr_el2(s->vmpidr_el2);
+	if (s->vserror)
+		write_hcr_el2(HCR_GUEST | HCR_VSE);
 	write_sctlr_el1(s->sctlr_el1);
 	write_ttbr0_el1(s->ttbr0_el1);
 	write_ttbr1_el1(s->ttbr1_el1);
@@ -230,12 +267,36 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_cntkctl_el1(s->cntkctl_el1);
 	write_cntv_cval_el0(s->cntv_cval_el0);
 	write_cntv_ctl_el0(s->cntv_ctl_el0);
+	if (has_sme)
+		write_tpidr2_el0(s->tpidr2_el0);
+	if (has_ras)
+		write_vdisr_el2(s->vdisr_el2);
 	arch_fpsimd_restore(&vcpu->fp);
 	debug_load(vcpu);
 	if (vcpu->vgic.hw_active)
 		gic_ppi_set_active(VGIC_PPI_VTIMER, true);
 	vgic_hw->restore(&vcpu->vgic);
 	isb();
+}
+
+/*
+ * PSTATE on taking an exception to EL1 from `old` (Arm ARM D1.10.1 and
+ * AArch64.TakeException): EL1h with D, A, I, F masked; BTYPE, IL, SS, UAO
+ * cleared; DIT kept; PAN set if SCTLR_EL1.SPAN is 0 (FEAT_PAN), otherwise
+ * kept; SSBS from SCTLR_EL1.DSSBS (FEAT_SSBS). (TCO and ALLINT belong to
+ * MTE and NMI, which guests are not given.)
+ */
+static uint64_t exception_pstate(uint64_t old)
+{
+	uint64_t sctlr = read_sctlr_el1();
+	uint64_t dit = (old & PSR_MODE32) ? BIT(21) : PSR_DIT; /* AArch32 SPSR.DIT: 21 */
+	uint64_t p = PSR_MODE_EL1h | PSR_DAIF | ((old & dit) ? PSR_DIT : 0);
+
+	if (has_pan && (!(sctlr & SCTLR_SPAN) || (old & PSR_PAN)))
+		p |= PSR_PAN;
+	if (has_ssbs && (sctlr & SCTLR_DSSBS))
+		p |= PSR_SSBS;
+	return p;
 }
 
 /*
@@ -261,7 +322,7 @@ static void inject_sync(struct vcpu *vcpu, uint64_t esr, uint64_t far, bool set_
 	if (set_far)
 		write_far_el1(far);
 	vcpu->regs.pc = read_vbar_el1() + offset;
-	vcpu->regs.pstate = PSR_MODE_EL1h | PSR_DAIF;
+	vcpu->regs.pstate = exception_pstate(pstate);
 }
 
 static bool from_el0(const struct vcpu *vcpu)
@@ -270,12 +331,36 @@ static bool from_el0(const struct vcpu *vcpu)
 	       (vcpu->regs.pstate & PSR_MODE_MASK) == PSR_MODE_EL0t;
 }
 
+/*
+ * Called only while handling the trap of the instruction being refused:
+ * EC_UNKNOWN is 0, and IL says, as ESR_EL2.IL does for that instruction,
+ * whether it is 32-bit or a 16-bit T32 one (D17.2.40).
+ */
 void arch_inject_undef(struct vcpu *vcpu)
 {
-	/* EC_UNKNOWN is 0: the syndrome is just the 32-bit instruction bit. */
-	inject_sync(vcpu, ESR_IL, 0, false);
+	inject_sync(vcpu, read_esr_el2() & ESR_IL, 0, false);
 }
 
+/*
+ * Makes a virtual SError pending for the current vCPU (HCR_EL2.VSE, Arm ARM
+ * D1.3.6): taken when its PSTATE.A allows, with the syndrome of VSESR_EL2
+ * on RAS CPUs (0 here: uncategorized, D13.2.148). The hardware clears VSE
+ * when the guest takes it.
+ */
+void arch_inject_serror(struct vcpu *vcpu)
+{
+	(void)vcpu; /* it is loaded: HCR_EL2 is its */
+	if (has_ras)
+		write_vsesr_el2(0);
+	write_hcr_el2(read_hcr_el2() | HCR_VSE);
+	isb();
+}
+
+/*
+ * A synchronous external abort, without instruction syndrome (ISV 0): IL
+ * is RES1 for instruction aborts and for data aborts with ISV 0, whatever
+ * the instruction's length (D17.2.40, ESR_ELx.IL).
+ */
 void arch_inject_abort(struct vcpu *vcpu, bool instruction, bool write, uint64_t far)
 {
 	unsigned ec = instruction ? EC_IABT_LOW : EC_DABT_LOW;
@@ -285,6 +370,26 @@ void arch_inject_abort(struct vcpu *vcpu, bool instruction, bool write, uint64_t
 		ec += 1; /* the "current EL" variant: EC 0x21 / 0x25 */
 	inject_sync(vcpu, ((uint64_t)ec << ESR_EC_SHIFT) | ESR_IL | wnr | DFSC_SYNC_EXT,
 		    far, true);
+}
+
+bool arch_fault_ipa_slow(uint64_t esr, ipaddr_t *ipa)
+{
+	uint64_t far = arch_fault_va(), par, guest_par;
+
+	if (esr_abort_hpfar_valid(esr)) {
+		*ipa = arch_fault_ipa();
+		return true;
+	}
+	/* AT S1E1R writes PAR_EL1, which is the guest's (live, not saved). */
+	guest_par = read_par_el1();
+	__asm__ volatile("at s1e1r, %0" : : "r"(far));
+	isb();
+	par = read_par_el1();
+	write_par_el1(guest_par);
+	if (par & 1)                    /* PAR_EL1.F: the walk failed */
+		return false;
+	*ipa = ipa_init((par & 0xfffffffff000ull) | (far & 0xfff));
+	return true;
 }
 
 /* SMC to the platform firmware, SMCCC register convention. */

@@ -26,6 +26,27 @@ struct arch_regs {
 /* SPSR_EL2.SS: the guest's software step state (Arm ARM D2, "Software Step exceptions"). */
 #define ARCH_PSTATE_SS (1ull << 21)
 
+/*
+ * Steps the vCPU over the instruction that trapped with syndrome `esr`,
+ * with the effect executing it would have had on PSTATE: BTYPE becomes 0
+ * after any instruction other than a branch that sets it (Arm ARM D8.4.1,
+ * FEAT_BTI), and SS is cleared, as for any stepped instruction that
+ * completes (Arm ARM D2, "Software Step exceptions"), so a guest stepping
+ * it takes its step exception right after. Every A64 instruction is 4
+ * bytes; in AArch32, ESR_EL2.IL (bit 25) tells a 16-bit T32 one, and the
+ * PSTATE bits are IT[7:2], left alone.
+ */
+static inline void arch_regs_skip(struct arch_regs *r, uint64_t esr)
+{
+	if (__builtin_expect(!(r->pstate & (1u << 4)), 1)) { /* PSR_MODE32 */
+		r->pc += 4;
+		r->pstate &= ~((3ull << 10) | ARCH_PSTATE_SS); /* PSR_BTYPE, SS */
+	} else {
+		r->pc += (esr & (1u << 25)) ? 4 : 2;           /* IL */
+		r->pstate &= ~ARCH_PSTATE_SS;
+	}
+}
+
 /* EL1/EL0 system registers: switched only when another vCPU is loaded. */
 struct arch_sysregs {
 	uint64_t sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
@@ -34,6 +55,9 @@ struct arch_sysregs {
 	uint64_t afsr0_el1, afsr1_el1, par_el1, cpacr_el1, csselr_el1;
 	uint64_t cntkctl_el1, cntv_ctl_el0, cntv_cval_el0, mdscr_el1;
 	uint64_t vmpidr_el2;
+	uint64_t tpidr2_el0;    /* FEAT_SME only */
+	uint64_t vdisr_el2;     /* FEAT_RAS only: the guest's DISR_EL1 */
+	bool vserror;           /* a virtual SError pending (HCR_EL2.VSE) */
 };
 
 /* FP/SIMD state: switched with the system registers (numbat uses none). */
@@ -73,6 +97,8 @@ bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr);
 void arch_inject_undef(struct vcpu *vcpu);
 /* `write` sets ESR.WnR of an injected data abort. */
 void arch_inject_abort(struct vcpu *vcpu, bool instruction, bool write, uint64_t far);
+/* A virtual SError (asynchronous abort) for the loaded vCPU. */
+void arch_inject_serror(struct vcpu *vcpu);
 
 /* Stage 2. */
 int arch_stage2_init(struct arch_stage2 *s2, unsigned vmid);
@@ -112,6 +138,14 @@ static inline ipaddr_t arch_fault_ipa(void)
 	/* HPFAR_EL2.FIPA holds IPA[47:12] at bits 43:4 (D13.2.51). */
 	return ipa_init(((hpfar & 0xfffffffffff0ull) << 8) | (arch_fault_va() & 0xfff));
 }
+
+/*
+ * The IPA of the current stage-2 abort with syndrome `esr`, wherever
+ * HPFAR_EL2 does not hold it (a permission fault): the guest's own
+ * translation of FAR_EL2, redone with AT. False if that fails (the guest
+ * changed its page tables since).
+ */
+bool arch_fault_ipa_slow(uint64_t esr, ipaddr_t *ipa);
 
 /* Makes [p, p + len) visible to a guest running with its caches off. */
 void arch_dcache_clean(const void *p, uint64_t len);

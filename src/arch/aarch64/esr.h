@@ -47,10 +47,21 @@ static inline unsigned esr_insn_len(uint64_t esr)
 	return 2u + ((esr >> 24) & 2); /* IL is bit 25 */
 }
 
-/* WFI/WFE: ISS.TI bit 0 (0 = WFI, 1 = WFE). */
+/* WFI/WFE: ISS.TI bit 0 (0 = WFI, 1 = WFE; WFIT and WFET alike). */
 static inline bool esr_wfx_is_wfe(uint64_t esr)
 {
 	return (esr & 1) != 0;
+}
+
+/*
+ * WFIT/WFET (FEAT_WFxT; ISS.TI = 0b10/0b11): true if the instruction has
+ * a timeout, with the number of the register holding it (a CNTVCT_EL0
+ * value) in *reg: ISS.RV (bit 2) says RN (bits 9:5) is valid.
+ */
+static inline bool esr_wfx_timeout_reg(uint64_t esr, unsigned *reg)
+{
+	*reg = (unsigned)(esr >> 5) & 0x1f;
+	return (esr & 2) && (esr & 4);
 }
 
 /*
@@ -73,6 +84,19 @@ struct dabt_info {
 #define DFSC_ACCESS        0x08
 #define DFSC_PERMISSION    0x0c
 #define DFSC_SYNC_EXT      0x10 /* synchronous external abort */
+
+/*
+ * Whether HPFAR_EL2 holds the faulting IPA of a stage-2 abort with this
+ * syndrome (D13.2.55): for translation, access flag and address size
+ * faults, and for any fault on a stage-1 table walk (S1PTW, bit 7); for a
+ * permission fault it is UNKNOWN. Same ISS layout for data and
+ * instruction aborts. numbat maps no device, so an access to an emulated
+ * one is always a translation fault.
+ */
+static inline bool esr_abort_hpfar_valid(uint64_t esr)
+{
+	return (esr & DFSC_TYPE_MASK) != DFSC_PERMISSION || (esr & (1u << 7));
+}
 
 /* Inline: it is on the MMIO emulation path. */
 static inline struct dabt_info esr_decode_dabt(uint64_t esr)

@@ -17,6 +17,15 @@ struct bootinfo;
 #define SGI_VGIC      2   /* the loaded vCPU has new virtual interrupts */
 #define INTID_SPURIOUS 1023
 
+/*
+ * What gic_ack() returns is the acknowledge value: the INTID in bits 9:0
+ * (numbat enables none above 1019) and, for a GICv2 SGI, the source CPU
+ * in bits 12:10, which the priority drop (EOIR) and the deactivation (DIR)
+ * of that SGI must repeat (IHI 0048B 4.4.5, 4.4.15). gic_drop(),
+ * gic_deactivate() and gic_eoi() take that value.
+ */
+#define GIC_IAR_INTID(iar) ((iar) & 0x3ffu)
+
 struct gic_ops {
 	const char *(*init)(const struct bootinfo *bi);
 	const char *(*init_cpu)(uint64_t mpidr, uint32_t ppis);
@@ -69,20 +78,20 @@ static inline unsigned gic_ack(void)
  * deactivates; a forwarded interrupt only gets the priority drop
  * (gic_drop) and is deactivated by the guest through a list register.
  */
-static inline void gic_drop(unsigned intid)
+static inline void gic_drop(unsigned iar)
 {
-	gic_ops->drop(intid);
+	gic_ops->drop(iar);
 }
 
-static inline void gic_deactivate(unsigned intid)
+static inline void gic_deactivate(unsigned iar)
 {
-	gic_ops->deactivate(intid);
+	gic_ops->deactivate(iar);
 }
 
-static inline void gic_eoi(unsigned intid)
+static inline void gic_eoi(unsigned iar)
 {
-	gic_ops->drop(intid);
-	gic_ops->deactivate(intid);
+	gic_ops->drop(iar);
+	gic_ops->deactivate(iar);
 }
 
 /* Active state of a PPI of this pCPU (saved and restored per vCPU). */

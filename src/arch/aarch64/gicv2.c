@@ -96,10 +96,10 @@ static void v2_send_sgi(uint64_t target, unsigned sgi)
 	}
 }
 
+/* INTID and, for an SGI, its source CPU (bits 12:10): see gic.h. */
 static unsigned v2_ack(void)
 {
-	/* Bits 12:10 are the source CPU of an SGI: numbat needs none. */
-	return rd32(gicc + GICC_IAR) & 0x3ff;
+	return rd32(gicc + GICC_IAR) & 0x1fff;
 }
 
 static void v2_drop(unsigned intid)

@@ -30,11 +30,26 @@
 	}
 #define SYSREG_RW(name) SYSREG_READ(name) SYSREG_WRITE(name)
 
+/* A register the assembler may not know by name: read_name()/write_name(). */
+#define SYSREG_RW_ENC(name, enc)                                           \
+	static inline uint64_t read_##name(void)                           \
+	{                                                                  \
+		uint64_t v;                                                \
+		__asm__ volatile("mrs %0, " #enc : "=r"(v));               \
+		return v;                                                  \
+	}                                                                  \
+	static inline void write_##name(uint64_t v)                        \
+	{                                                                  \
+		__asm__ volatile("msr " #enc ", %0" : : "r"(v) : "memory"); \
+	}
+
 /* Identification (read only). */
 SYSREG_READ(mpidr_el1)
 SYSREG_READ(midr_el1)
 SYSREG_READ(id_aa64mmfr0_el1)
 SYSREG_READ(id_aa64pfr0_el1)
+SYSREG_READ(id_aa64pfr1_el1)
+SYSREG_READ(id_aa64mmfr1_el1)
 SYSREG_READ(currentel)
 SYSREG_READ(cntfrq_el0)
 SYSREG_READ(cntpct_el0)
@@ -90,6 +105,9 @@ SYSREG_RW(cntkctl_el1)
 SYSREG_RW(cntv_ctl_el0)
 SYSREG_RW(cntv_cval_el0)
 SYSREG_RW(mdscr_el1)
+SYSREG_RW_ENC(tpidr2_el0, s3_3_c13_c0_5)  /* FEAT_SME */
+SYSREG_RW_ENC(vdisr_el2, s3_4_c12_c1_1)   /* FEAT_RAS: the guest's DISR_EL1 */
+SYSREG_RW_ENC(vsesr_el2, s3_4_c5_c2_3)    /* FEAT_RAS: virtual SError syndrome */
 
 /* GICv3 CPU interface, system-register form. */
 SYSREG_RW(icc_sre_el2)
@@ -173,6 +191,7 @@ static inline void irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "m
 #define CPTR_TFP         BIT(10)  /* trap FP/SIMD */
 #define CPTR_TSM         BIT(12)  /* trap SME */
 #define CPTR_TTA         BIT(20)  /* trap trace registers */
+#define CPTR_TAM         BIT(30)  /* trap activity monitors (FEAT_AMUv1) */
 #define CPTR_TCPAC       BIT(31)
 
 /* MDCR_EL2 (D13.2.76). */
@@ -203,6 +222,14 @@ static inline void irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "m
 #define PSR_A            BIT(8)
 #define PSR_D            BIT(9)
 #define PSR_DAIF         (PSR_D | PSR_A | PSR_I | PSR_F)
+#define PSR_BTYPE        (3ull << 10) /* AArch64 only (IT[7:2] in AArch32) */
+#define PSR_SSBS         BIT(12)
+#define PSR_PAN          BIT(22)
+#define PSR_DIT          BIT(24)
+
+/* SCTLR_EL1 bits that decide PSTATE on exception entry (D1.10.1). */
+#define SCTLR_SPAN       BIT(23)  /* 0: set PSTATE.PAN on entry to EL1 */
+#define SCTLR_DSSBS      BIT(44)  /* PSTATE.SSBS on entry to EL1 */
 
 /* MPIDR affinity fields (Aff3 at 39:32, Aff2..0 at 23:0). */
 #define MPIDR_AFF_MASK   0xff00ffffffull

@@ -153,6 +153,6 @@ bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr)
 	}
 	if (a.read)
 		vcpu_set_reg(vcpu, a.reg, val);
-	vcpu_skip_insn(vcpu, 4);
+	vcpu_skip_insn(vcpu, esr);
 	return true;
 }

@@ -27,24 +27,54 @@ typedef void (*trap_fn)(struct vcpu *vcpu, uint64_t esr);
 /* A trapped SMC returns to the SMC itself (D1.10.2): step over it. */
 static void trap_smc(struct vcpu *vcpu, uint64_t esr)
 {
-	vcpu_skip_insn(vcpu, 4);
+	vcpu_skip_insn(vcpu, esr);
 	hypercall_dispatch(vcpu, esr);
 }
 
+/*
+ * WFI blocks the vCPU until an interrupt or its virtual timer is due; WFE
+ * (and WFET, which may end early anyway) yields. WFIT ends at the latest
+ * when CNTVCT_EL0 reaches its register's value, the earlier of that and
+ * the timer is the wake-up deadline.
+ */
 static void trap_wfx(struct vcpu *vcpu, uint64_t esr)
 {
-	vcpu_skip_insn(vcpu, esr_insn_len(esr));
-	if (esr_wfx_is_wfe(esr))
+	uint64_t ctl, cval;
+	unsigned rt;
+
+	vcpu_skip_insn(vcpu, esr);
+	if (esr_wfx_is_wfe(esr)) {
 		sched_yield(vcpu);
-	else
-		sched_block(vcpu, read_cntv_ctl_el0(), read_cntv_cval_el0());
+		return;
+	}
+	ctl = read_cntv_ctl_el0();
+	cval = read_cntv_cval_el0();
+	if (esr_wfx_timeout_reg(esr, &rt)) {
+		uint64_t timeout = vcpu_get_reg(vcpu, rt);
+
+		if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE || timeout < cval) {
+			ctl = CNT_CTL_ENABLE;
+			cval = timeout;
+		}
+	}
+	sched_block(vcpu, ctl, cval);
 }
 
+/*
+ * An instruction fetch stage 2 refused: outside the VM's memory
+ * (translation fault) or from a region it may not execute (permission
+ * fault, where the IPA comes from the guest's translation).
+ */
 static void trap_iabt(struct vcpu *vcpu, uint64_t esr)
 {
-	(void)esr;
-	vm_guest_fault(vcpu, "instruction fetch outside its memory", true, false,
-		       arch_fault_va(), ipa_addr(arch_fault_ipa()));
+	bool perm = !esr_abort_hpfar_valid(esr);
+	ipaddr_t ipa;
+
+	if (!arch_fault_ipa_slow(esr, &ipa))
+		return; /* its page tables changed meanwhile: fetch again */
+	vm_guest_fault(vcpu, perm ? "instruction fetch its memory does not permit" :
+		       "instruction fetch outside its memory", true, false,
+		       arch_fault_va(), ipa_addr(ipa));
 }
 
 /*
@@ -98,11 +128,13 @@ struct vcpu *handle_guest_irq(struct vcpu *vcpu)
 /*
  * A physical SError while a guest ran: numbat cannot tell whose it is, but
  * the running guest is the likely cause (an asynchronous abort on its own
- * access), so that VM is stopped and everyone else goes on.
+ * access; one left by the previous vCPU was drained when it left, see
+ * arch_vcpu_put), so its VM's fault policy applies and everyone else goes
+ * on.
  */
 struct vcpu *handle_guest_serror(struct vcpu *vcpu)
 {
-	vm_stop(vcpu->vm, "stopped: SError while it ran");
+	vm_guest_serror(vcpu, "SError while it ran");
 	return sched_return(vcpu);
 }
 
@@ -121,25 +153,25 @@ void arch_irq_handle(void)
 	struct pcpu *self = pcpu_this();
 
 	do {
-		unsigned intid = gic_ack();
+		unsigned iar = gic_ack(), intid = GIC_IAR_INTID(iar);
 
 		if (intid >= INTID_SPURIOUS)
 			break;
 		if (intid == VGIC_PPI_VTIMER) {
 			/* Deactivated by the guest, through the list register. */
-			gic_drop(intid);
+			gic_drop(iar);
 			if (self->current)
 				vgic_vtimer_fire(self->current);
 			else
-				gic_deactivate(intid);
+				gic_deactivate(iar);
 			continue;
 		}
 		if (intid == arch_uart_intid) {
 			console_uart_irq(); /* drained first: the line is level */
-			gic_eoi(intid);
+			gic_eoi(iar);
 			continue;
 		}
-		gic_eoi(intid);
+		gic_eoi(iar);
 		if (intid == SGI_PANIC)
 			panic_secondary();
 		if (intid == arch_maint_intid) {

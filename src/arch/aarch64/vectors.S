@@ -58,7 +58,7 @@ el2_vectors:
 	el2_vector el2_bad_exception
 	el2_vector el2_irq
 	el2_vector el2_bad_exception
-	el2_vector el2_bad_exception
+	el2_vector el2_serror
 	/* Lower EL, AArch64. */
 	guest_vector handle_guest_sync
 	guest_vector handle_guest_irq
@@ -144,6 +144,54 @@ el2_irq:
 	eret
 	dsb	nsh
 	isb
+
+/*
+ * bool arch_serror_drain(void): takes, at EL2, every SError pending on this
+ * pCPU, and says whether there was one. numbat runs with SErrors masked
+ * (PSTATE.A, set on every exception entry), so one caused by a guest's
+ * access that did not arrive while the guest ran stays pending; before
+ * another vCPU runs here it is drained and charged to the one leaving
+ * (arch_vcpu_put). `dsb sy` completes the outstanding accesses, ESB
+ * (FEAT_RAS; a NOP before it) synchronises errors with SErrors unmasked
+ * so they are taken rather than deferred to DISR_EL1, and the ISB is the
+ * context synchronisation at which a pending SError is taken (Arm ARM
+ * D1.3.6, "Synchronization of errors"). el2_serror resumes at
+ * serror_window_end with x0 = 1.
+ */
+	.global arch_serror_drain
+arch_serror_drain:
+	mov	x0, #0
+	dsb	sy
+	msr	daifclr, #4
+serror_window:
+	hint	#16				/* esb */
+	isb
+serror_window_end:
+	msr	daifset, #4
+	ret
+
+/*
+ * An SError taken at EL2: inside arch_serror_drain's window it is the one
+ * being drained; anywhere else numbat had SErrors masked, so it cannot
+ * happen, and is treated as a numbat bug.
+ */
+el2_serror:
+	stp	x1, x2, [sp, #-16]!
+	mrs	x1, elr_el2
+	adr	x2, serror_window
+	cmp	x1, x2
+	b.lo	1f
+	adr	x2, serror_window_end
+	cmp	x1, x2
+	b.hi	1f
+	msr	elr_el2, x2
+	mov	x0, #1
+	ldp	x1, x2, [sp], #16
+	eret
+	dsb	nsh
+	isb
+1:	ldp	x1, x2, [sp], #16
+	b	el2_bad_exception
 
 /*
  * Anything else taken at EL2 is a numbat bug: build a frame (x0-x30, sp,

@@ -40,18 +40,25 @@ static uint64_t lr_access(unsigned i, bool write, uint64_t v)
 	return v;
 }
 
-#define APR_CASE(n)                                                         \
+/*
+ * ICH_AP0R<n>_EL2 and ICH_AP1R<n>_EL2 (IHI 0069 12.4.1, 12.4.2): register
+ * `i` of group 0 for i < 4, of group 1 for 4 <= i < 8. With HCR_EL2.FMO and
+ * IMO set the guest's ICC_AP0R<n>_EL1/ICC_AP1R<n>_EL1 accesses land in them
+ * untrapped, so every implemented one is switched with the vCPU.
+ */
+#define APR_CASE(n, grp, m)                                                 \
 	case n:                                                             \
 		if (write)                                                  \
-			__asm__ volatile("msr ich_ap1r" #n "_el2, %0" : : "r"(v)); \
+			__asm__ volatile("msr ich_ap" #grp "r" #m "_el2, %0" : : "r"(v)); \
 		else                                                        \
-			__asm__ volatile("mrs %0, ich_ap1r" #n "_el2" : "=r"(v)); \
+			__asm__ volatile("mrs %0, ich_ap" #grp "r" #m "_el2" : "=r"(v)); \
 		break;
 
 static uint64_t apr_access(unsigned i, bool write, uint64_t v)
 {
 	switch (i) {
-	APR_CASE(0) APR_CASE(1) APR_CASE(2) APR_CASE(3)
+	APR_CASE(0, 0, 0) APR_CASE(1, 0, 1) APR_CASE(2, 0, 2) APR_CASE(3, 0, 3)
+	APR_CASE(4, 1, 0) APR_CASE(5, 1, 1) APR_CASE(6, 1, 2) APR_CASE(7, 1, 3)
 	}
 	return v;
 }
@@ -143,12 +150,13 @@ static uint32_t v3_empty_lrs(void)
 	return (uint32_t)elrsr & ((1u << vgic_hw->nr_lr) - 1);
 }
 
+/* A CPU interface reset: no active priorities in either group (12.4.1). */
 static void v3_reset_cpu(struct vgic_cpu *c)
 {
 	c->hcr = ICH_HCR_EN;
 	c->vmcr = 0;
 	for (unsigned i = 0; i < 4; i++)
-		c->apr[i] = 0;
+		c->ap0r[i] = c->apr[i] = 0;
 }
 
 static void v3_save(struct vgic_cpu *c)
@@ -158,8 +166,10 @@ static void v3_save(struct vgic_cpu *c)
 	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
 		c->lr_saved[i] = lr_access(i, false, 0);
 	__asm__ volatile("mrs %0, ich_vmcr_el2" : "=r"(c->vmcr));
-	for (unsigned i = 0; i < nr_apr; i++)
-		c->apr[i] = apr_access(i, false, 0);
+	for (unsigned i = 0; i < nr_apr; i++) {
+		c->ap0r[i] = apr_access(i, false, 0);
+		c->apr[i] = apr_access(4 + i, false, 0);
+	}
 }
 
 static void v3_restore(const struct vgic_cpu *c)
@@ -167,8 +177,10 @@ static void v3_restore(const struct vgic_cpu *c)
 	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
 		lr_access(i, true, c->lr_saved[i]);
 	__asm__ volatile("msr ich_vmcr_el2, %0" : : "r"(c->vmcr));
-	for (unsigned i = 0; i < nr_apr; i++)
-		apr_access(i, true, c->apr[i]);
+	for (unsigned i = 0; i < nr_apr; i++) {
+		apr_access(i, true, c->ap0r[i]);
+		apr_access(4 + i, true, c->apr[i]);
+	}
 	write_ich_hcr(c->hcr);
 }
 
@@ -185,18 +197,22 @@ static struct vgic_hw v3 = {
 	.restore = v3_restore,
 };
 
-/* Reads ICH_VTR_EL2 (list registers, priority bits) on the boot pCPU. */
+/*
+ * Reads ICH_VTR_EL2 on the boot pCPU: the list registers, and from PREbits
+ * (bits 28:26, preemption bits minus one) how many active-priority
+ * registers each group has: 1 for 5 bits, 2 for 6, 4 for 7 (12.4.1).
+ */
 static const struct vgic_hw *vgic_hw_v3_probe(void)
 {
 	uint64_t vtr;
-	unsigned pribits;
+	unsigned prebits;
 
 	__asm__ volatile("mrs %0, ich_vtr_el2" : "=r"(vtr));
 	v3.nr_lr = (unsigned)(vtr & 0x1f) + 1;
 	if (v3.nr_lr > VGIC_MAX_LR)
 		v3.nr_lr = VGIC_MAX_LR;
-	pribits = (unsigned)EXTRACT(vtr, 29, 3) + 1;
-	nr_apr = pribits >= 7 ? 4 : pribits == 6 ? 2 : 1;
+	prebits = (unsigned)EXTRACT(vtr, 26, 3) + 1;
+	nr_apr = prebits >= 7 ? 4 : prebits == 6 ? 2 : 1;
 	return &v3;
 }
 
