@@ -12,7 +12,9 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
     qemu: <args>                extra QEMU arguments; an option the base
                                 command has (-smp, -m, -cpu, -M) replaces it
     timeout: <seconds>          wall-clock limit of the run (default 60)
-    exit: <status>              QEMU's exit status (default 0)
+    exit: <status>              QEMU's exit status (default 0); `exit: none`:
+                                the runner stops QEMU once the script is done
+                                (systems that run forever) and checks no status
     requires: linux             SKIP the scenario (a "SKIP:" line, neither
                                 pass nor fail) unless build/linux/Image and
                                 build/linux/initramfs.cpio.gz exist
@@ -22,6 +24,9 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
     expect-count: <n> <text>    <text> appears in exactly <n> lines
                                 (">=<n>" for at least <n>)
     expect-count-re: <n> <regex>  exactly <n> lines match <regex> (">=<n>")
+    expect-value: <lo> <hi> <regex>  some line matches <regex>, whose first
+                                group is a number, and in every matching line
+                                that number is within [lo, hi]
     reject: <text>              <text> appears in no line
     reject-re: <regex>          no line matches <regex>
     abort-on: <text>            stop the run as soon as <text> appears, and
@@ -219,7 +224,7 @@ class Scenario:
         elif key == "timeout":
             self.timeout = float(value)
         elif key == "exit":
-            self.exit = int(value)
+            self.exit = None if value == "none" else int(value)
         elif key == "requires":
             for req in value.split():
                 if req not in REQUIREMENTS:
@@ -245,6 +250,11 @@ class Scenario:
             if key.endswith("-re"):
                 re.compile(text.strip())
             self.checks.append((key, text.strip(), n, at_least))
+        elif key == "expect-value":
+            lo, hi, regex = value.split(None, 2)
+            if re.compile(regex).groups < 1:
+                raise ExpectError("expect-value needs a regex with a group")
+            self.checks.append((key, regex, float(lo), float(hi)))
         elif key == "order":
             self.order.append(value)
         else:
@@ -513,7 +523,10 @@ def run_qemu(cmd, scenario, log_path):
         if scenario.script:
             run.script_failed = not run_script(proc, console, scenario.script,
                                                deadline, run)
-        while not run.script_failed:
+        if scenario.exit is None and not run.script_failed:
+            time.sleep(0.5)           # the last lines of output
+            kill_group(proc)
+        while not run.script_failed and scenario.exit is not None:
             try:
                 run.status = proc.wait(timeout=0.1)
                 break
@@ -587,7 +600,7 @@ def evaluate_guest_tests(rep, lines, scenario):
 
 
 def matching(kind, value, lines):
-    if kind.endswith("-re"):
+    if kind.endswith("-re") or kind == "expect-value":
         regex = re.compile(value)
         return [line for line in lines if regex.search(line)]
     return [line for line in lines if value in line]
@@ -601,6 +614,12 @@ def evaluate_checks(rep, lines, scenario):
             rep.result(bool(hits), f"{kind}: {text}")
         elif kind in ("reject", "reject-re", "abort-on"):
             rep.result(not hits, f"{kind}: {text}", hits[:3])
+        elif kind == "expect-value":
+            lo, hi = check[2], check[3]
+            bad = [h for h in hits
+                   if not lo <= float(re.search(text, h).group(1)) <= hi]
+            rep.result(hits and not bad, f"{kind}: {lo:g} {hi:g} {text}",
+                       (bad[:5] if hits else ["no line matches"]))
         else:
             n, at_least = check[2], check[3]
             ok = len(hits) >= n if at_least else len(hits) == n
@@ -649,7 +668,7 @@ def run_scenario(scenario, build, verbose):
         rep.result(not run.timed_out, "finished",
                    [f"timed out after {scenario.timeout:.0f} s"] + tail
                    if run.timed_out else None)
-        if not run.timed_out and run.stopped_by is None:
+        if not run.timed_out and run.stopped_by is None and scenario.exit is not None:
             rep.result(run.status == scenario.exit, "exit-status",
                        [f"QEMU exited with {run.status}, expected {scenario.exit}"]
                        + tail)
