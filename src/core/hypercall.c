@@ -34,7 +34,7 @@ static __attribute__((noinline)) int64_t hc_console_write(struct vcpu *vcpu, uin
 }
 
 /* NUMBAT_HC_VCPU_STATS: a vCPU of the caller's own VM (abi.h). */
-static void hc_vcpu_stats(const struct vcpu *vcpu, uint64_t *x)
+static void hc_vcpu_stats(struct vcpu *vcpu, uint64_t *x)
 {
 	const struct vm *vm = vcpu->vm;
 	const struct sched_stats *st;
@@ -43,7 +43,9 @@ static void hc_vcpu_stats(const struct vcpu *vcpu, uint64_t *x)
 		x[0] = (uint64_t)SMCCC_INVALID_PARAMETER;
 		return;
 	}
-	/* Another pCPU's figures: each a single aligned load, perhaps stale. */
+	/* The caller's own run so far counts; another vCPU's may be stale. */
+	if (x[1] == vcpu->index)
+		sched_charge_current(vcpu);
 	st = &vm->vcpus[x[1]].se.stats;
 	x[0] = SMCCC_SUCCESS;
 	if (x[2] == 0) {

@@ -195,6 +195,11 @@ struct vcpu *sched_reschedule(void)
 	return next;
 }
 
+void sched_charge_current(struct vcpu *vcpu)
+{
+	sched_policy_charge(&vcpu->se, arch_now());
+}
+
 /* Each vCPU's scheduling entity, from its VM's description (µs to ticks). */
 void sched_init_vcpu(struct vcpu *vcpu, const struct sched_config *cfg)
 {

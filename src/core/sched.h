@@ -28,6 +28,8 @@ static inline struct vcpu *sched_return(struct vcpu *vcpu)
 		return vcpu;
 	return sched_reschedule();
 }
+/* Charges the running `vcpu` (on this pCPU) for its time so far. */
+void sched_charge_current(struct vcpu *vcpu);
 /* Sets up `vcpu`'s priority, slice and budget from its description. */
 void sched_init_vcpu(struct vcpu *vcpu, const struct sched_config *cfg);
 /* Enters the scheduler for the first time on this pCPU. */

@@ -32,6 +32,10 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
     abort-on: <text>            stop the run as soon as <text> appears, and
                                 fail (e.g. "Kernel panic - not syncing")
     order: <text>               all order: texts appear, in this order
+    from: <text>                the checks below (expect*, reject*) look only
+                                at the lines after the first line containing
+                                <text> (none if it never appears); another
+                                from: replaces it, `from:` alone resets it
                                 (each in a line after the previous one's)
 
   and an interactive script, run in file order while QEMU runs:
@@ -194,6 +198,8 @@ class Scenario:
         self.requires = []
         self.test_vms = []
         self.checks = []    # (kind, args...)
+        self.check_from = []  # per check: the from: text in force, or None
+        self._from = None
         self.order = []
         self.abort_on = []
         self.script = []    # (kind, value, line number), in file order
@@ -210,7 +216,9 @@ class Scenario:
                 if not sep:
                     raise ExpectError(f"{path}:{num}: no directive")
                 try:
+                    before = len(self.checks)
                     self._directive(key.strip(), value, num)
+                    self.check_from += [self._from] * (len(self.checks) - before)
                 except (ValueError, re.error, ExpectError) as e:
                     raise ExpectError(f"{path}:{num}: {e}") from None
 
@@ -257,6 +265,8 @@ class Scenario:
             self.checks.append((key, regex, float(lo), float(hi)))
         elif key == "order":
             self.order.append(value)
+        elif key == "from":
+            self._from = value or None
         else:
             self._script_directive(key, value, num)
 
@@ -606,9 +616,20 @@ def matching(kind, value, lines):
     return [line for line in lines if value in line]
 
 
-def evaluate_checks(rep, lines, scenario):
-    for check in scenario.checks:
+def lines_from(lines, text):
+    """The lines after the first one containing text (all if text is None)."""
+    if text is None:
+        return lines
+    for i, line in enumerate(lines):
+        if text in line:
+            return lines[i + 1:]
+    return []
+
+
+def evaluate_checks(rep, all_lines, scenario):
+    for check, since in zip(scenario.checks, scenario.check_from):
         kind, text = check[0], check[1]
+        lines = lines_from(all_lines, since)
         hits = matching(kind, text, lines)
         if kind in ("expect", "expect-re"):
             rep.result(bool(hits), f"{kind}: {text}")
@@ -629,9 +650,9 @@ def evaluate_checks(rep, lines, scenario):
     if scenario.order:
         pos, missing = 0, None
         for text in scenario.order:
-            while pos < len(lines) and text not in lines[pos]:
+            while pos < len(all_lines) and text not in all_lines[pos]:
                 pos += 1
-            if pos == len(lines):
+            if pos == len(all_lines):
                 missing = text
                 break
             pos += 1

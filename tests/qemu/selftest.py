@@ -211,6 +211,31 @@ expect-value: 0 1 ^NEVER (\\d+)$
 
 
 @case
+def from_scopes_checks(tmp):
+    sc, rep = scenario(tmp, "from", """\
+timeout: 20
+wait: fake#
+send: echo share 900\\n
+wait: SHARE 900
+send: echo marker\\n
+wait: MARKER
+send: echo share 500\\n
+wait: SHARE 500
+send: exit 0\\n
+from: MARKER
+expect-value: 450 550 ^SHARE (\\d+)$
+reject: SHARE 900
+from: NEVER SEEN
+expect: fake
+from:
+expect: SHARE 900
+""")
+    text = "\n".join(rep.lines)
+    check(rep.failed == 1, text)
+    check("FAIL: qemu/from/expect: fake" in text, text)
+
+
+@case
 def exit_none_stops_after_script(tmp):
     start = time.monotonic()
     sc, rep = scenario(tmp, "forever", """\
