@@ -16,6 +16,8 @@ SMP      ?= 4
 MEM      ?= 2G
 GIC      ?= 3
 QEMU     ?= qemu-system-aarch64
+# More QEMU options for make run, e.g. QEMU_EXTRA="-icount shift=0,sleep=off".
+QEMU_EXTRA ?=
 # -nic none: virt would add a virtio NIC numbat does not use (and whose
 # option ROM needs another package).
 QEMU_MACHINE = -M virt,virtualization=on,gic-version=$(GIC) -cpu $(CPU) \
@@ -79,7 +81,7 @@ FORCE:
 
 run: all
 	@echo "numbat: booting $(SYSTEM) (quit QEMU with Ctrl-T X; Ctrl-A then a digit switches console input)"
-	$(QEMU) $(QEMU_MACHINE) -kernel $(BUILD)/numbat.bin
+	$(QEMU) $(QEMU_MACHINE) $(QEMU_EXTRA) -kernel $(BUILD)/numbat.bin
 
 test: all host-tests-bin
 	@scripts/test-all.sh

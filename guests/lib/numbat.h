@@ -121,6 +121,22 @@ static inline uint64_t numbat_vm_id(uint64_t *vcpu)
 /* ---------------------------------------------------------------------
  * PSCI 1.1 (Arm DEN 0022D) over HVC.
  */
+/* Scheduling figures of vCPU `index` of this VM (abi.h NUMBAT_HC_VCPU_STATS). */
+struct vcpu_stats {
+	uint64_t ran_ns, preemptions, worst_latency_ns, wakeups, throttled;
+};
+
+static inline int64_t numbat_vcpu_stats(unsigned index, struct vcpu_stats *st)
+{
+	struct smccc_res a = hvc_call(NUMBAT_HC_VCPU_STATS, index, 0, 0);
+	struct smccc_res b = hvc_call(NUMBAT_HC_VCPU_STATS, index, 1, 0);
+
+	if ((int64_t)a.a0 || (int64_t)b.a0)
+		return (int64_t)(a.a0 ? a.a0 : b.a0);
+	*st = (struct vcpu_stats){ a.a1, a.a2, a.a3, b.a1, b.a2 };
+	return 0;
+}
+
 static inline int64_t psci_version(void)
 {
 	return hvc(PSCI_VERSION, 0, 0, 0);

@@ -29,6 +29,13 @@
                                                 -> x0 = bytes consumed or error */
 #define NUMBAT_HC_YIELD           0xC6000002u /* -> x0 = SUCCESS */
 #define NUMBAT_HC_VM_ID           0xC6000003u /* -> x0 = VM id, x1 = vCPU index */
+/*
+ * Scheduling figures of vCPU x1 of the caller's own VM. x2 = 0: x1 = ns it
+ * ran, x2 = times it was preempted, x3 = worst wake-up latency in ns (from
+ * its timer deadline or wake-up to running); x2 = 1: x1 = wake-ups, x2 =
+ * times it ran out of budget. -> x0 = SUCCESS or INVALID_PARAMETER.
+ */
+#define NUMBAT_HC_VCPU_STATS      0xC6000010u
 
 #define NUMBAT_VERSION_MAJOR      0
 #define NUMBAT_VERSION_MINOR      1

@@ -77,10 +77,27 @@ struct blob_config {
 
 #define CONFIG_MAX_BLOBS    4   /* e.g. kernel, initrd, device tree */
 
+/*
+ * How one vCPU is scheduled on its pCPU (core/sched_policy.h): the highest
+ * priority runnable vCPU runs, equal priorities share round robin by
+ * slice, and a vCPU with a budget runs at most budget_us in any period_us.
+ */
+#define CONFIG_PRIO_MAX         255
+#define CONFIG_PRIO_DEFAULT     100
+#define CONFIG_SLICE_US_DEFAULT 10000
+
+struct sched_config {
+	uint32_t priority;    /* 0..CONFIG_PRIO_MAX; higher runs first */
+	uint32_t slice_us;    /* round-robin slice among equal priorities */
+	uint32_t budget_us;   /* per period; 0: no budget */
+	uint32_t period_us;   /* 0 when there is no budget */
+};
+
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
 	uint32_t vcpu_count;                    /* 1..CONFIG_MAX_VCPUS */
 	uint32_t vcpu_pcpu[CONFIG_MAX_VCPUS];   /* pCPU index each vCPU runs on */
+	struct sched_config sched[CONFIG_MAX_VCPUS]; /* each vCPU's scheduling */
 	uint32_t region_count;
 	struct region_config regions[CONFIG_MAX_REGIONS];
 	uint32_t device_count;

@@ -33,6 +33,32 @@ static __attribute__((noinline)) int64_t hc_console_write(struct vcpu *vcpu, uin
 	return (int64_t)len;
 }
 
+/* NUMBAT_HC_VCPU_STATS: a vCPU of the caller's own VM (abi.h). */
+static void hc_vcpu_stats(struct vcpu *vcpu, uint64_t *x)
+{
+	const struct vm *vm = vcpu->vm;
+	const struct sched_stats *st;
+
+	if (x[1] >= vm->cfg->vcpu_count || x[2] > 1) {
+		x[0] = (uint64_t)SMCCC_INVALID_PARAMETER;
+		return;
+	}
+	/* The caller's own run so far counts; another vCPU's may be stale. */
+	if (x[1] == vcpu->index)
+		sched_charge_current(vcpu);
+	st = &vm->vcpus[x[1]].se.stats;
+	x[0] = SMCCC_SUCCESS;
+	if (x[2] == 0) {
+		x[1] = arch_ticks_to_ns(__atomic_load_n(&st->ran, __ATOMIC_RELAXED));
+		x[2] = __atomic_load_n(&st->preemptions, __ATOMIC_RELAXED);
+		x[3] = arch_ticks_to_ns(__atomic_load_n(&st->worst_latency, __ATOMIC_RELAXED));
+	} else {
+		x[1] = __atomic_load_n(&st->wakeups, __ATOMIC_RELAXED);
+		x[2] = __atomic_load_n(&st->throttled, __ATOMIC_RELAXED);
+		x[3] = 0;
+	}
+}
+
 void hypercall_dispatch(struct vcpu *vcpu, uint64_t esr)
 {
 	uint64_t *x = vcpu->regs.x;
@@ -51,6 +77,9 @@ void hypercall_dispatch(struct vcpu *vcpu, uint64_t esr)
 	case NUMBAT_HC_YIELD:
 		sched_yield(vcpu);
 		x[0] = SMCCC_SUCCESS;
+		return;
+	case NUMBAT_HC_VCPU_STATS:
+		hc_vcpu_stats(vcpu, x);
 		return;
 	case NUMBAT_HC_VM_ID:
 		x[0] = vcpu->vm->id;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/sched_policy.h"
 #include "core/spinlock.h"
 #include <numbat/config.h>
 
@@ -25,7 +26,7 @@ struct pcpu {
 	volatile bool resched;   /* set by kicks and the slice timer */
 	unsigned nvcpus;         /* vCPUs pinned here (set at boot, then fixed) */
 	struct vcpu *vcpus[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS];
-	unsigned rr;             /* round-robin cursor */
+	struct sched_queue rq;   /* round-robin order; this pCPU's only */
 };
 
 extern struct pcpu pcpus[CONFIG_MAX_PCPUS];

@@ -2,9 +2,14 @@
  * Per-pCPU scheduling of pinned vCPUs. A pCPU only ever loads vCPUs pinned
  * to it, so the run list is fixed at boot and needs no lock; vCPU states
  * are written under their VM's lock and read here without it (a stale
- * read is corrected by the kick that follows every change).
+ * read is corrected by the kick that follows every change). What runs is
+ * sched_policy.c's choice; its entities (vcpu->se) are touched only by
+ * their own pCPU, and a waker on another pCPU hands over the wake-up time
+ * through vcpu->woken_at.
  */
 #include "core/sched.h"
+
+#include <stddef.h>
 
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/sysreg.h"
@@ -15,12 +20,22 @@
 #include "core/vm.h"
 
 #define NO_DEADLINE UINT64_MAX
-
-static uint64_t slice_ticks;
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 static enum vcpu_state state_of(const struct vcpu *v)
 {
 	return __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
+}
+
+/* Makes a blocked `vcpu` runnable as of `at`; caller holds vm->lock. */
+static void wake_locked_at(struct vcpu *vcpu, uint64_t at)
+{
+	if (vcpu->state == VCPU_BLOCKED) {
+		__atomic_store_n(&vcpu->woken_at, at, __ATOMIC_RELAXED);
+		vcpu_set_state(vcpu, VCPU_RUNNABLE);
+		arch_kick(vcpu->pcpu);
+	}
 }
 
 /* Wakes blocked vCPUs whose timer deadline has passed; returns the next. */
@@ -34,8 +49,9 @@ static uint64_t wake_expired(struct pcpu *p, uint64_t now)
 		if (state_of(v) != VCPU_BLOCKED || v->wake_at == NO_DEADLINE)
 			continue;
 		if (v->wake_at <= now) {
+			/* Its latency counts from the deadline it waited for. */
 			spin_lock(&v->vm->lock);
-			sched_wake_locked(v);
+			wake_locked_at(v, v->wake_at);
 			spin_unlock(&v->vm->lock);
 		} else if (v->wake_at < next) {
 			next = v->wake_at;
@@ -44,25 +60,21 @@ static uint64_t wake_expired(struct pcpu *p, uint64_t now)
 	return next;
 }
 
-/* Round-robin: the first runnable vCPU after the cursor. */
-static struct vcpu *pick(struct pcpu *p, unsigned *runnable)
+/*
+ * The policy's choice among the vCPUs pinned here that are runnable
+ * (sched_policy.h); *event: when to look again (slice or budget end, a
+ * throttled vCPU's refill). NULL if none may run now.
+ */
+static struct vcpu *pick(struct pcpu *p, uint64_t now, uint64_t *event)
 {
-	struct vcpu *found = NULL;
+	struct sched_entity *ready[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS], *best;
+	unsigned n = 0;
 
-	*runnable = 0;
-	for (unsigned i = 1; i <= p->nvcpus; i++) {
-		unsigned idx = (p->rr + i) % p->nvcpus;
-		struct vcpu *v = p->vcpus[idx];
-
-		if (state_of(v) != VCPU_RUNNABLE)
-			continue;
-		(*runnable)++;
-		if (!found) {
-			found = v;
-			p->rr = idx;
-		}
-	}
-	return found;
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		if (state_of(p->vcpus[i]) == VCPU_RUNNABLE)
+			ready[n++] = &p->vcpus[i]->se;
+	best = sched_policy_pick(&p->rq, ready, n, now, event);
+	return best ? container_of(best, struct vcpu, se) : NULL;
 }
 
 static void unload(struct pcpu *p, struct vcpu *v)
@@ -105,22 +117,59 @@ static void announce_entry(struct vm *vm)
 	pr_info("vm %s vcpu 0 entered at counter %lu\n", vm->cfg->name, arch_now());
 }
 
+/*
+ * Charges the vCPU that ran on this pCPU until now, and notes whether it
+ * is being taken off while it still wanted to run.
+ */
+static void account_prev(struct vcpu *prev, uint64_t now)
+{
+	if (prev)
+		sched_policy_charge(&prev->se, now);
+}
+
+/* `next` is about to run at `now`: its wake-up latency, if it was woken. */
+static void account_next(struct vcpu *next, uint64_t now)
+{
+	uint64_t woken = __atomic_exchange_n(&next->woken_at, NO_DEADLINE, __ATOMIC_ACQ_REL);
+
+	if (woken != NO_DEADLINE)
+		sched_policy_woken(&next->se, woken);
+	sched_policy_run(&next->se, now);
+}
+
+/* Arms numbat's timer for the earliest of the deadlines that concern `next`. */
+static void arm_timer(struct vcpu *next, uint64_t deadline)
+{
+	uint64_t pt = ptimer_update(next, arch_now());
+
+	if (pt < deadline)
+		deadline = pt;
+	if (deadline != NO_DEADLINE)
+		arch_timer_arm(deadline);
+	else
+		arch_timer_disarm();
+}
+
 struct vcpu *sched_reschedule(void)
 {
 	struct pcpu *p = pcpu_this();
 	struct vcpu *prev = p->current, *next;
-	unsigned runnable;
-	uint64_t deadline;
+	uint64_t deadline, event, now = arch_now();
 
+	account_prev(prev, now);
 	for (;;) {
 		p->resched = false;
-		deadline = wake_expired(p, arch_now());
-		next = pick(p, &runnable);
+		deadline = wake_expired(p, now);
+		next = pick(p, now, &event);
+		if (event < deadline)
+			deadline = event;
 		if (next && next == prev)
 			break;
 		if (prev) {
 			/* An OFF vCPU never stays loaded: stops and resets wait for it. */
 			if (next || state_of(prev) == VCPU_OFF) {
+				if (next && state_of(prev) == VCPU_RUNNABLE)
+					prev->se.stats.preemptions++;
 				unload(p, prev);
 				prev = NULL;
 			}
@@ -128,24 +177,17 @@ struct vcpu *sched_reschedule(void)
 		if (next && load(p, next))
 			break;
 		/* Lost a race, or finishing a reset made a vCPU here runnable. */
-		if (next || p->resched)
+		if (next || p->resched) {
+			now = arch_now();
 			continue;
+		}
 		if (deadline != NO_DEADLINE)
 			arch_timer_arm(deadline);
 		arch_idle();
+		now = arch_now();
 	}
-	{
-		uint64_t pt = ptimer_update(next, arch_now());
-
-		if (pt < deadline)
-			deadline = pt;
-	}
-	if (runnable > 1 && deadline > arch_now() + slice_ticks)
-		deadline = arch_now() + slice_ticks;
-	if (deadline != NO_DEADLINE)
-		arch_timer_arm(deadline);
-	else
-		arch_timer_disarm();
+	account_next(next, arch_now());
+	arm_timer(next, deadline);
 	if (next->vgic.dirty)
 		vgic_flush(next);
 	if (__builtin_expect(next->vm->announce, 0) && next->index == 0)
@@ -153,9 +195,23 @@ struct vcpu *sched_reschedule(void)
 	return next;
 }
 
+void sched_charge_current(struct vcpu *vcpu)
+{
+	sched_policy_charge(&vcpu->se, arch_now());
+}
+
+/* Each vCPU's scheduling entity, from its VM's description (µs to ticks). */
+void sched_init_vcpu(struct vcpu *vcpu, const struct sched_config *cfg)
+{
+	uint64_t per_us = read_cntfrq_el0() / 1000000;
+
+	sched_policy_init(&vcpu->se, cfg->priority, cfg->slice_us * per_us,
+			  cfg->budget_us * per_us, cfg->period_us * per_us, arch_now());
+	vcpu->woken_at = NO_DEADLINE;
+}
+
 void sched_start(void)
 {
-	slice_ticks = read_cntfrq_el0() / 1000000 * SCHED_SLICE_US;
 	arch_vcpu_enter(sched_reschedule());
 }
 
@@ -163,10 +219,17 @@ void sched_yield(struct vcpu *vcpu)
 {
 	struct pcpu *p = vcpu->pcpu;
 
-	/* Only worth a pass through the scheduler if someone else waits. */
-	for (unsigned i = 0; i < p->nvcpus; i++)
-		if (p->vcpus[i] != vcpu && state_of(p->vcpus[i]) == VCPU_RUNNABLE)
+	/*
+	 * Only worth a pass through the scheduler if someone else waits; then
+	 * the rest of the slice goes too, so that an equal waiting behind it
+	 * runs (a spinning SMP guest lets its lock holder in).
+	 */
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		if (p->vcpus[i] != vcpu && state_of(p->vcpus[i]) == VCPU_RUNNABLE) {
+			vcpu->se.slice_left = 0;
 			p->resched = true;
+		}
+	}
 }
 
 void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval)
@@ -201,8 +264,5 @@ void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval)
 
 void sched_wake_locked(struct vcpu *vcpu)
 {
-	if (vcpu->state == VCPU_BLOCKED) {
-		vcpu_set_state(vcpu, VCPU_RUNNABLE);
-		arch_kick(vcpu->pcpu);
-	}
+	wake_locked_at(vcpu, arch_now());
 }

@@ -1,6 +1,7 @@
 /*
- * The scheduler: each pCPU runs the vCPUs pinned to it, round-robin with
- * a time slice when more than one is runnable, and idles when none is.
+ * The scheduler: each pCPU runs the vCPUs pinned to it by the policy of
+ * sched_policy.h (priorities, round robin by slice among equals, budgets),
+ * and idles when none may run.
  */
 #ifndef CORE_SCHED_H
 #define CORE_SCHED_H
@@ -11,9 +12,6 @@
 #include "core/vcpu.h"
 
 struct vcpu;
-
-/* Time slice when vCPUs share a pCPU. */
-#define SCHED_SLICE_US 10000
 
 /*
  * The vCPU to enter at the end of a trap on this pCPU: `vcpu` itself on
@@ -30,6 +28,10 @@ static inline struct vcpu *sched_return(struct vcpu *vcpu)
 		return vcpu;
 	return sched_reschedule();
 }
+/* Charges the running `vcpu` (on this pCPU) for its time so far. */
+void sched_charge_current(struct vcpu *vcpu);
+/* Sets up `vcpu`'s priority, slice and budget from its description. */
+void sched_init_vcpu(struct vcpu *vcpu, const struct sched_config *cfg);
 /* Enters the scheduler for the first time on this pCPU. */
 void sched_start(void) __attribute__((noreturn));
 /* WFE: give the pCPU to another runnable vCPU, if any. */

@@ -10,6 +10,7 @@
 
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/debug.h"
+#include "core/sched_policy.h"
 #include "core/vgic_types.h"
 
 struct vm;
@@ -32,6 +33,8 @@ struct vcpu {
 	enum vcpu_state state;      /* protected by vm->lock */
 	bool loaded;                /* state live on pcpu; protected by vm->lock */
 	uint64_t wake_at;           /* counter deadline while BLOCKED, or ~0 */
+	uint64_t woken_at;          /* when it last became runnable, not yet run, or ~0 */
+	struct sched_entity se;     /* priority, slice, budget, statistics: its pCPU's */
 	uint64_t ptimer_ctl, ptimer_cval; /* emulated EL1 physical timer */
 	bool ptimer_level;
 	struct vgic_cpu vgic;       /* banked interrupts, list registers */

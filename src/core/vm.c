@@ -93,6 +93,7 @@ void vm_create_all(void)
 			v->index = i;
 			v->pcpu = p;
 			v->state = VCPU_OFF;
+			sched_init_vcpu(v, &cfg->sched[i]);
 			p->vcpus[p->nvcpus++] = v;
 		}
 		vm->state = VM_OFF;

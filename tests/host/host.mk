@@ -67,6 +67,12 @@ format_SRC     := src/lib/format.c
 format_CFLAGS  := -Isrc
 format_DEPS    := src/lib/format.h
 
+# The scheduling policy, pure, against a fake clock.
+HOST_TESTS          += sched_policy
+sched_policy_SRC    := src/core/sched_policy.c
+sched_policy_CFLAGS := -Isrc
+sched_policy_DEPS   := src/core/sched_policy.h
+
 # The virtual PL011 and the console multiplexer: each test #includes its
 # source after host stand-ins for core/spinlock.h, the vGIC and the UART.
 HOST_TESTS     += vpl011 console

@@ -62,6 +62,13 @@ START_TEST(vm_alpha)
 	ck_assert_uint_eq(vm->entry_ipa, 0);
 	ck_assert_uint_eq(vm->boot_x0, 0);
 	ck_assert_uint_eq(vm->fault_policy, FAULT_STOP);
+	ck_assert_uint_eq(vm->sched[0].priority, 200);
+	ck_assert_uint_eq(vm->sched[1].priority, 7);
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_uint_eq(vm->sched[i].slice_us, 2500);
+		ck_assert_uint_eq(vm->sched[i].budget_us, 300);
+		ck_assert_uint_eq(vm->sched[i].period_us, 1000);
+	}
 	ck_assert_uint_eq(vm->vgic.dist_ipa, 0x08000000);
 	ck_assert_uint_eq(vm->vgic.redist_ipa, 0x080a0000);
 	ck_assert_uint_eq(vm->vgic.cpuif_ipa, 0x08010000);
@@ -79,6 +86,11 @@ START_TEST(vm_explicit_and_default)
 	ck_assert_uint_eq(v1->entry_ipa, 0x40001000);
 	ck_assert_uint_eq(v1->device_count, 0);
 	ck_assert_uint_eq(v1->fault_policy, FAULT_INJECT);
+	/* The defaults: priority 100, a 10 ms slice, no budget. */
+	ck_assert_uint_eq(v1->sched[0].priority, CONFIG_PRIO_DEFAULT);
+	ck_assert_uint_eq(v1->sched[0].slice_us, CONFIG_SLICE_US_DEFAULT);
+	ck_assert_uint_eq(v1->sched[0].budget_us, 0);
+	ck_assert_uint_eq(v1->sched[0].period_us, 0);
 	ck_assert_str_eq(v2->name, "vm2");
 	ck_assert_uint_eq(v2->vcpu_pcpu[0], 1);
 	ck_assert_uint_eq(v2->regions[0].pa, 0x82205000);

@@ -12,7 +12,9 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
     qemu: <args>                extra QEMU arguments; an option the base
                                 command has (-smp, -m, -cpu, -M) replaces it
     timeout: <seconds>          wall-clock limit of the run (default 60)
-    exit: <status>              QEMU's exit status (default 0)
+    exit: <status>              QEMU's exit status (default 0); `exit: none`:
+                                the runner stops QEMU once the script is done
+                                (systems that run forever) and checks no status
     requires: linux             SKIP the scenario (a "SKIP:" line, neither
                                 pass nor fail) unless build/linux/Image and
                                 build/linux/initramfs.cpio.gz exist
@@ -22,11 +24,18 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
     expect-count: <n> <text>    <text> appears in exactly <n> lines
                                 (">=<n>" for at least <n>)
     expect-count-re: <n> <regex>  exactly <n> lines match <regex> (">=<n>")
+    expect-value: <lo> <hi> <regex>  some line matches <regex>, whose first
+                                group is a number, and in every matching line
+                                that number is within [lo, hi]
     reject: <text>              <text> appears in no line
     reject-re: <regex>          no line matches <regex>
     abort-on: <text>            stop the run as soon as <text> appears, and
                                 fail (e.g. "Kernel panic - not syncing")
     order: <text>               all order: texts appear, in this order
+    from: <text>                the checks below (expect*, reject*) look only
+                                at the lines after the first line containing
+                                <text> (none if it never appears); another
+                                from: replaces it, `from:` alone resets it
                                 (each in a line after the previous one's)
 
   and an interactive script, run in file order while QEMU runs:
@@ -189,6 +198,8 @@ class Scenario:
         self.requires = []
         self.test_vms = []
         self.checks = []    # (kind, args...)
+        self.check_from = []  # per check: the from: text in force, or None
+        self._from = None
         self.order = []
         self.abort_on = []
         self.script = []    # (kind, value, line number), in file order
@@ -205,7 +216,9 @@ class Scenario:
                 if not sep:
                     raise ExpectError(f"{path}:{num}: no directive")
                 try:
+                    before = len(self.checks)
                     self._directive(key.strip(), value, num)
+                    self.check_from += [self._from] * (len(self.checks) - before)
                 except (ValueError, re.error, ExpectError) as e:
                     raise ExpectError(f"{path}:{num}: {e}") from None
 
@@ -219,7 +232,7 @@ class Scenario:
         elif key == "timeout":
             self.timeout = float(value)
         elif key == "exit":
-            self.exit = int(value)
+            self.exit = None if value == "none" else int(value)
         elif key == "requires":
             for req in value.split():
                 if req not in REQUIREMENTS:
@@ -245,8 +258,15 @@ class Scenario:
             if key.endswith("-re"):
                 re.compile(text.strip())
             self.checks.append((key, text.strip(), n, at_least))
+        elif key == "expect-value":
+            lo, hi, regex = value.split(None, 2)
+            if re.compile(regex).groups < 1:
+                raise ExpectError("expect-value needs a regex with a group")
+            self.checks.append((key, regex, float(lo), float(hi)))
         elif key == "order":
             self.order.append(value)
+        elif key == "from":
+            self._from = value or None
         else:
             self._script_directive(key, value, num)
 
@@ -513,7 +533,10 @@ def run_qemu(cmd, scenario, log_path):
         if scenario.script:
             run.script_failed = not run_script(proc, console, scenario.script,
                                                deadline, run)
-        while not run.script_failed:
+        if scenario.exit is None and not run.script_failed:
+            time.sleep(0.5)           # the last lines of output
+            kill_group(proc)
+        while not run.script_failed and scenario.exit is not None:
             try:
                 run.status = proc.wait(timeout=0.1)
                 break
@@ -587,20 +610,37 @@ def evaluate_guest_tests(rep, lines, scenario):
 
 
 def matching(kind, value, lines):
-    if kind.endswith("-re"):
+    if kind.endswith("-re") or kind == "expect-value":
         regex = re.compile(value)
         return [line for line in lines if regex.search(line)]
     return [line for line in lines if value in line]
 
 
-def evaluate_checks(rep, lines, scenario):
-    for check in scenario.checks:
+def lines_from(lines, text):
+    """The lines after the first one containing text (all if text is None)."""
+    if text is None:
+        return lines
+    for i, line in enumerate(lines):
+        if text in line:
+            return lines[i + 1:]
+    return []
+
+
+def evaluate_checks(rep, all_lines, scenario):
+    for check, since in zip(scenario.checks, scenario.check_from):
         kind, text = check[0], check[1]
+        lines = lines_from(all_lines, since)
         hits = matching(kind, text, lines)
         if kind in ("expect", "expect-re"):
             rep.result(bool(hits), f"{kind}: {text}")
         elif kind in ("reject", "reject-re", "abort-on"):
             rep.result(not hits, f"{kind}: {text}", hits[:3])
+        elif kind == "expect-value":
+            lo, hi = check[2], check[3]
+            bad = [h for h in hits
+                   if not lo <= float(re.search(text, h).group(1)) <= hi]
+            rep.result(hits and not bad, f"{kind}: {lo:g} {hi:g} {text}",
+                       (bad[:5] if hits else ["no line matches"]))
         else:
             n, at_least = check[2], check[3]
             ok = len(hits) >= n if at_least else len(hits) == n
@@ -610,9 +650,9 @@ def evaluate_checks(rep, lines, scenario):
     if scenario.order:
         pos, missing = 0, None
         for text in scenario.order:
-            while pos < len(lines) and text not in lines[pos]:
+            while pos < len(all_lines) and text not in all_lines[pos]:
                 pos += 1
-            if pos == len(lines):
+            if pos == len(all_lines):
                 missing = text
                 break
             pos += 1
@@ -649,7 +689,7 @@ def run_scenario(scenario, build, verbose):
         rep.result(not run.timed_out, "finished",
                    [f"timed out after {scenario.timeout:.0f} s"] + tail
                    if run.timed_out else None)
-        if not run.timed_out and run.stopped_by is None:
+        if not run.timed_out and run.stopped_by is None and scenario.exit is not None:
             rep.result(run.status == scenario.exit, "exit-status",
                        [f"QEMU exited with {run.status}, expected {scenario.exit}"]
                        + tail)

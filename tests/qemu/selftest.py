@@ -191,6 +191,67 @@ exit: 3
 
 
 @case
+def expect_value_ranges(tmp):
+    sc, rep = scenario(tmp, "values", """\
+timeout: 20
+wait: fake#
+send: echo share 480\\n
+wait: SHARE 480
+send: echo share 510\\n
+wait: SHARE 510
+send: exit 0\\n
+expect-value: 470 530 ^SHARE (\\d+)$
+expect-value: 490 530 ^SHARE (\\d+)$
+expect-value: 0 1 ^NEVER (\\d+)$
+""")
+    text = "\n".join(rep.lines)
+    check(rep.failed == 2, text)
+    check("PASS: qemu/values/expect-value: 470 530" in text, text)
+    check("SHARE 480" in text and "no line matches" in text, text)
+
+
+@case
+def from_scopes_checks(tmp):
+    sc, rep = scenario(tmp, "from", """\
+timeout: 20
+wait: fake#
+send: echo share 900\\n
+wait: SHARE 900
+send: echo marker\\n
+wait: MARKER
+send: echo share 500\\n
+wait: SHARE 500
+send: exit 0\\n
+from: MARKER
+expect-value: 450 550 ^SHARE (\\d+)$
+reject: SHARE 900
+from: NEVER SEEN
+expect: fake
+from:
+expect: SHARE 900
+""")
+    text = "\n".join(rep.lines)
+    check(rep.failed == 1, text)
+    check("FAIL: qemu/from/expect: fake" in text, text)
+
+
+@case
+def exit_none_stops_after_script(tmp):
+    start = time.monotonic()
+    sc, rep = scenario(tmp, "forever", """\
+timeout: 30
+wait: fake#
+send: echo alive\\n
+wait: ALIVE
+exit: none
+""")
+    text = "\n".join(rep.lines)
+    check(rep.failed == 0 and "PASS: qemu/forever/finished" in text, text)
+    check("exit-status" not in text, text)
+    check(time.monotonic() - start < 10, "the runner did not stop QEMU")
+
+
+@case
 def panic_stops_run(tmp):
     sc, rep = scenario(tmp, "panic", """\
 timeout: 20

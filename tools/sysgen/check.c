@@ -244,6 +244,7 @@ void sg_check(struct sg_system *s)
 	check_hypervisor(s);
 	check_names(s);
 	check_pcpus(s);
+	sg_check_sched(s);
 	for (i = 0; i < s->vm_count; i++) {
 		sg_check_vm_layout(s, &s->vms[i]);
 		check_files(s, i);

@@ -109,7 +109,12 @@ static void put_vm(FILE *f, const struct sg_vm *vm, uint32_t idx)
 	fprintf(f, "\t\t.vcpu_count = %u,\n\t\t.vcpu_pcpu = {", vm->vcpu_count);
 	for (i = 0; i < vm->vcpu_count; i++)
 		fprintf(f, "%s%u", i ? ", " : " ", vm->vcpu_pcpu[i]);
-	fprintf(f, " },\n");
+	fprintf(f, " },\n\t\t.sched = {\n");
+	for (i = 0; i < vm->vcpu_count; i++)
+		fprintf(f, "\t\t\t{ .priority = %u, .slice_us = %u, .budget_us = %u, "
+			".period_us = %u },\n", vm->sched[i].priority, vm->sched[i].slice_us,
+			vm->sched[i].budget_us, vm->sched[i].period_us);
+	fprintf(f, "\t\t},\n");
 	put_vm_memory(f, vm);
 	put_vm_blobs(f, vm, idx);
 	fprintf(f, "\t\t.entry_ipa = 0x%llxull,\n", ULL(vm->entry_ipa));

@@ -419,7 +419,8 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 {
 	static const char *const allowed[] = {
 		"vm-name", "vcpus", "cpus", "image", "load-address", "entry", "fault-policy",
-		"kernel", "initrd", "bootargs", NULL
+		"kernel", "initrd", "bootargs", "priority", "vcpu-priorities", "time-slice-us",
+		"budget-us", "period-us", NULL
 	};
 	struct sg_node n;
 	struct sg_vm *vm;
@@ -439,6 +440,7 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 	sg_check_props(&n, allowed);
 	parse_vm_name(&n, vm);
 	parse_vm_cpus(&n, vm);
+	sg_parse_vm_sched(&n, vm);
 	parse_vm_boot(&n, vm);
 	parse_vm_children(&n, vm);
 }

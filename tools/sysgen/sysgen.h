@@ -141,6 +141,7 @@ struct sg_vm {
 	uint64_t entry_ipa;
 	uint64_t boot_x0;       /* a Linux VM's device tree IPA; 0 otherwise */
 	uint32_t fault_policy;  /* enum fault_policy */
+	struct sched_config sched[CONFIG_MAX_VCPUS];
 };
 
 struct sg_system {
@@ -190,6 +191,10 @@ const struct sg_device_model *sg_device_model(const char *compatible);
 void sg_init(struct sg_system *s, const char *source, const char *image_dir, FILE *err);
 void sg_parse(struct sg_system *s, const void *fdt, size_t size);
 void sg_parse_vm(struct sg_system *s, const void *fdt, int off);
+/* parse_sched.c: a VM's priority, slice and budget properties. */
+void sg_parse_vm_sched(const struct sg_node *n, struct sg_vm *vm);
+/* parse_sched.c: the budgets pinned to each pCPU fit in it. */
+void sg_check_sched(struct sg_system *s);
 
 /* check.c, check_vm.c */
 void sg_check(struct sg_system *s);

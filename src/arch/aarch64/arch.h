@@ -117,6 +117,8 @@ void arch_kick(const struct pcpu *target);
 /* Gets `target` to flush its loaded vCPU's virtual interrupts. */
 void arch_kick_vgic(const struct pcpu *target);
 uint64_t arch_now(void);
+/* Counter ticks to nanoseconds. */
+uint64_t arch_ticks_to_ns(uint64_t ticks);
 void arch_timer_arm(uint64_t deadline);
 void arch_timer_disarm(void);
 void arch_idle(void);

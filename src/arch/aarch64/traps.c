@@ -221,6 +221,14 @@ uint64_t arch_now(void)
 	return read_cntpct_el0();
 }
 
+uint64_t arch_ticks_to_ns(uint64_t ticks)
+{
+	uint64_t freq = read_cntfrq_el0();
+
+	/* Split so that ticks * 10^9 cannot overflow. */
+	return ticks / freq * 1000000000ull + ticks % freq * 1000000000ull / freq;
+}
+
 /*
  * Waits for an interrupt with IRQs masked (a pending one still ends WFI),
  * then lets it be taken: no wake-up is lost between the caller's check

@@ -1,0 +1,182 @@
+/*
+ * The scheduling policy of one pCPU (sched_policy.h): fixed priorities,
+ * round-robin among equals, budgets as sporadic servers. Pure: no locks,
+ * no clock of its own; host-tested in tests/host/test_sched_policy.c.
+ *
+ * Budgets. A budgeted entity holds its budget as a sorted ring of
+ * replenishments {at, amount} whose amounts always add up to the budget.
+ * Time it runs is taken from the head (which must be due), and the same
+ * amount comes back one period after the run began: in any window of one
+ * period it can never run for more than its budget, however it splits its
+ * runs (Sprunt, Sha and Lehoczky's sporadic server; seL4 MCS refills).
+ */
+#include "core/sched_policy.h"
+
+#include <stddef.h>
+
+static inline uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static struct sched_refill *refill_at(struct sched_entity *se, unsigned i)
+{
+	return &se->refill[(se->head + i) % SCHED_REFILLS];
+}
+
+void sched_policy_init(struct sched_entity *se, unsigned prio, uint64_t slice,
+		       uint64_t budget, uint64_t period, uint64_t now)
+{
+	*se = (struct sched_entity){
+		.prio = prio,
+		.slice = slice ? slice : 1,
+		.slice_left = slice ? slice : 1,
+		.budget = (budget && period && budget <= period) ? budget : 0,
+		.period = period,
+		.run_start = now,
+		.ready_since = SCHED_NEVER,
+	};
+	if (se->budget) {
+		se->refill[0] = (struct sched_refill){ .at = now, .amount = se->budget };
+		se->count = 1;
+	}
+}
+
+/* Folds the replenishments due at `now` into one head. */
+static void refills_merge(struct sched_entity *se, uint64_t now)
+{
+	while (se->count > 1 && refill_at(se, 0)->at <= now && refill_at(se, 1)->at <= now) {
+		struct sched_refill *h = refill_at(se, 0), *n = refill_at(se, 1);
+
+		n->amount += h->amount;
+		n->at = h->at;
+		se->head = (se->head + 1) % SCHED_REFILLS;
+		se->count--;
+	}
+}
+
+uint64_t sched_policy_available(struct sched_entity *se, uint64_t now)
+{
+	const struct sched_refill *h;
+
+	if (!se->budget)
+		return UINT64_MAX;
+	refills_merge(se, now);
+	h = refill_at(se, 0);
+	return h->at <= now ? h->amount : 0;
+}
+
+/* Queues `amount` to come back at `at`, keeping the ring sorted and bounded. */
+static void refill_push(struct sched_entity *se, uint64_t at, uint64_t amount)
+{
+	struct sched_refill *tail = se->count ? refill_at(se, se->count - 1) : NULL;
+
+	if (tail && (se->count == SCHED_REFILLS || tail->at >= at)) {
+		/* No room (or out of order): later is the safe side. */
+		tail->at = max_u64(tail->at, at);
+		tail->amount += amount;
+		return;
+	}
+	*refill_at(se, se->count) = (struct sched_refill){ .at = at, .amount = amount };
+	se->count++;
+}
+
+/* Takes `used` ticks of a run that began at `start` from the budget. */
+static void budget_consume(struct sched_entity *se, uint64_t used, uint64_t start, uint64_t now)
+{
+	refills_merge(se, now);
+	while (used && se->count) {
+		struct sched_refill *h = refill_at(se, 0);
+		uint64_t take;
+
+		if (h->at > now)
+			break; /* overran what was due (timer latency): not charged twice */
+		take = min_u64(used, h->amount);
+		h->amount -= take;
+		used -= take;
+		if (!h->amount) {
+			se->head = (se->head + 1) % SCHED_REFILLS;
+			se->count--;
+		}
+		refill_push(se, start + se->period, take);
+	}
+	if (sched_policy_available(se, now) == 0)
+		se->stats.throttled++;
+}
+
+void sched_policy_charge(struct sched_entity *se, uint64_t now)
+{
+	uint64_t used = now > se->run_start ? now - se->run_start : 0;
+	uint64_t start = se->run_start;
+
+	se->run_start = now;
+	if (!used)
+		return;
+	se->stats.ran += used;
+	se->slice_left = used >= se->slice_left ? 0 : se->slice_left - used;
+	if (se->budget)
+		budget_consume(se, used, start, now);
+}
+
+void sched_policy_run(struct sched_entity *se, uint64_t now)
+{
+	se->run_start = now;
+	if (se->ready_since != SCHED_NEVER) {
+		uint64_t lat = now > se->ready_since ? now - se->ready_since : 0;
+
+		se->stats.worst_latency = max_u64(se->stats.worst_latency, lat);
+		se->ready_since = SCHED_NEVER;
+	}
+}
+
+void sched_policy_woken(struct sched_entity *se, uint64_t at)
+{
+	se->stats.wakeups++;
+	se->ready_since = at;
+}
+
+/* Whether `a` goes before `b` (both may run). */
+static bool before(const struct sched_entity *a, const struct sched_entity *b)
+{
+	return a->prio > b->prio || (a->prio == b->prio && a->seq < b->seq);
+}
+
+struct sched_entity *sched_policy_pick(struct sched_queue *q, struct sched_entity *const *ready,
+				       unsigned n, uint64_t now, uint64_t *next_event)
+{
+	struct sched_entity *best = NULL;
+	uint64_t event = SCHED_NEVER;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct sched_entity *e = ready[i];
+
+		if (!e->slice_left) {
+			e->seq = ++q->seq;  /* to the back, with a fresh slice */
+			e->slice_left = e->slice;
+		}
+		if (sched_policy_available(e, now) && (!best || before(e, best)))
+			best = e;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct sched_entity *e = ready[i];
+
+		if (e == best)
+			continue;
+		if (!sched_policy_available(e, now)) {
+			/* Throttled: it matters once refilled if it would then win. */
+			if (!best || e->prio > best->prio)
+				event = min_u64(event, refill_at(e, 0)->at);
+		} else if (e->prio == best->prio) {
+			event = min_u64(event, now + best->slice_left);
+		}
+	}
+	if (best && best->budget)
+		event = min_u64(event, now + sched_policy_available(best, now));
+	*next_event = event;
+	return best;
+}

@@ -1,0 +1,97 @@
+/*
+ * The scheduling policy of one pCPU, as pure functions over scheduling
+ * entities (one per vCPU) and a clock passed in: fixed priorities,
+ * round-robin by time slice among equals, and an optional budget per
+ * period enforced as a sporadic server (the seL4 MCS idea). No locks, no
+ * hardware: sched.c feeds it the runnable vCPUs and the counter, and the
+ * host unit tests feed it a fake clock.
+ *
+ * Times are counter ticks. A vCPU's time is charged for what it actually
+ * ran (sched_policy_charge), across blocks and wake-ups: waking up never
+ * hands out a fresh slice or budget.
+ */
+#ifndef CORE_SCHED_POLICY_H
+#define CORE_SCHED_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SCHED_NEVER     UINT64_MAX
+/* Replenishments a budgeted entity tracks; more are merged (later). */
+#define SCHED_REFILLS   8
+
+struct sched_refill {
+	uint64_t at;      /* counter value from which `amount` may be used */
+	uint64_t amount;  /* ticks */
+};
+
+/* Per-vCPU figures for the operator and for tests. */
+struct sched_stats {
+	uint64_t ran;            /* ticks run in total */
+	uint64_t preemptions;    /* taken off while still runnable */
+	uint64_t wakeups;        /* blocked -> runnable transitions */
+	uint64_t worst_latency;  /* ticks from wake-up (or deadline) to running */
+	uint64_t throttled;      /* times it ran out of budget */
+};
+
+struct sched_entity {
+	/* Configuration (sched_policy_init). */
+	unsigned prio;           /* higher runs first */
+	uint64_t slice;          /* round-robin slice among equal priorities */
+	uint64_t budget;         /* per period; 0: not budgeted */
+	uint64_t period;
+	/* State; protected by running only on the owning pCPU. */
+	uint64_t slice_left;
+	uint64_t seq;            /* round-robin position: lowest goes first */
+	uint64_t run_start;      /* when it was last put on, or last charged */
+	uint64_t ready_since;    /* wake-up time not yet served, or SCHED_NEVER */
+	struct sched_refill refill[SCHED_REFILLS]; /* ring: the head is current */
+	unsigned head, count;
+	struct sched_stats stats;
+};
+
+/* The round-robin order of one pCPU. */
+struct sched_queue {
+	uint64_t seq;
+};
+
+/* Sets `se` up with full slice and budget available from `now`. */
+void sched_policy_init(struct sched_entity *se, unsigned prio, uint64_t slice,
+		       uint64_t budget, uint64_t period, uint64_t now);
+
+/*
+ * The entity to run among the `n` runnable ones in `ready` (NULL if none
+ * may run: all are out of budget, or n is 0). Entities whose slice ran out
+ * go to the back of their priority's round robin with a fresh slice.
+ * *next_event is set to when the decision must be revisited: the chosen
+ * one's slice end (if an equal-priority entity waits) or budget end, or
+ * the refill of a throttled entity that would then preempt it (the first
+ * refill of any throttled one when nothing runs); SCHED_NEVER if none.
+ */
+struct sched_entity *sched_policy_pick(struct sched_queue *q, struct sched_entity *const *ready,
+				       unsigned n, uint64_t now, uint64_t *next_event);
+
+/* Budget `se` may use at `now` (UINT64_MAX when it is not budgeted). */
+uint64_t sched_policy_available(struct sched_entity *se, uint64_t now);
+
+/* `se` starts (or goes on) running at `now`: records its wake-up latency. */
+void sched_policy_run(struct sched_entity *se, uint64_t now);
+
+/*
+ * Charges `se` for the time since it was put on (or last charged) up to
+ * `now`: its slice, its budget (scheduling the replenishment one period
+ * after that run began), and its statistics.
+ */
+void sched_policy_charge(struct sched_entity *se, uint64_t now);
+
+/* `se` became runnable at `at` (a deadline, or now): latency runs from then. */
+void sched_policy_woken(struct sched_entity *se, uint64_t at);
+
+/* Whether a newly runnable `woken` should take the pCPU from `running`. */
+static inline bool sched_policy_preempts(const struct sched_entity *woken,
+					 const struct sched_entity *running)
+{
+	return !running || woken->prio > running->prio;
+}
+
+#endif
