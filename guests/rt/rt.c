@@ -87,7 +87,7 @@ int main(void)
 	irq_handler = handler;
 	gic_init();
 	gic_enable(VTIMER_PPI, 0x80);
-	printf("rt: periodic task at %u Hz\n", 1000000 / PERIOD_US);
+	printf("rt: periodic task at %d Hz\n", 1000000 / PERIOD_US);
 	deadline = counter_read() + period;
 	sysreg_write(cntv_cval_el0, deadline);
 	sysreg_write(cntv_ctl_el0, 1);
