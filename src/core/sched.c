@@ -85,6 +85,11 @@ static bool load(struct pcpu *p, struct vcpu *v)
 		vm->loaded++;
 	}
 	spin_unlock(&vm->lock);
+	/*
+	 * `loaded` before the caller's read of `dirty`; pairs with the fence
+	 * in vgic_kick, which a vCPU that is not loaded does not kick.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (ok) {
 		arch_vcpu_load(v);
 		p->current = v;

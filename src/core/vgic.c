@@ -53,20 +53,46 @@ static void notify(struct vcpu *owner)
 }
 
 /*
- * Gets the owner to look at its model: wakes it if it waits in WFI (a
- * wake-up reschedules its pCPU), else asks its pCPU for a flush only.
- * A vCPU about to block sees `dirty` (set before this) and does not.
+ * Gets the owner to look at its model, if it can see anything: wakes it
+ * if it waits in WFI (a wake-up reschedules its pCPU); if it is loaded
+ * and running, asks its pCPU for a flush only. A runnable vCPU that is
+ * not loaded flushes when it is loaded (sched.c), and an off one has
+ * nothing to see: neither is worth interrupting a pCPU that another VM
+ * may be using. A vCPU about to block sees `dirty` (set before this) and
+ * does not.
  */
-static void kick_owner(struct vcpu *owner)
+void vgic_kick(struct vcpu *owner)
 {
 	struct vm *vm = owner->vm;
+	enum vcpu_state s;
+	bool flush;
 
-	if (__atomic_load_n(&owner->state, __ATOMIC_ACQUIRE) == VCPU_BLOCKED) {
-		spin_lock(&vm->lock);
-		sched_wake_locked(owner);
-		spin_unlock(&vm->lock);
+	/*
+	 * The caller's store to `dirty` before the loads of `state` and
+	 * `loaded`; pairs with the fence in sched.c's load(), which stores
+	 * `loaded` and then reads `dirty`: one of the two sides sees the other.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	s = __atomic_load_n(&owner->state, __ATOMIC_ACQUIRE);
+	if (s == VCPU_OFF)
+		return;
+	if (s == VCPU_RUNNABLE) {
+		if (__atomic_load_n(&owner->loaded, __ATOMIC_ACQUIRE))
+			arch_kick_vgic(owner->pcpu);
+		return;
 	}
-	arch_kick_vgic(owner->pcpu);
+	spin_lock(&vm->lock);
+	/* Woken meanwhile by someone else, and already running: flush. */
+	flush = owner->state == VCPU_RUNNABLE && owner->loaded;
+	sched_wake_locked(owner);
+	spin_unlock(&vm->lock);
+	if (flush)
+		arch_kick_vgic(owner->pcpu);
+}
+
+static inline void kick_owner(struct vcpu *owner)
+{
+	vgic_kick(owner);
 }
 
 static void place(struct vcpu *vcpu, struct vgic_lr *lr);

@@ -441,6 +441,9 @@ static void setup(const struct vgic_hw *hw)
 		tvm.vcpus[i].vm = &tvm;
 		tvm.vcpus[i].index = i;
 		tvm.vcpus[i].pcpu = &tpcpu[i];
+		/* Both run on their pCPUs unless a test says otherwise. */
+		tvm.vcpus[i].state = VCPU_RUNNABLE;
+		tvm.vcpus[i].loaded = true;
 		tpcpu[i].id = i;
 	}
 	vgic_hw = hw;
@@ -1045,6 +1048,49 @@ START_TEST(active_read_back)
 }
 END_TEST
 
+/*
+ * Attack: kicks to another VM's pCPU through a vCPU that is off. A vCPU
+ * that is off, or runnable but not loaded, has nothing to see now (it
+ * flushes when loaded): its pCPU, which another VM may be using, is left
+ * alone. A blocked one is woken; a loaded one is kicked.
+ */
+START_TEST(no_kick_unless_loaded)
+{
+	enable(1, 5, 0xa0);
+	vc(1)->state = VCPU_OFF;
+	vc(1)->loaded = false;
+	memset(kicks, 0, sizeof(kicks));
+	vgic_send_sgi(vc(0), 5, 1u << 1, false);
+	ck_assert(vc(1)->vgic.dirty);                 /* the model has it */
+	ck_assert_uint_eq(kicks[1] + wakes[1], 0);
+	wr(dist, 0, REG_CTLR, 4, 0);
+	wr(dist, 0, REG_CTLR, 4, vgic_hw->version == 3 ? 0x12 : 0x1);
+	ck_assert_uint_eq(kicks[1] + wakes[1], 0);
+	vc(1)->state = VCPU_RUNNABLE;                  /* waiting for its turn */
+	vgic_send_sgi(vc(0), 5, 1u << 1, false);
+	ck_assert_uint_eq(kicks[1] + wakes[1], 0);
+	vc(1)->state = VCPU_BLOCKED;                   /* in WFI: woken */
+	vgic_send_sgi(vc(0), 5, 1u << 1, false);
+	ck_assert_uint_eq(wakes[1], 1);
+	vc(1)->state = VCPU_RUNNABLE;                  /* running: flushes */
+	vc(1)->loaded = true;
+	vgic_send_sgi(vc(0), 5, 1u << 1, false);
+	ck_assert_uint_eq(kicks[1], 1);
+}
+END_TEST
+
+/* Rewriting GICD_CTLR with the value it has is not news to anyone. */
+START_TEST(ctlr_same_value_kicks_nobody)
+{
+	flush(0);
+	flush(1);
+	memset(kicks, 0, sizeof(kicks));
+	wr(dist, 0, REG_CTLR, 4, vgic_hw->version == 3 ? 0x12 : 0x1);
+	ck_assert(!vc(0)->vgic.dirty && !vc(1)->vgic.dirty);
+	ck_assert_uint_eq(kicks[0] + kicks[1], 0);
+}
+END_TEST
+
 /* ---- GICv3 registers ---------------------------------------------------- */
 
 START_TEST(v3_ctlr)
@@ -1377,8 +1423,12 @@ void host_tests_init(void)
 	ADD(m, icpendr_withdraws_lr_entry, setup_v3);
 	ADD(m, edge_spi_raised_by_line, setup_v3);
 	ADD(m, active_read_back, setup_v3);
+	ADD(m, no_kick_unless_loaded, setup_v3);
+	ADD(m, no_kick_unless_loaded, setup_v2);
 
 	ADD(r, v3_ctlr, setup_v3);
+	ADD(r, ctlr_same_value_kicks_nobody, setup_v3);
+	ADD(r, ctlr_same_value_kicks_nobody, setup_v2);
 	ADD(r, v3_typer_pidr2, setup_v3);
 	ADD(r, v3_bit_registers, setup_v3);
 	ADD(r, v3_priority_bytes_and_words, setup_v3);

@@ -140,6 +140,8 @@ void arch_irq_handle(void)
 			continue;
 		}
 		gic_eoi(intid);
+		if (intid == SGI_KICK || intid == SGI_VGIC)
+			self->kicks++; /* only this pCPU writes it */
 		if (intid == SGI_PANIC)
 			panic_secondary();
 		if (intid == arch_maint_intid) {
