@@ -67,6 +67,8 @@ static struct vcpu *pick(struct pcpu *p, unsigned *runnable)
 
 static void unload(struct pcpu *p, struct vcpu *v)
 {
+	if (state_of(v) == VCPU_OFF)
+		vgic_vcpu_off(v);
 	arch_vcpu_put(v);
 	p->current = NULL;
 	vm_vcpu_unloaded(v);

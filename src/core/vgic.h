@@ -88,6 +88,8 @@ struct vgic_irq *vgic_get_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 
 /* On the vCPU's own pCPU, before entering it: list registers from the model. */
 void vgic_flush(struct vcpu *vcpu);
+/* On its pCPU, before unloading a vCPU that is off: SPIs back to the model. */
+void vgic_vcpu_off(struct vcpu *vcpu);
 /* True if `vcpu` has an interrupt to take (WFI must not block). */
 bool vgic_vcpu_pending(struct vcpu *vcpu);
 

@@ -808,6 +808,72 @@ START_TEST(retarget_in_lr_no_duplicate)
 }
 END_TEST
 
+/* vCPU v takes level SPI intid, its handler lowers the line, EOI. */
+static void take_and_lower(unsigned v, unsigned intid)
+{
+	int i = guest_ack(v);
+
+	ck_assert_int_eq(i, lr_of(v, intid));
+	vgic_set_level(&tvm, intid, false);
+	guest_eoi(v, i);
+	run_guest(v);
+}
+
+/*
+ * A level SPI pending (not yet acknowledged) in vCPU 1's list register,
+ * vCPU 1 with IRQs masked, is retargeted to vCPU 0: vCPU 1's next flush
+ * gives it up and vCPU 0 takes it, once.
+ */
+START_TEST(retarget_pending_in_lr_moves)
+{
+	enable(0, 45, 0x80);
+	route(45, 1);
+	vgic_set_level(&tvm, 45, true);
+	flush(1);
+	ck_assert_int_ge(lr_of(1, 45), 0);
+	route(45, 0);
+	ck_assert(vc(1)->vgic.dirty);
+	flush(1);
+	ck_assert_int_lt(lr_of(1, 45), 0);
+	ck_assert(vc(0)->vgic.dirty);
+	flush(0);
+	ck_assert_int_ge(lr_of(0, 45), 0);
+	take_and_lower(0, 45);
+	ck_assert_uint_eq(times(0, 45, 0), 1);
+	ck_assert_uint_eq(nseen[1], 0);
+}
+END_TEST
+
+/*
+ * vCPU 1 goes off holding a pending SPI in a list register: the SPI goes
+ * back to the model, and a later retarget to vCPU 0 delivers it. An SGI
+ * pending there stays with vCPU 1.
+ */
+START_TEST(cpu_off_folds_spis_back)
+{
+	enable(0, 45, 0x80);
+	enable(1, 3, 0x80);
+	route(45, 1);
+	vgic_set_level(&tvm, 45, true);
+	vgic_send_sgi(vc(0), 3, 1u << 1, false);
+	flush(1);
+	ck_assert_int_ge(lr_of(1, 45), 0);
+	ck_assert_int_ge(lr_of(1, 3), 0);
+	on(1);
+	vc(1)->state = VCPU_OFF;
+	vgic_vcpu_off(vc(1));
+	ck_assert_int_lt(lr_of(1, 45), 0);
+	ck_assert_int_ge(lr_of(1, 3), 0);
+	ck_assert(!tvm.vgic.spi[45 - 32].in_lr);
+	vc(1)->loaded = false;
+	route(45, 0);
+	flush(0);
+	ck_assert_int_ge(lr_of(0, 45), 0);
+	take_and_lower(0, 45);
+	ck_assert_uint_eq(times(0, 45, 0), 1);
+}
+END_TEST
+
 /*
  * A level SPI moved to vCPU 1 while active on vCPU 0, still high when
  * vCPU 0 EOIs it: vCPU 0's maintenance frees it, and vCPU 1 must hear of
@@ -1424,6 +1490,10 @@ void host_tests_init(void)
 	ADD(m, edge_spi_raised_by_line, setup_v3);
 	ADD(m, active_read_back, setup_v3);
 	ADD(m, no_kick_unless_loaded, setup_v3);
+	ADD(m, retarget_pending_in_lr_moves, setup_v3);
+	ADD(m, retarget_pending_in_lr_moves, setup_v2);
+	ADD(m, cpu_off_folds_spis_back, setup_v3);
+	ADD(m, cpu_off_folds_spis_back, setup_v2);
 	ADD(m, no_kick_unless_loaded, setup_v2);
 
 	ADD(r, v3_ctlr, setup_v3);
