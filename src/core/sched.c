@@ -23,6 +23,11 @@ static enum vcpu_state state_of(const struct vcpu *v)
 	return __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
 }
 
+static bool vm_loading(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_LOADING;
+}
+
 /* Wakes blocked vCPUs whose timer deadline has passed; returns the next. */
 static uint64_t wake_expired(struct pcpu *p, uint64_t now)
 {
@@ -125,6 +130,16 @@ struct vcpu *sched_reschedule(void)
 		next = pick(p, &runnable);
 		if (next && next == prev)
 			break;
+		if (next && vm_loading(next->vm)) {
+			/* vCPU 0's turn goes to its VM's reload: one bounded step. */
+			if (prev && state_of(prev) == VCPU_OFF) {
+				unload(p, prev);
+				prev = NULL;
+			}
+			vm_load_step(next->vm);
+			arch_irq_window();
+			continue;
+		}
 		if (prev) {
 			/* An OFF vCPU never stays loaded: stops and resets wait for it. */
 			if (next || state_of(prev) == VCPU_OFF) {

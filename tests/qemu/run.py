@@ -20,8 +20,10 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
     expect: <text>              <text> appears in some line
     expect-re: <regex>          some line matches <regex> (Python re.search)
     expect-count: <n> <text>    <text> appears in exactly <n> lines
-                                (">=<n>" for at least <n>)
-    expect-count-re: <n> <regex>  exactly <n> lines match <regex> (">=<n>")
+                                (">=<n>" for at least <n>, "<=<n>" for at
+                                most <n>)
+    expect-count-re: <n> <regex>  exactly <n> lines match <regex> (">=<n>",
+                                "<=<n>")
     reject: <text>              <text> appears in no line
     reject-re: <regex>          no line matches <regex>
     abort-on: <text>            stop the run as soon as <text> appears, and
@@ -238,13 +240,13 @@ class Scenario:
             self.checks.append((key, value))
         elif key in ("expect-count", "expect-count-re"):
             count, _, text = value.partition(" ")
-            at_least = count.startswith(">=")
-            n = int(count[2:] if at_least else count)
+            op = count[:2] if count[:2] in (">=", "<=") else ""
+            n = int(count[2:] if op else count)
             if not text.strip():
                 raise ExpectError(f"{key} needs a text")
             if key.endswith("-re"):
                 re.compile(text.strip())
-            self.checks.append((key, text.strip(), n, at_least))
+            self.checks.append((key, text.strip(), n, op))
         elif key == "order":
             self.order.append(value)
         else:
@@ -602,9 +604,10 @@ def evaluate_checks(rep, lines, scenario):
         elif kind in ("reject", "reject-re", "abort-on"):
             rep.result(not hits, f"{kind}: {text}", hits[:3])
         else:
-            n, at_least = check[2], check[3]
-            ok = len(hits) >= n if at_least else len(hits) == n
-            want = f">={n}" if at_least else str(n)
+            n, op = check[2], check[3]
+            ok = {">=": len(hits) >= n, "<=": len(hits) <= n,
+                  "": len(hits) == n}[op]
+            want = f"{op}{n}"
             rep.result(ok, f"{kind}: {want} {text}",
                        [f"found {len(hits)} lines"])
     if scenario.order:

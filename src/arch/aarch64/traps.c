@@ -196,6 +196,13 @@ uint64_t arch_now(void)
  * then lets it be taken: no wake-up is lost between the caller's check
  * and the WFI.
  */
+void arch_irq_window(void)
+{
+	irq_enable();
+	isb();
+	irq_disable();
+}
+
 void arch_idle(void)
 {
 	wfi();
