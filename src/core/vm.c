@@ -22,6 +22,19 @@
 #define VM_REPORT_BURST    10
 #define VM_REPORT_PER_SEC  1
 
+/*
+ * A reset's reload is done in steps, one step per turn of the VM's vCPU 0
+ * on its pCPU: at most VM_LOAD_STEP bytes and about VM_LOAD_STEP_US of
+ * time (pieces of VM_LOAD_PIECE bytes until either is used up). So a VM
+ * of any size delays the other vCPUs of its pCPU by one step at most,
+ * however slow the machine, and its reload is paid from its own turns.
+ */
+#define VM_LOAD_STEP     (2ull << 20)
+#define VM_LOAD_PIECE    (256ull << 10)
+#define VM_LOAD_STEP_US  1000
+
+static uint64_t load_step_ticks;
+
 struct vm vms[CONFIG_MAX_VMS];
 unsigned vm_count;
 bool vm_entry_stamp;
@@ -81,6 +94,7 @@ static bool vm_build(struct vm *vm)
 void vm_create_all(void)
 {
 	vm_count = numbat_system.vm_count;
+	load_step_ticks = read_cntfrq_el0() / 1000000 * VM_LOAD_STEP_US;
 	for (unsigned id = 0; id < vm_count; id++) {
 		struct vm *vm = &vms[id];
 		const struct vm_config *cfg = &numbat_system.vms[id];
@@ -105,14 +119,6 @@ void vm_create_all(void)
 		vm->state = VM_OFF;
 	}
 }
-
-/*
- * A reset's reload is done in steps of this many bytes, one step per turn
- * of the VM's vCPU 0 on its pCPU, so a VM of any size delays the other
- * vCPUs of that pCPU by one step at most (about a millisecond) and its
- * reload is paid from its own turns.
- */
-#define VM_LOAD_STEP  (2ull << 20)
 
 enum { VM_LOAD_ZERO, VM_LOAD_COPY, VM_LOAD_DONE };
 
@@ -206,10 +212,15 @@ static uint64_t load_piece(struct vm *vm, uint64_t budget)
 
 void vm_load_step(struct vm *vm)
 {
-	uint64_t budget = VM_LOAD_STEP;
+	uint64_t budget = VM_LOAD_STEP, start = arch_now(), piece;
 
-	while (budget && vm->load.phase != VM_LOAD_DONE)
-		budget -= load_piece(vm, budget);
+	while (budget && vm->load.phase != VM_LOAD_DONE &&
+	       arch_now() - start < load_step_ticks) {
+		piece = budget < VM_LOAD_PIECE ? budget : VM_LOAD_PIECE;
+		budget -= piece;
+		while (piece && vm->load.phase != VM_LOAD_DONE)
+			piece -= load_piece(vm, piece);
+	}
 	if (vm->load.phase != VM_LOAD_DONE)
 		return;
 	spin_lock(&vm->lock);
@@ -229,6 +240,9 @@ void vm_start_all(void)
 		spin_lock(&vm->lock);
 		vm_load_begin(vm);
 		spin_unlock(&vm->lock);
+		/* Before any VM runs there is nobody to share with: all at once. */
+		while (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_LOADING)
+			vm_load_step(vm);
 		started++;
 	}
 	pr_info("%u of %u VMs started\n", started, vm_count);
