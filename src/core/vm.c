@@ -18,9 +18,12 @@
 #include "core/vgic.h"
 #include "lib/string.h"
 
-/* Report rate limit: a burst of this many lines, then this many a second. */
+/*
+ * Report rate limit per VM: a burst of VM_REPORT_BURST, then one report
+ * per VM_REPORT_PERIOD_S, plus a line saying how many were suppressed.
+ */
 #define VM_REPORT_BURST    10
-#define VM_REPORT_PER_SEC  1
+#define VM_REPORT_PERIOD_S 2     /* one more report allowed every 2 s */
 
 /*
  * A reset's reload is done in steps, one step per turn of the VM's vCPU 0
@@ -103,6 +106,7 @@ void vm_create_all(void)
 		vm->id = id;
 		vm->state = VM_NONE;
 		vm->reports.tokens = VM_REPORT_BURST;
+		vm->reports.calm = true;
 		vm->reports.refilled = arch_now();
 		if (!pcpus_present(cfg) || !vm_build(vm))
 			continue;
@@ -363,9 +367,9 @@ void *vm_guest_ptr(const struct vm *vm, ipaddr_t ipa, uint64_t len, uint32_t nee
 bool vm_may_report(struct vm *vm)
 {
 	struct vm_reports *r = &vm->reports;
-	uint64_t now = arch_now(), period = read_cntfrq_el0() / VM_REPORT_PER_SEC;
+	uint64_t now = arch_now(), period = read_cntfrq_el0() * VM_REPORT_PERIOD_S;
 	unsigned was_suppressed = 0;
-	bool ok;
+	bool ok, notice = false;
 
 	spin_lock(&r->lock);
 	if (r->tokens < VM_REPORT_BURST && now - r->refilled >= period) {
@@ -375,21 +379,24 @@ bool vm_may_report(struct vm *vm)
 			    r->tokens + (unsigned)add;
 		r->refilled += add * period;
 	}
-	if (r->tokens == VM_REPORT_BURST)
+	if (r->tokens == VM_REPORT_BURST) {
 		r->refilled = now; /* a full bucket does not save up */
+		r->calm = true;
+	}
 	ok = r->tokens > 0;
 	if (ok) {
 		r->tokens--;
 		was_suppressed = r->suppressed;
 		r->suppressed = 0;
-	} else if (r->suppressed++ == 0) {
-		was_suppressed = ~0u; /* say so once, when suppressing starts */
+	} else if (r->suppressed++ == 0 && r->calm) {
+		notice = true; /* once per flood, not once per refill */
+		r->calm = false;
 	}
 	spin_unlock(&r->lock);
-	if (was_suppressed == ~0u)
+	if (notice)
 		pr_info("vm %s: too many reports; suppressing them for a while\n",
 			vm->cfg->name);
-	else if (was_suppressed)
+	if (was_suppressed)
 		pr_info("vm %s: %u reports suppressed\n", vm->cfg->name, was_suppressed);
 	return ok;
 }

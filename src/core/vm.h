@@ -42,6 +42,7 @@ struct vm_reports {
 	unsigned tokens;
 	uint64_t refilled;         /* counter value of the last refill */
 	unsigned suppressed;       /* since the last report that went out */
+	bool calm;                 /* the bucket was full since the last notice */
 };
 
 struct vm {
