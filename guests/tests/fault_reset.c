@@ -23,7 +23,7 @@ int main(void)
 		taken += x.taken;
 	}
 	if (taken != FAULTS)
-		printf("fault-reset: %u of %u faults came back\n", taken, FAULTS);
+		printf("fault-reset: %u of %d faults came back\n", taken, FAULTS);
 	if (counter_read() < counter_ms(END_MS))
 		psci_system_reset();
 	printf("fault-reset: done at %lu ms\n",

@@ -216,11 +216,12 @@ static uint64_t load_piece(struct vm *vm, uint64_t budget)
 
 void vm_load_step(struct vm *vm)
 {
-	uint64_t budget = VM_LOAD_STEP, start = arch_now(), piece;
+	uint64_t budget = VM_LOAD_STEP, start = arch_now();
 
 	while (budget && vm->load.phase != VM_LOAD_DONE &&
 	       arch_now() - start < load_step_ticks) {
-		piece = budget < VM_LOAD_PIECE ? budget : VM_LOAD_PIECE;
+		uint64_t piece = budget < VM_LOAD_PIECE ? budget : VM_LOAD_PIECE;
+
 		budget -= piece;
 		while (piece && vm->load.phase != VM_LOAD_DONE)
 			piece -= load_piece(vm, piece);
