@@ -2,7 +2,10 @@
  * Per-pCPU scheduling of pinned vCPUs. A pCPU only ever loads vCPUs pinned
  * to it, so the run list is fixed at boot and needs no lock; vCPU states
  * are written under their VM's lock and read here without it (a stale
- * read is corrected by the kick that follows every change).
+ * read is corrected by the kick that follows every change). The turns of
+ * a VM being reloaded after a reset (VM_LOADING) go to one bounded step
+ * of its reload each (vm_load_step), with pending interrupts taken after
+ * it, so the other vCPUs of the pCPU run between steps.
  */
 #include "core/sched.h"
 

@@ -5,7 +5,8 @@
  * has left its pCPU, on whichever pCPU that is: no pCPU ever waits for
  * another. A (re)load is done in bounded steps in vCPU 0's turns on its
  * pCPU (vm_load_step), never all at once. numbat's reports about a VM
- * are rate limited across its restarts (vm_may_report). Lock order: vm->lock, then the console's locks (console.c).
+ * are rate limited across its restarts (vm_may_report). Lock order:
+ * vm->lock, then vm->reports.lock, then the console's locks (console.c).
  */
 #include "core/vm.h"
 
