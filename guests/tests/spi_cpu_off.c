@@ -3,7 +3,7 @@
  * goes off (what Linux CPU hot-unplug does): the test device's level SPI
  * is routed to vCPU 1, which keeps IRQs masked, so the interrupt waits in
  * its list register (ISR_EL1.I shows it). Then the SPI is retargeted to
- * vCPU 0 (GICD_IROUTER), by vCPU 1 itself (as Linux migrates interrupts
+ * vCPU 0 (GICD_IROUTER, or ITARGETSR on GICv2), by vCPU 1 itself (as Linux migrates interrupts
  * off a dying CPU) or by vCPU 0, and vCPU 1 calls CPU_OFF; or vCPU 1 goes
  * off first and the SPI is moved after. vCPU 0, IRQs unmasked, must take
  * it exactly once.
@@ -14,6 +14,7 @@
 #define DEV_IRQ      40           /* the description gives the device SPI 8 */
 #define GICD         0x08000000ul
 #define GICD_IROUTER 0x6000
+#define GICD_ITARGETSR 0x800
 
 enum mode {
 	BY_HOLDER,      /* the holder moves it, then goes off */
@@ -39,9 +40,13 @@ static void handler(void)
 	}
 }
 
+/* GICD_IROUTER (v3: affinity 0.0.0.vcpu) or GICD_ITARGETSR (v2: a CPU bit). */
 static void route(unsigned vcpu)
 {
-	writeq(GICD + GICD_IROUTER + 8 * DEV_IRQ, vcpu);
+	if (gic_version() == 3)
+		writeq(GICD + GICD_IROUTER + 8 * DEV_IRQ, vcpu);
+	else
+		writeb(GICD + GICD_ITARGETSR + DEV_IRQ, (uint8_t)(1u << vcpu));
 }
 
 static bool wait_stage(unsigned want, uint64_t ms)
