@@ -7,8 +7,9 @@
  * windows alike). In the second window a jump of the counter between two
  * iterations is time it did not run; the longest is its longest wait.
  * Round robin with one other runnable VM owes it at least about half the
- * pCPU, and no wait much longer than a time slice (10 ms; the bound
- * allows for a busy host: before the fix the waits were over 200 ms).
+ * pCPU, and no wait much longer than a time slice (10 ms). The bounds,
+ * 30% and 150 ms, leave room for a busy host (it slows the two windows
+ * unevenly); before the fix the share was 11-15% and the waits over 200 ms.
  */
 #include "numbat.h"
 
@@ -47,7 +48,7 @@ TEST(attack, neighbour_keeps_its_share)
 	printf("victim: %lu%% of its loops alone, longest wait %lu ms (alone %lu us)\n",
 	       (unsigned long)share, (unsigned long)(storm.longest / counter_ms(1)),
 	       (unsigned long)(alone.longest * 1000 / counter_ms(1)));
-	EXPECT_GE(share, 40);
+	EXPECT_GE(share, 30);
 	EXPECT_LT(storm.longest, counter_ms(150));
 }
 
