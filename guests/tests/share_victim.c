@@ -3,8 +3,8 @@
  * sleeps until STORM_START_MS and then resets itself in a loop). It counts
  * the iterations of a tight loop over a window alone on the pCPU and over
  * a window of the same length during the storm: the ratio is its share of
- * the pCPU, as measured by itself (slowdowns of the host affect both
- * windows alike). In the second window a jump of the counter between two
+ * the pCPU, as measured by itself (a steady slowdown of the host affects
+ * both alike). In the second window a jump of the counter between two
  * iterations is time it did not run; the longest is its longest wait.
  * Round robin with one other runnable VM owes it at least about half the
  * pCPU, and no wait much longer than a time slice (10 ms). The bounds,
