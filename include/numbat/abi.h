@@ -84,7 +84,8 @@
  * "numbat,test-device": an emulated register bank for testing the MMIO path.
  * SCRATCH is 64 bytes of storage readable and writable at any width
  * (1, 2, 4, 8 bytes); ID reads as TESTDEV_ID_VALUE; IRQ drives the
- * interrupt line the description gives the device; every other offset in
+ * interrupt line the description gives the device; KICKS is a
+ * numbat-internal counter (only test systems have this device); every other offset in
  * the device reads as zero and ignores writes.
  */
 #define TESTDEV_SCRATCH           0x00
@@ -93,6 +94,10 @@
 #define TESTDEV_ID_VALUE          0x4E554D42u /* "NUMB" */
 #define TESTDEV_IRQ               0x48 /* bit 0: level of the device's
                                           interrupt line (if it has one) */
+#define TESTDEV_KICKS             0x50 /* read: numbat's kicks (SGI 0 and 2)
+                                          received so far by the pCPU the
+                                          reading vCPU runs on; a test probe
+                                          of interference between VMs */
 #define TESTDEV_SIZE              0x1000
 
 #endif /* NUMBAT_ABI_H */

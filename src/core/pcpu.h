@@ -27,6 +27,7 @@ struct pcpu {
 	unsigned nvcpus;         /* vCPUs pinned here (set at boot, then fixed) */
 	struct vcpu *vcpus[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS];
 	struct sched_queue rq;   /* round-robin order; this pCPU's only */
+	uint64_t kicks;          /* SGIs 0 and 2 received (the test device reads it) */
 };
 
 extern struct pcpu pcpus[CONFIG_MAX_PCPUS];

@@ -6,6 +6,10 @@
  * sched_policy.c's choice; its entities (vcpu->se) are touched only by
  * their own pCPU, and a waker on another pCPU hands over the wake-up time
  * through vcpu->woken_at.
+ * The turns of a VM being reloaded after a reset (VM_LOADING) go to one
+ * bounded step of its reload each (vm_load_step), charged to its vCPU 0,
+ * with pending interrupts taken after it, so the other vCPUs of the pCPU
+ * run between steps.
  */
 #include "core/sched.h"
 
@@ -26,6 +30,11 @@
 static enum vcpu_state state_of(const struct vcpu *v)
 {
 	return __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
+}
+
+static bool vm_loading(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_LOADING;
 }
 
 /* Makes a blocked `vcpu` runnable as of `at`; caller holds vm->lock. */
@@ -79,6 +88,8 @@ static struct vcpu *pick(struct pcpu *p, uint64_t now, uint64_t *event)
 
 static void unload(struct pcpu *p, struct vcpu *v)
 {
+	if (state_of(v) == VCPU_OFF)
+		vgic_vcpu_off(v);
 	arch_vcpu_put(v);
 	p->current = NULL;
 	vm_vcpu_unloaded(v);
@@ -97,6 +108,11 @@ static bool load(struct pcpu *p, struct vcpu *v)
 		vm->loaded++;
 	}
 	spin_unlock(&vm->lock);
+	/*
+	 * `loaded` before the caller's read of `dirty`; pairs with the fence
+	 * in vgic_kick, which a vCPU that is not loaded does not kick.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (ok) {
 		arch_vcpu_load(v);
 		p->current = v;
@@ -165,6 +181,19 @@ struct vcpu *sched_reschedule(void)
 			deadline = event;
 		if (next && next == prev)
 			break;
+		if (next && vm_loading(next->vm)) {
+			/* vCPU 0's turn goes to its VM's reload: one bounded step, its time. */
+			if (prev && state_of(prev) == VCPU_OFF) {
+				unload(p, prev);
+				prev = NULL;
+			}
+			sched_policy_run(&next->se, now);
+			vm_load_step(next->vm);
+			sched_policy_charge(&next->se, arch_now());
+			arch_irq_window();
+			now = arch_now();
+			continue;
+		}
 		if (prev) {
 			/* An OFF vCPU never stays loaded: stops and resets wait for it. */
 			if (next || state_of(prev) == VCPU_OFF) {

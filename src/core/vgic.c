@@ -53,20 +53,46 @@ static void notify(struct vcpu *owner)
 }
 
 /*
- * Gets the owner to look at its model: wakes it if it waits in WFI (a
- * wake-up reschedules its pCPU), else asks its pCPU for a flush only.
- * A vCPU about to block sees `dirty` (set before this) and does not.
+ * Gets the owner to look at its model, if it can see anything: wakes it
+ * if it waits in WFI (a wake-up reschedules its pCPU); if it is loaded
+ * and running, asks its pCPU for a flush only. A runnable vCPU that is
+ * not loaded flushes when it is loaded (sched.c), and an off one has
+ * nothing to see: neither is worth interrupting a pCPU that another VM
+ * may be using. A vCPU about to block sees `dirty` (set before this) and
+ * does not.
  */
-static void kick_owner(struct vcpu *owner)
+void vgic_kick(struct vcpu *owner)
 {
 	struct vm *vm = owner->vm;
+	enum vcpu_state s;
+	bool flush;
 
-	if (__atomic_load_n(&owner->state, __ATOMIC_ACQUIRE) == VCPU_BLOCKED) {
-		spin_lock(&vm->lock);
-		sched_wake_locked(owner);
-		spin_unlock(&vm->lock);
+	/*
+	 * The caller's store to `dirty` before the loads of `state` and
+	 * `loaded`; pairs with the fence in sched.c's load(), which stores
+	 * `loaded` and then reads `dirty`: one of the two sides sees the other.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	s = __atomic_load_n(&owner->state, __ATOMIC_ACQUIRE);
+	if (s == VCPU_OFF)
+		return;
+	if (s == VCPU_RUNNABLE) {
+		if (__atomic_load_n(&owner->loaded, __ATOMIC_ACQUIRE))
+			arch_kick_vgic(owner->pcpu);
+		return;
 	}
-	arch_kick_vgic(owner->pcpu);
+	spin_lock(&vm->lock);
+	/* Woken meanwhile by someone else, and already running: flush. */
+	flush = owner->state == VCPU_RUNNABLE && owner->loaded;
+	sched_wake_locked(owner);
+	spin_unlock(&vm->lock);
+	if (flush)
+		arch_kick_vgic(owner->pcpu);
+}
+
+static inline void kick_owner(struct vcpu *owner)
+{
+	vgic_kick(owner);
 }
 
 static void place(struct vcpu *vcpu, struct vgic_lr *lr);
@@ -263,6 +289,43 @@ void vgic_maintenance(struct vcpu *vcpu)
 	vcpu->pcpu->resched = true;
 }
 
+/* Where an SPI goes now (a stray target means vCPU 0, as irq_owner). */
+static unsigned spi_target(const struct vm *vm, const struct vgic_irq *irq)
+{
+	return irq->target < vm->cfg->vcpu_count ? irq->target : 0;
+}
+
+static void restore_pending(struct vgic_irq *irq, const struct vgic_lr *lr);
+
+/*
+ * Takes SPI `irq`, pending and not active in list register i of `vcpu`,
+ * back into the model, unseen by the guest; if it is still pending and
+ * another vCPU is its target now, that vCPU gets its bit in *others (to
+ * be marked and kicked after unlocking). A pending, not active interrupt
+ * has not been acknowledged anywhere, so it may go to whichever CPU its
+ * routing names when it is forwarded again (IHI 0069H, 4.4 and 12.9.22
+ * GICD_IROUTER<n>; KVM's vgic_prune_ap_list does the same). The caller
+ * clears the hardware list register. dist->lock held.
+ */
+static void withdraw_spi(struct vcpu *vcpu, unsigned i, struct vgic_irq *irq,
+			 const struct vgic_lr *lr, uint32_t *others)
+{
+	struct vm *vm = vcpu->vm;
+	unsigned t = spi_target(vm, irq);
+
+	if (!irq->clear_req)
+		restore_pending(irq, lr);
+	irq->in_lr = false;
+	irq->lr_pending = false;
+	irq->clear_req = false;
+	vcpu->vgic.lr_intid[i] = VGIC_LR_FREE;
+	vcpu->vgic.lr_used &= ~(1u << i);
+	if (t != vcpu->index && vgic_irq_pending(irq)) {
+		vm->vcpus[t].vgic.dirty = true;
+		*others |= 1u << t;
+	}
+}
+
 /*
  * Folds the list registers' state back into the model. An SPI that was
  * retargeted while its old owner held it, and is still pending, is handed
@@ -290,14 +353,22 @@ static void sync_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, unsigned nr, uint32
 		/* Acknowledged: a level interrupt's ISPENDR latch is consumed. */
 		if (lrs[i].active && !lrs[i].pending && !irq->edge && !irq->hw)
 			irq->latch = false;
+		/* Retargeted before the guest took it: to its new target. */
+		if (intid >= VGIC_NR_PRIVATE && lrs[i].pending && !lrs[i].active &&
+		    spi_target(vm, irq) != vcpu->index) {
+			withdraw_spi(vcpu, i, irq, &lrs[i], others);
+			lrs[i].intid = VGIC_LR_FREE;
+			continue;
+		}
 		if (lrs[i].pending || lrs[i].active)
 			continue;
 		retire_lr(vcpu, i, irq);
 		lrs[i].intid = VGIC_LR_FREE;
-		if (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index &&
-		    irq->target < vm->cfg->vcpu_count && vgic_irq_pending(irq)) {
-			vm->vcpus[irq->target].vgic.dirty = true;
-			*others |= 1u << irq->target;
+		if (intid >= VGIC_NR_PRIVATE && spi_target(vm, irq) != vcpu->index &&
+		    vgic_irq_pending(irq)) {
+			/* irq->target, or vCPU 0 for a stray one, as irq_owner */
+			vm->vcpus[spi_target(vm, irq)].vgic.dirty = true;
+			*others |= 1u << spi_target(vm, irq);
 		}
 	}
 }
@@ -478,6 +549,43 @@ bool vgic_vcpu_pending(struct vcpu *vcpu)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * `vcpu` goes off (CPU_OFF, its VM stopping or resetting) and is still
+ * loaded on this pCPU. The SPIs pending (not active) in its list
+ * registers go back to the model: on a GIC they wait in the distributor,
+ * not in a CPU interface that is off, so their target (or a new one, if
+ * they are retargeted later) takes them. Left in a list register they
+ * would be stranded: nothing flushes an off vCPU. Active SPIs stay, as
+ * their active state would on a powered-down CPU; SGIs and PPIs are the
+ * vCPU's own and stay with it.
+ */
+void vgic_vcpu_off(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	uint32_t others = 0;
+
+	spin_lock(&vm->vgic.lock);
+	for (unsigned i = 0; i < vgic_hw->nr_lr; i++) {
+		unsigned intid = vcpu->vgic.lr_intid[i];
+		struct vgic_lr lr;
+
+		if (intid == VGIC_LR_FREE || intid < VGIC_NR_PRIVATE)
+			continue;
+		vgic_hw->read_lr(i, &lr);
+		if (lr.active)
+			continue;
+		lr.intid = (uint16_t)intid;
+		lr.source = 0;
+		withdraw_spi(vcpu, i, vgic_get_irq(vm, vcpu, intid), &lr, &others);
+		lr.intid = VGIC_LR_FREE;
+		vgic_hw->write_lr(i, &lr);
+	}
+	spin_unlock(&vm->vgic.lock);
+	for (unsigned i = 0; others; i++, others >>= 1)
+		if (others & 1)
+			kick_owner(&vm->vcpus[i]);
 }
 
 /* Interrupt reset state (GICv3 and GICv2: disabled, level, priority 0). */

@@ -32,6 +32,12 @@ void vgic_set_level(struct vm *vm, unsigned intid, bool level);
 /* Sets the line of private interrupt `intid` (a PPI) of `vcpu`. */
 void vgic_set_private_level(struct vcpu *vcpu, unsigned intid, bool level);
 
+/*
+ * After marking `owner` dirty: gets it to flush if it is loaded, wakes it
+ * if it is blocked; an off or not-loaded vCPU is left alone.
+ */
+void vgic_kick(struct vcpu *owner);
+
 /* Makes edge-triggered private interrupt `intid` (an SGI) of `target` pending. */
 void vgic_raise_sgi(struct vcpu *target, unsigned intid, unsigned source);
 
@@ -89,6 +95,8 @@ struct vgic_irq *vgic_get_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 
 /* On the vCPU's own pCPU, before entering it: list registers from the model. */
 void vgic_flush(struct vcpu *vcpu);
+/* On its pCPU, before unloading a vCPU that is off: SPIs back to the model. */
+void vgic_vcpu_off(struct vcpu *vcpu);
 /* True if `vcpu` has an interrupt to take (WFI must not block). */
 bool vgic_vcpu_pending(struct vcpu *vcpu);
 

@@ -3,11 +3,15 @@
  * runs, and may be stopped (SYSTEM_OFF, fault policy) or reset
  * (SYSTEM_RESET). Stops and resets complete when the last of its vCPUs
  * has left its pCPU, on whichever pCPU that is: no pCPU ever waits for
- * another. Lock order: vm->lock, then the console's locks (console.c).
+ * another. A (re)load is done in bounded steps in vCPU 0's turns on its
+ * pCPU (vm_load_step), never all at once. numbat's reports about a VM
+ * are rate limited across its restarts (vm_may_report). Lock order:
+ * vm->lock, then vm->reports.lock, then the console's locks (console.c).
  */
 #include "core/vm.h"
 
 #include "arch/aarch64/arch.h"
+#include "arch/aarch64/sysreg.h"
 #include "core/console.h"
 #include "core/panic.h"
 #include "core/pcpu.h"
@@ -15,7 +19,25 @@
 #include "core/vgic.h"
 #include "lib/string.h"
 
-#define FAULT_REPORTS_MAX 8
+/*
+ * Report rate limit per VM: a burst of VM_REPORT_BURST, then one report
+ * per VM_REPORT_PERIOD_S, plus a line saying how many were suppressed.
+ */
+#define VM_REPORT_BURST    10
+#define VM_REPORT_PERIOD_S 2     /* one more report allowed every 2 s */
+
+/*
+ * A reset's reload is done in steps, one step per turn of the VM's vCPU 0
+ * on its pCPU: at most VM_LOAD_STEP bytes and about VM_LOAD_STEP_US of
+ * time (pieces of VM_LOAD_PIECE bytes until either is used up). So a VM
+ * of any size delays the other vCPUs of its pCPU by one step at most,
+ * however slow the machine, and its reload is paid from its own turns.
+ */
+#define VM_LOAD_STEP     (2ull << 20)
+#define VM_LOAD_PIECE    (256ull << 10)
+#define VM_LOAD_STEP_US  1000
+
+static uint64_t load_step_ticks;
 
 struct vm vms[CONFIG_MAX_VMS];
 unsigned vm_count;
@@ -76,6 +98,7 @@ static bool vm_build(struct vm *vm)
 void vm_create_all(void)
 {
 	vm_count = numbat_system.vm_count;
+	load_step_ticks = read_cntfrq_el0() / 1000000 * VM_LOAD_STEP_US;
 	for (unsigned id = 0; id < vm_count; id++) {
 		struct vm *vm = &vms[id];
 		const struct vm_config *cfg = &numbat_system.vms[id];
@@ -83,6 +106,9 @@ void vm_create_all(void)
 		vm->cfg = cfg;
 		vm->id = id;
 		vm->state = VM_NONE;
+		vm->reports.tokens = VM_REPORT_BURST;
+		vm->reports.calm = true;
+		vm->reports.refilled = arch_now();
 		if (!pcpus_present(cfg) || !vm_build(vm))
 			continue;
 		for (unsigned i = 0; i < cfg->vcpu_count; i++) {
@@ -100,31 +126,31 @@ void vm_create_all(void)
 	}
 }
 
+enum { VM_LOAD_ZERO, VM_LOAD_COPY, VM_LOAD_DONE };
+
 /*
- * (Re)loads `vm` from its configuration: memory zeroed, image copied,
- * devices reset, vCPU 0 at the entry point and runnable. Caller holds
- * vm->lock and no vCPU of the VM is loaded.
+ * Starts (re)loading `vm` from its configuration: memory zeroed, images
+ * copied, devices reset, vCPU 0 at the entry point. The work is done by
+ * vm_load_step on vCPU 0's pCPU, which is kicked; vCPU 0 is runnable
+ * meanwhile so the scheduler gives it turns. Caller holds vm->lock and no
+ * vCPU of the VM is loaded.
  */
-static void vm_load(struct vm *vm)
+static void vm_load_begin(struct vm *vm)
+{
+	struct vcpu *boot = &vm->vcpus[0];
+
+	vm->load = (struct vm_load){ .phase = VM_LOAD_ZERO };
+	__atomic_store_n(&vm->state, VM_LOADING, __ATOMIC_RELEASE);
+	vcpu_set_state(boot, VCPU_RUNNABLE);
+	arch_kick(boot->pcpu);
+}
+
+/* The reload is complete: devices and vCPUs start afresh. vm->lock held. */
+static void vm_load_finish(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct vcpu *boot = &vm->vcpus[0];
 
-	for (unsigned i = 0; i < cfg->region_count; i++) {
-		void *p = pa_to_ptr(pa_init(cfg->regions[i].pa));
-
-		memset(p, 0, cfg->regions[i].size);
-		arch_dcache_clean(p, cfg->regions[i].size);
-	}
-	for (unsigned i = 0; i < cfg->blob_count; i++) {
-		const struct blob_config *b = &cfg->blobs[i];
-		/* sysgen checked each blob fits in a region; this re-checks. */
-		void *dst = vm_guest_ptr(vm, ipa_init(b->ipa), b->size, 0);
-
-		CHECK(dst != NULL);
-		memcpy(dst, b->data, b->size);
-		arch_dcache_clean(dst, b->size);
-	}
 	for (unsigned i = 0; i < cfg->device_count; i++)
 		if (vm->devs[i].ops->reset)
 			vm->devs[i].ops->reset(&vm->devs[i]);
@@ -137,13 +163,76 @@ static void vm_load(struct vm *vm)
 	}
 	vgic_reset_vm(vm);
 	console_vm_reset(vm);
-	vm->fault_reports = 0;
 	vm->boots++;
 	vm->announce = vm_entry_stamp;
 	arch_vcpu_reset(boot, cfg->entry_ipa, cfg->boot_x0);
 	vcpu_set_state(boot, VCPU_RUNNABLE);
-	vm->state = VM_RUNNING;
+	__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
 	arch_kick(boot->pcpu);
+}
+
+/*
+ * Does up to `budget` bytes of the current piece (a region to zero, a
+ * blob to copy); returns the bytes done and moves to the next piece or
+ * phase when this one is complete.
+ */
+static uint64_t load_piece(struct vm *vm, uint64_t budget)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct vm_load *l = &vm->load;
+	uint64_t size, n;
+	uint8_t *dst;
+
+	if (l->phase == VM_LOAD_ZERO && l->idx == cfg->region_count) {
+		*l = (struct vm_load){ .phase = VM_LOAD_COPY };
+		return 0;
+	}
+	if (l->phase == VM_LOAD_COPY && l->idx == cfg->blob_count) {
+		l->phase = VM_LOAD_DONE;
+		return 0;
+	}
+	if (l->phase == VM_LOAD_ZERO) {
+		size = cfg->regions[l->idx].size;
+		dst = pa_to_ptr(pa_init(cfg->regions[l->idx].pa));
+	} else {
+		const struct blob_config *b = &cfg->blobs[l->idx];
+
+		size = b->size;
+		/* sysgen checked each blob fits in a region; this re-checks. */
+		dst = vm_guest_ptr(vm, ipa_init(b->ipa), b->size, 0);
+		CHECK(dst != NULL);
+	}
+	n = size - l->off < budget ? size - l->off : budget;
+	if (l->phase == VM_LOAD_ZERO)
+		memset(dst + l->off, 0, n);
+	else
+		memcpy(dst + l->off, (const uint8_t *)cfg->blobs[l->idx].data + l->off, n);
+	arch_dcache_clean(dst + l->off, n);
+	l->off += n;
+	if (l->off == size) {
+		l->idx++;
+		l->off = 0;
+	}
+	return n;
+}
+
+void vm_load_step(struct vm *vm)
+{
+	uint64_t budget = VM_LOAD_STEP, start = arch_now();
+
+	while (budget && vm->load.phase != VM_LOAD_DONE &&
+	       arch_now() - start < load_step_ticks) {
+		uint64_t piece = budget < VM_LOAD_PIECE ? budget : VM_LOAD_PIECE;
+
+		budget -= piece;
+		while (piece && vm->load.phase != VM_LOAD_DONE)
+			piece -= load_piece(vm, piece);
+	}
+	if (vm->load.phase != VM_LOAD_DONE)
+		return;
+	spin_lock(&vm->lock);
+	vm_load_finish(vm);
+	spin_unlock(&vm->lock);
 }
 
 void vm_start_all(void)
@@ -156,8 +245,11 @@ void vm_start_all(void)
 		if (vm->state != VM_OFF)
 			continue;
 		spin_lock(&vm->lock);
-		vm_load(vm);
+		vm_load_begin(vm);
 		spin_unlock(&vm->lock);
+		/* Before any VM runs there is nobody to share with: all at once. */
+		while (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_LOADING)
+			vm_load_step(vm);
 		started++;
 	}
 	pr_info("%u of %u VMs started\n", started, vm_count);
@@ -174,7 +266,7 @@ static bool all_vms_off(void)
 		enum vm_state s = __atomic_load_n(&vms[id].state, __ATOMIC_ACQUIRE);
 
 		if (s != VM_OFF && s != VM_NONE)
-			return false;
+			return false; /* VM_LOADING included: it will run */
 	}
 	return true;
 }
@@ -183,8 +275,9 @@ static bool all_vms_off(void)
 static void vm_transition_done(struct vm *vm)
 {
 	if (vm->state == VM_RESETTING) {
-		pr_info("vm %s: restarting\n", vm->cfg->name);
-		vm_load(vm);
+		if (vm_may_report(vm))
+			pr_info("vm %s: restarting\n", vm->cfg->name);
+		vm_load_begin(vm);
 	} else if (vm->state == VM_STOPPING) {
 		__atomic_store_n(&vm->state, VM_OFF, __ATOMIC_RELEASE);
 	}
@@ -211,7 +304,9 @@ static void vm_request(struct vm *vm, enum vm_state next, const char *why)
 		spin_unlock(&vm->lock);
 		return;
 	}
-	pr_info("vm %s %s\n", vm->cfg->name, why);
+	/* A stop happens once; resets can repeat, so they are rate limited. */
+	if (next != VM_RESETTING || vm_may_report(vm))
+		pr_info("vm %s %s\n", vm->cfg->name, why);
 	vm->state = next;
 	for (unsigned i = 0; i < vm->cfg->vcpu_count; i++) {
 		struct vcpu *v = &vm->vcpus[i];
@@ -272,20 +367,53 @@ void *vm_guest_ptr(const struct vm *vm, ipaddr_t ipa, uint64_t len, uint32_t nee
 	return NULL;
 }
 
+bool vm_may_report(struct vm *vm)
+{
+	struct vm_reports *r = &vm->reports;
+	uint64_t now = arch_now(), period = read_cntfrq_el0() * VM_REPORT_PERIOD_S;
+	unsigned was_suppressed = 0;
+	bool ok, notice = false;
+
+	spin_lock(&r->lock);
+	if (r->tokens < VM_REPORT_BURST && now - r->refilled >= period) {
+		uint64_t add = (now - r->refilled) / period;
+
+		r->tokens = add >= VM_REPORT_BURST - r->tokens ? VM_REPORT_BURST :
+			    r->tokens + (unsigned)add;
+		r->refilled += add * period;
+	}
+	if (r->tokens == VM_REPORT_BURST) {
+		r->refilled = now; /* a full bucket does not save up */
+		r->calm = true;
+	}
+	ok = r->tokens > 0;
+	if (ok) {
+		r->tokens--;
+		was_suppressed = r->suppressed;
+		r->suppressed = 0;
+	} else if (r->suppressed++ == 0 && r->calm) {
+		notice = true; /* once per flood, not once per refill */
+		r->calm = false;
+	}
+	spin_unlock(&r->lock);
+	if (notice)
+		pr_info("vm %s: too many reports; suppressing them for a while\n",
+			vm->cfg->name);
+	if (was_suppressed)
+		pr_info("vm %s: %u reports suppressed\n", vm->cfg->name, was_suppressed);
+	return ok;
+}
+
 void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
 		    bool write, uint64_t far, uint64_t ipa)
 {
 	struct vm *vm = vcpu->vm;
 	bool stop = vm->cfg->fault_policy == FAULT_STOP;
-	unsigned n = __atomic_fetch_add(&vm->fault_reports, 1, __ATOMIC_RELAXED);
 
-	if (n < FAULT_REPORTS_MAX || stop)
+	if (stop || vm_may_report(vm))
 		pr_info("vm %s vcpu %u: %s at pc 0x%lx, address 0x%lx (ipa 0x%lx): %s\n",
 			vm->cfg->name, vcpu->index, what, vcpu->regs.pc, far, ipa,
 			stop ? "stopping the VM" : "external abort injected");
-	else if (n == FAULT_REPORTS_MAX)
-		pr_info("vm %s: further fault reports suppressed until it restarts\n",
-			vm->cfg->name);
 	if (stop)
 		vm_stop(vm, "stopped by its fault policy");
 	else
@@ -296,9 +424,8 @@ void vm_guest_serror(struct vcpu *vcpu, const char *what)
 {
 	struct vm *vm = vcpu->vm;
 	bool stop = vm->cfg->fault_policy == FAULT_STOP;
-	unsigned n = __atomic_fetch_add(&vm->fault_reports, 1, __ATOMIC_RELAXED);
 
-	if (n < FAULT_REPORTS_MAX || stop)
+	if (stop || vm_may_report(vm))
 		pr_info("vm %s vcpu %u: %s, pc 0x%lx: %s\n", vm->cfg->name, vcpu->index,
 			what, vcpu->regs.pc, stop ? "stopping the VM" : "virtual SError injected");
 	if (stop)

@@ -20,8 +20,29 @@ enum vm_state {
 	VM_NONE,      /* not created (e.g. a pinned pCPU is missing) */
 	VM_RUNNING,
 	VM_STOPPING,  /* vCPUs being taken off their pCPUs, then VM_OFF */
-	VM_RESETTING, /* the same, then reloaded and VM_RUNNING again */
+	VM_RESETTING, /* the same, then VM_LOADING */
+	VM_LOADING,   /* memory being reloaded in steps (vm_load_step), then
+	                 VM_RUNNING */
 	VM_OFF,
+};
+
+/* How far a (re)load of a VM's memory has got (vm_load_step). */
+struct vm_load {
+	unsigned phase;            /* VM_LOAD_ZERO, VM_LOAD_COPY, VM_LOAD_DONE */
+	unsigned idx;              /* region or blob */
+	uint64_t off;              /* bytes of it done */
+};
+
+/*
+ * numbat's reports about a VM (faults, resets): a token bucket kept
+ * across the VM's restarts, so no VM can flood the console.
+ */
+struct vm_reports {
+	spinlock_t lock;           /* a leaf, taken before the console's */
+	unsigned tokens;
+	uint64_t refilled;         /* counter value of the last refill */
+	unsigned suppressed;       /* since the last report that went out */
+	bool calm;                 /* the bucket was full since the last notice */
 };
 
 struct vm {
@@ -38,7 +59,8 @@ struct vm {
 	struct arch_stage2 s2;
 	struct vcpu vcpus[CONFIG_MAX_VCPUS];
 	struct vgic_dist vgic;
-	unsigned fault_reports;    /* rate limit for fault reports */
+	struct vm_load load;       /* VM_LOADING: only vCPU 0's pCPU touches it */
+	struct vm_reports reports;
 };
 
 extern struct vm vms[CONFIG_MAX_VMS];
@@ -59,6 +81,20 @@ void vm_stop(struct vm *vm, const char *why);
 void vm_reset(struct vm *vm);
 /* Called when a vCPU is taken off its pCPU: finishes stops and resets. */
 void vm_vcpu_unloaded(struct vcpu *vcpu);
+
+/*
+ * One bounded step of reloading `vm` (state VM_LOADING), run by the
+ * scheduler of vCPU 0's pCPU in vCPU 0's turn: at most VM_LOAD_STEP bytes
+ * zeroed or copied. The last step resets devices and vCPUs and makes
+ * vCPU 0 runnable at the entry point (VM_RUNNING).
+ */
+void vm_load_step(struct vm *vm);
+
+/*
+ * Whether numbat may print one more report about `vm` now (rate limit);
+ * prints how many were suppressed before, if any.
+ */
+bool vm_may_report(struct vm *vm);
 
 /*
  * Translates [ipa, ipa + len) to a pointer if it lies inside one memory

@@ -4,6 +4,7 @@
  */
 #include <numbat/abi.h>
 
+#include "core/pcpu.h"
 #include "core/vgic.h"
 #include "devices/vdev.h"
 #include "lib/string.h"
@@ -17,6 +18,8 @@ static struct vdev_read testdev_read(struct vdev *dev, uint64_t off, unsigned si
 
 	if (off == TESTDEV_ID)
 		r.value = TESTDEV_ID_VALUE;
+	else if (off == TESTDEV_KICKS)
+		r.value = __atomic_load_n(&pcpu_this()->kicks, __ATOMIC_RELAXED);
 	else if (off + size <= TESTDEV_SCRATCH + TESTDEV_SCRATCH_SIZE)
 		memcpy(&r.value, dev->state + off, size); /* little-endian */
 	return r;

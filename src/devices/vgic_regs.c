@@ -49,7 +49,7 @@ static void kick_dirty(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->cfg->vcpu_count; i++)
 		if (vm->vcpus[i].vgic.dirty)
-			arch_kick(vm->vcpus[i].pcpu);
+			vgic_kick(&vm->vcpus[i]);
 }
 
 static void touched(struct vm *vm, struct vcpu *vcpu, unsigned intid,
@@ -61,6 +61,20 @@ static void touched(struct vm *vm, struct vcpu *vcpu, unsigned intid,
 		vm->vcpus[irq->target].vgic.dirty = true;
 	if (irq->in_lr && irq->lr_vcpu < vm->cfg->vcpu_count)
 		vm->vcpus[irq->lr_vcpu].vgic.dirty = true;
+}
+
+/*
+ * GICD_CTLR's group enable: a change can deliver or withdraw SPIs on any
+ * vCPU, so every vCPU looks (kick_dirty); rewriting the same value is not
+ * news and interrupts nobody.
+ */
+static void ctlr_enable(struct vm *vm, bool on)
+{
+	if (vm->vgic.enabled == on)
+		return;
+	vm->vgic.enabled = on;
+	for (unsigned i = 0; i < vm->cfg->vcpu_count; i++)
+		vm->vcpus[i].vgic.dirty = true;
 }
 
 /* IGROUPR, IS/ICENABLER, IS/ICPENDR, IS/ICACTIVER: 32 interrupts a word. */
@@ -242,11 +256,9 @@ static void dist_v3(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val
 		return;
 	if (off == GICD_CTLR) {
 		if (write)
-			vm->vgic.enabled = (*val & CTLR_ENABLE_G1) != 0;
+			ctlr_enable(vm, (*val & CTLR_ENABLE_G1) != 0);
 		else
 			*val = CTLR_ARE | CTLR_DS | (vm->vgic.enabled ? CTLR_ENABLE_G1 : 0);
-		for (unsigned i = 0; write && i < vm->cfg->vcpu_count; i++)
-			vm->vcpus[i].vgic.dirty = true;
 	} else if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE &&
 		   off < GICD_IROUTER + 8 * NR_IRQS) {
 		struct vgic_irq *irq = vgic_get_irq(vm, self, (unsigned)(off - GICD_IROUTER) / 8);
@@ -401,11 +413,9 @@ static void dist_v2(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val
 		return;
 	if (off == GICD_CTLR) {
 		if (write)
-			vm->vgic.enabled = (*val & CTLR_ENABLE_G0) != 0;
+			ctlr_enable(vm, (*val & CTLR_ENABLE_G0) != 0);
 		else
 			*val = vm->vgic.enabled ? CTLR_ENABLE_G0 : 0;
-		for (unsigned i = 0; write && i < vm->cfg->vcpu_count; i++)
-			vm->vcpus[i].vgic.dirty = true;
 	} else if (off == GICD_TYPER && !write) {
 		*val = vm->vgic.typer;
 	} else if (off >= GICD_ITARGETSR && off < GICD_ITARGETSR + NR_IRQS && size <= 4) {

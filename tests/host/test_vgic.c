@@ -441,6 +441,9 @@ static void setup(const struct vgic_hw *hw)
 		tvm.vcpus[i].vm = &tvm;
 		tvm.vcpus[i].index = i;
 		tvm.vcpus[i].pcpu = &tpcpu[i];
+		/* Both run on their pCPUs unless a test says otherwise. */
+		tvm.vcpus[i].state = VCPU_RUNNABLE;
+		tvm.vcpus[i].loaded = true;
 		tpcpu[i].id = i;
 	}
 	vgic_hw = hw;
@@ -805,6 +808,72 @@ START_TEST(retarget_in_lr_no_duplicate)
 }
 END_TEST
 
+/* vCPU v takes level SPI intid, its handler lowers the line, EOI. */
+static void take_and_lower(unsigned v, unsigned intid)
+{
+	int i = guest_ack(v);
+
+	ck_assert_int_eq(i, lr_of(v, intid));
+	vgic_set_level(&tvm, intid, false);
+	guest_eoi(v, i);
+	run_guest(v);
+}
+
+/*
+ * A level SPI pending (not yet acknowledged) in vCPU 1's list register,
+ * vCPU 1 with IRQs masked, is retargeted to vCPU 0: vCPU 1's next flush
+ * gives it up and vCPU 0 takes it, once.
+ */
+START_TEST(retarget_pending_in_lr_moves)
+{
+	enable(0, 45, 0x80);
+	route(45, 1);
+	vgic_set_level(&tvm, 45, true);
+	flush(1);
+	ck_assert_int_ge(lr_of(1, 45), 0);
+	route(45, 0);
+	ck_assert(vc(1)->vgic.dirty);
+	flush(1);
+	ck_assert_int_lt(lr_of(1, 45), 0);
+	ck_assert(vc(0)->vgic.dirty);
+	flush(0);
+	ck_assert_int_ge(lr_of(0, 45), 0);
+	take_and_lower(0, 45);
+	ck_assert_uint_eq(times(0, 45, 0), 1);
+	ck_assert_uint_eq(nseen[1], 0);
+}
+END_TEST
+
+/*
+ * vCPU 1 goes off holding a pending SPI in a list register: the SPI goes
+ * back to the model, and a later retarget to vCPU 0 delivers it. An SGI
+ * pending there stays with vCPU 1.
+ */
+START_TEST(cpu_off_folds_spis_back)
+{
+	enable(0, 45, 0x80);
+	enable(1, 3, 0x80);
+	route(45, 1);
+	vgic_set_level(&tvm, 45, true);
+	vgic_send_sgi(vc(0), 3, 1u << 1, false);
+	flush(1);
+	ck_assert_int_ge(lr_of(1, 45), 0);
+	ck_assert_int_ge(lr_of(1, 3), 0);
+	on(1);
+	vc(1)->state = VCPU_OFF;
+	vgic_vcpu_off(vc(1));
+	ck_assert_int_lt(lr_of(1, 45), 0);
+	ck_assert_int_ge(lr_of(1, 3), 0);
+	ck_assert(!tvm.vgic.spi[45 - 32].in_lr);
+	vc(1)->loaded = false;
+	route(45, 0);
+	flush(0);
+	ck_assert_int_ge(lr_of(0, 45), 0);
+	take_and_lower(0, 45);
+	ck_assert_uint_eq(times(0, 45, 0), 1);
+}
+END_TEST
+
 /*
  * A level SPI moved to vCPU 1 while active on vCPU 0, still high when
  * vCPU 0 EOIs it: vCPU 0's maintenance frees it, and vCPU 1 must hear of
@@ -1042,6 +1111,49 @@ START_TEST(active_read_back)
 	flush(0);
 	ck_assert(!irq_bit_read(0, REG_ISACTIVER, 6));
 	ck_assert(!irq_bit_read(0, REG_ISPENDR, 6));
+}
+END_TEST
+
+/*
+ * Attack: kicks to another VM's pCPU through a vCPU that is off. A vCPU
+ * that is off, or runnable but not loaded, has nothing to see now (it
+ * flushes when loaded): its pCPU, which another VM may be using, is left
+ * alone. A blocked one is woken; a loaded one is kicked.
+ */
+START_TEST(no_kick_unless_loaded)
+{
+	enable(1, 5, 0xa0);
+	vc(1)->state = VCPU_OFF;
+	vc(1)->loaded = false;
+	memset(kicks, 0, sizeof(kicks));
+	vgic_send_sgi(vc(0), 5, 1u << 1, false);
+	ck_assert(vc(1)->vgic.dirty);                 /* the model has it */
+	ck_assert_uint_eq(kicks[1] + wakes[1], 0);
+	wr(dist, 0, REG_CTLR, 4, 0);
+	wr(dist, 0, REG_CTLR, 4, vgic_hw->version == 3 ? 0x12 : 0x1);
+	ck_assert_uint_eq(kicks[1] + wakes[1], 0);
+	vc(1)->state = VCPU_RUNNABLE;                  /* waiting for its turn */
+	vgic_send_sgi(vc(0), 5, 1u << 1, false);
+	ck_assert_uint_eq(kicks[1] + wakes[1], 0);
+	vc(1)->state = VCPU_BLOCKED;                   /* in WFI: woken */
+	vgic_send_sgi(vc(0), 5, 1u << 1, false);
+	ck_assert_uint_eq(wakes[1], 1);
+	vc(1)->state = VCPU_RUNNABLE;                  /* running: flushes */
+	vc(1)->loaded = true;
+	vgic_send_sgi(vc(0), 5, 1u << 1, false);
+	ck_assert_uint_eq(kicks[1], 1);
+}
+END_TEST
+
+/* Rewriting GICD_CTLR with the value it has is not news to anyone. */
+START_TEST(ctlr_same_value_kicks_nobody)
+{
+	flush(0);
+	flush(1);
+	memset(kicks, 0, sizeof(kicks));
+	wr(dist, 0, REG_CTLR, 4, vgic_hw->version == 3 ? 0x12 : 0x1);
+	ck_assert(!vc(0)->vgic.dirty && !vc(1)->vgic.dirty);
+	ck_assert_uint_eq(kicks[0] + kicks[1], 0);
 }
 END_TEST
 
@@ -1377,8 +1489,16 @@ void host_tests_init(void)
 	ADD(m, icpendr_withdraws_lr_entry, setup_v3);
 	ADD(m, edge_spi_raised_by_line, setup_v3);
 	ADD(m, active_read_back, setup_v3);
+	ADD(m, no_kick_unless_loaded, setup_v3);
+	ADD(m, retarget_pending_in_lr_moves, setup_v3);
+	ADD(m, retarget_pending_in_lr_moves, setup_v2);
+	ADD(m, cpu_off_folds_spis_back, setup_v3);
+	ADD(m, cpu_off_folds_spis_back, setup_v2);
+	ADD(m, no_kick_unless_loaded, setup_v2);
 
 	ADD(r, v3_ctlr, setup_v3);
+	ADD(r, ctlr_same_value_kicks_nobody, setup_v3);
+	ADD(r, ctlr_same_value_kicks_nobody, setup_v2);
 	ADD(r, v3_typer_pidr2, setup_v3);
 	ADD(r, v3_bit_registers, setup_v3);
 	ADD(r, v3_priority_bytes_and_words, setup_v3);

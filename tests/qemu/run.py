@@ -22,8 +22,10 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
     expect: <text>              <text> appears in some line
     expect-re: <regex>          some line matches <regex> (Python re.search)
     expect-count: <n> <text>    <text> appears in exactly <n> lines
-                                (">=<n>" for at least <n>)
-    expect-count-re: <n> <regex>  exactly <n> lines match <regex> (">=<n>")
+                                (">=<n>" for at least <n>, "<=<n>" for at
+                                most <n>)
+    expect-count-re: <n> <regex>  exactly <n> lines match <regex> (">=<n>",
+                                "<=<n>")
     expect-value: <lo> <hi> <regex>  some line matches <regex>, whose first
                                 group is a number, and in every matching line
                                 that number is within [lo, hi]
@@ -251,13 +253,13 @@ class Scenario:
             self.checks.append((key, value))
         elif key in ("expect-count", "expect-count-re"):
             count, _, text = value.partition(" ")
-            at_least = count.startswith(">=")
-            n = int(count[2:] if at_least else count)
+            op = count[:2] if count[:2] in (">=", "<=") else ""
+            n = int(count[2:] if op else count)
             if not text.strip():
                 raise ExpectError(f"{key} needs a text")
             if key.endswith("-re"):
                 re.compile(text.strip())
-            self.checks.append((key, text.strip(), n, at_least))
+            self.checks.append((key, text.strip(), n, op))
         elif key == "expect-value":
             lo, hi, regex = value.split(None, 2)
             if re.compile(regex).groups < 1:
@@ -642,9 +644,10 @@ def evaluate_checks(rep, all_lines, scenario):
             rep.result(hits and not bad, f"{kind}: {lo:g} {hi:g} {text}",
                        (bad[:5] if hits else ["no line matches"]))
         else:
-            n, at_least = check[2], check[3]
-            ok = len(hits) >= n if at_least else len(hits) == n
-            want = f">={n}" if at_least else str(n)
+            n, op = check[2], check[3]
+            ok = {">=": len(hits) >= n, "<=": len(hits) <= n,
+                  "": len(hits) == n}[op]
+            want = f"{op}{n}"
             rep.result(ok, f"{kind}: {want} {text}",
                        [f"found {len(hits)} lines"])
     if scenario.order:

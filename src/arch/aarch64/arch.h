@@ -122,6 +122,8 @@ uint64_t arch_ticks_to_ns(uint64_t ticks);
 void arch_timer_arm(uint64_t deadline);
 void arch_timer_disarm(void);
 void arch_idle(void);
+/* Takes the physical interrupts pending now, between two pieces of work. */
+void arch_irq_window(void);
 
 /* The faulting VA (FAR_EL2) and IPA (HPFAR_EL2) of the current trap. */
 static inline uint64_t arch_fault_va(void)

@@ -172,6 +172,8 @@ void arch_irq_handle(void)
 			continue;
 		}
 		gic_eoi(iar);
+		if (intid == SGI_KICK || intid == SGI_VGIC)
+			self->kicks++; /* only this pCPU writes it */
 		if (intid == SGI_PANIC)
 			panic_secondary();
 		if (intid == arch_maint_intid) {
@@ -234,6 +236,13 @@ uint64_t arch_ticks_to_ns(uint64_t ticks)
  * then lets it be taken: no wake-up is lost between the caller's check
  * and the WFI.
  */
+void arch_irq_window(void)
+{
+	irq_enable();
+	isb();
+	irq_disable();
+}
+
 void arch_idle(void)
 {
 	wfi();
