@@ -209,6 +209,8 @@ void boot_primary(const void *fdt)
 		vgic_hw = vgic_hw_v2_probe(bootinfo.gich_base, bootinfo.gicv_base);
 	else
 		pr_info("the GICv2 has no virtualization extensions: VMs get no vGIC\n");
+	if (vgic_hw)
+		vgic_hw->clear_cpu();
 	pcpus[0].online = true;
 	vm_create_all();
 	console_start();
@@ -231,6 +233,8 @@ void boot_secondary(unsigned id)
 	err = gic_init_cpu(pcpus[id].mpidr, numbat_ppis());
 	if (err)
 		panic("interrupt controller on pCPU %u: %s", id, err);
+	if (vgic_hw)
+		vgic_hw->clear_cpu();
 	__atomic_store_n(&pcpus[id].online, true, __ATOMIC_RELEASE);
 	sched_start();
 }

@@ -47,42 +47,40 @@ static void wake_locked_at(struct vcpu *vcpu, uint64_t at)
 	}
 }
 
-/* Wakes blocked vCPUs whose timer deadline has passed; returns the next. */
-static uint64_t wake_expired(struct pcpu *p, uint64_t now)
+/*
+ * One pass over the vCPUs pinned here: wakes the blocked ones whose timer
+ * deadline has passed, and gives the policy the runnable ones. Returns its
+ * choice (NULL if none may run now); *deadline: the earliest of the other
+ * blocked vCPUs' deadlines and the policy's next event (slice or budget
+ * end, a throttled vCPU's refill).
+ */
+static struct vcpu *pick(struct pcpu *p, uint64_t now, uint64_t *deadline)
 {
-	uint64_t next = NO_DEADLINE;
+	struct sched_entity *ready[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS], *best;
+	uint64_t next = NO_DEADLINE, event;
+	unsigned n = 0;
 
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		struct vcpu *v = p->vcpus[i];
+		enum vcpu_state st = state_of(v);
 
-		if (state_of(v) != VCPU_BLOCKED || v->wake_at == NO_DEADLINE)
-			continue;
-		if (v->wake_at <= now) {
+		if (st == VCPU_BLOCKED && v->wake_at != NO_DEADLINE) {
+			if (v->wake_at > now) {
+				if (v->wake_at < next)
+					next = v->wake_at;
+				continue;
+			}
 			/* Its latency counts from the deadline it waited for. */
 			spin_lock(&v->vm->lock);
 			wake_locked_at(v, v->wake_at);
 			spin_unlock(&v->vm->lock);
-		} else if (v->wake_at < next) {
-			next = v->wake_at;
+			st = state_of(v);
 		}
+		if (st == VCPU_RUNNABLE)
+			ready[n++] = &v->se;
 	}
-	return next;
-}
-
-/*
- * The policy's choice among the vCPUs pinned here that are runnable
- * (sched_policy.h); *event: when to look again (slice or budget end, a
- * throttled vCPU's refill). NULL if none may run now.
- */
-static struct vcpu *pick(struct pcpu *p, uint64_t now, uint64_t *event)
-{
-	struct sched_entity *ready[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS], *best;
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < p->nvcpus; i++)
-		if (state_of(p->vcpus[i]) == VCPU_RUNNABLE)
-			ready[n++] = &p->vcpus[i]->se;
-	best = sched_policy_pick(&p->rq, ready, n, now, event);
+	best = sched_policy_pick(&p->rq, ready, n, now, &event);
+	*deadline = event < next ? event : next;
 	return best ? container_of(best, struct vcpu, se) : NULL;
 }
 
@@ -146,10 +144,13 @@ static void account_prev(struct vcpu *prev, uint64_t now)
 /* `next` is about to run at `now`: its wake-up latency, if it was woken. */
 static void account_next(struct vcpu *next, uint64_t now)
 {
-	uint64_t woken = __atomic_exchange_n(&next->woken_at, NO_DEADLINE, __ATOMIC_ACQ_REL);
+	uint64_t woken = __atomic_load_n(&next->woken_at, __ATOMIC_ACQUIRE);
 
-	if (woken != NO_DEADLINE)
+	/* Only a waker stores a time; the exchange is for the rare case of two. */
+	if (woken != NO_DEADLINE) {
+		woken = __atomic_exchange_n(&next->woken_at, NO_DEADLINE, __ATOMIC_ACQ_REL);
 		sched_policy_woken(&next->se, woken);
+	}
 	sched_policy_run(&next->se, now);
 }
 
@@ -170,15 +171,12 @@ struct vcpu *sched_reschedule(void)
 {
 	struct pcpu *p = pcpu_this();
 	struct vcpu *prev = p->current, *next;
-	uint64_t deadline, event, now = arch_now();
+	uint64_t deadline, now = arch_now();
 
 	account_prev(prev, now);
 	for (;;) {
 		p->resched = false;
-		deadline = wake_expired(p, now);
-		next = pick(p, now, &event);
-		if (event < deadline)
-			deadline = event;
+		next = pick(p, now, &deadline);
 		if (next && next == prev)
 			break;
 		if (next && vm_loading(next->vm)) {

@@ -60,12 +60,11 @@ static void refills_merge(struct sched_entity *se, uint64_t now)
 	}
 }
 
-uint64_t sched_policy_available(struct sched_entity *se, uint64_t now)
+/* sched_policy_available for a budgeted entity. */
+uint64_t sched_policy_budget_left(struct sched_entity *se, uint64_t now)
 {
 	const struct sched_refill *h;
 
-	if (!se->budget)
-		return UINT64_MAX;
 	refills_merge(se, now);
 	h = refill_at(se, 0);
 	return h->at <= now ? h->amount : 0;

@@ -71,8 +71,13 @@ void sched_policy_init(struct sched_entity *se, unsigned prio, uint64_t slice,
 struct sched_entity *sched_policy_pick(struct sched_queue *q, struct sched_entity *const *ready,
 				       unsigned n, uint64_t now, uint64_t *next_event);
 
+uint64_t sched_policy_budget_left(struct sched_entity *se, uint64_t now);
+
 /* Budget `se` may use at `now` (UINT64_MAX when it is not budgeted). */
-uint64_t sched_policy_available(struct sched_entity *se, uint64_t now);
+static inline uint64_t sched_policy_available(struct sched_entity *se, uint64_t now)
+{
+	return se->budget ? sched_policy_budget_left(se, now) : UINT64_MAX;
+}
 
 /* `se` starts (or goes on) running at `now`: records its wake-up latency. */
 void sched_policy_run(struct sched_entity *se, uint64_t now);

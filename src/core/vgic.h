@@ -63,8 +63,15 @@ struct vgic_hw {
 	 */
 	void (*ack_maintenance)(void);
 	void (*reset_cpu)(struct vgic_cpu *c);
+	/*
+	 * Saves the loaded vCPU's interface and leaves every list register
+	 * empty; restore fills only those the vCPU uses (the pCPU's list
+	 * registers are empty between the two, and after clear_cpu at boot).
+	 */
 	void (*save)(struct vgic_cpu *c);
 	void (*restore)(const struct vgic_cpu *c);
+	/* This pCPU's virtual interface at boot: list registers and priorities empty. */
+	void (*clear_cpu)(void);
 };
 
 extern const struct vgic_hw *vgic_hw;

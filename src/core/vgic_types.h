@@ -54,6 +54,7 @@ struct vgic_cpu {
 	uint16_t lr_intid[VGIC_MAX_LR]; /* what each list register holds */
 	uint8_t lr_source[VGIC_MAX_LR];
 	uint64_t lr_saved[VGIC_MAX_LR]; /* encoded, while the vCPU is not loaded */
+	uint32_t lr_live;               /* the entries of lr_saved the backend put back */
 	/*
 	 * Backend state, saved with the vCPU: control, VMCR, and the active
 	 * priorities of both groups (GICv3 ICH_AP0R<n>/ICH_AP1R<n>, GICv2

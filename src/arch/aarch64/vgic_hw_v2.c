@@ -106,20 +106,47 @@ static void v2_reset_cpu(struct vgic_cpu *c)
 	c->apr[0] = 0;
 }
 
-static void v2_save(struct vgic_cpu *c)
+/*
+ * As on GICv3 (vgic_hw_v3.c): only the list registers the model uses or
+ * the hardware does not report empty (GICH_ELRSR0) are saved, emptied and
+ * put back.
+ */
+/* At boot the list registers and active priorities are UNKNOWN. */
+static void v2_clear_cpu(void)
 {
-	c->hcr = rd32(gich + GICH_HCR);
 	wr32(gich + GICH_HCR, 0);
 	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
+		wr32(gich + GICH_LR0 + 4 * i, 0);
+	wr32(gich + GICH_APR, 0);
+}
+
+static void v2_save(struct vgic_cpu *c)
+{
+	uint32_t live;
+
+	c->hcr = rd32(gich + GICH_HCR);
+	wr32(gich + GICH_HCR, 0);
+	live = (c->lr_used | ~v2_empty_lrs()) & ((1u << vgic_hw->nr_lr) - 1);
+	c->lr_live = live;
+	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
+		c->lr_saved[i] = 0;
+	for (; live; live &= live - 1) {
+		unsigned i = (unsigned)__builtin_ctz(live);
+
 		c->lr_saved[i] = rd32(gich + GICH_LR0 + 4 * i);
+		wr32(gich + GICH_LR0 + 4 * i, 0);
+	}
 	c->vmcr = rd32(gich + GICH_VMCR);
 	c->apr[0] = rd32(gich + GICH_APR);
 }
 
 static void v2_restore(const struct vgic_cpu *c)
 {
-	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
+	for (uint32_t live = c->lr_live | c->lr_used; live; live &= live - 1) {
+		unsigned i = (unsigned)__builtin_ctz(live);
+
 		wr32(gich + GICH_LR0 + 4 * i, (uint32_t)c->lr_saved[i]);
+	}
 	wr32(gich + GICH_VMCR, (uint32_t)c->vmcr);
 	wr32(gich + GICH_APR, (uint32_t)c->apr[0]);
 	wr32(gich + GICH_HCR, (uint32_t)c->hcr);
@@ -136,6 +163,7 @@ static struct vgic_hw v2 = {
 	.ack_maintenance = v2_ack_maintenance,
 	.reset_cpu = v2_reset_cpu,
 	.save = v2_save,
+	.clear_cpu = v2_clear_cpu,
 	.restore = v2_restore,
 };
 

@@ -159,13 +159,40 @@ static void v3_reset_cpu(struct vgic_cpu *c)
 		c->ap0r[i] = c->apr[i] = 0;
 }
 
+/*
+ * The list registers that hold something: those the model placed an
+ * interrupt in, and any the hardware does not report empty (ICH_ELRSR_EL2
+ * is clear for a valid entry and for a finished one still asking for EOI
+ * maintenance, 12.4.6). Only these are saved, emptied and put back: a
+ * vCPU switch costs what the vCPUs use, not the number implemented.
+ */
+static uint32_t v3_live_lrs(const struct vgic_cpu *c)
+{
+	return (c->lr_used | ~v3_empty_lrs()) & ((1u << vgic_hw->nr_lr) - 1);
+}
+
 static void v3_save(struct vgic_cpu *c)
 {
+	uint32_t live;
+
 	c->hcr = read_ich_hcr();
 	write_ich_hcr(0); /* no maintenance interrupts while it is away */
+	live = v3_live_lrs(c);
+	c->lr_live = live;
 	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
+		c->lr_saved[i] = 0;
+	for (; live; live &= live - 1) {
+		unsigned i = (unsigned)__builtin_ctz(live);
+
 		c->lr_saved[i] = lr_access(i, false, 0);
+		lr_access(i, true, 0); /* nothing of it may reach the next vCPU */
+	}
 	__asm__ volatile("mrs %0, ich_vmcr_el2" : "=r"(c->vmcr));
+	if (nr_apr == 1) { /* 5 bits of preemption: the common case */
+		__asm__ volatile("mrs %0, ich_ap0r0_el2" : "=r"(c->ap0r[0]));
+		__asm__ volatile("mrs %0, ich_ap1r0_el2" : "=r"(c->apr[0]));
+		return;
+	}
 	for (unsigned i = 0; i < nr_apr; i++) {
 		c->ap0r[i] = apr_access(i, false, 0);
 		c->apr[i] = apr_access(4 + i, false, 0);
@@ -174,14 +201,35 @@ static void v3_save(struct vgic_cpu *c)
 
 static void v3_restore(const struct vgic_cpu *c)
 {
-	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
+	/* Every list register is empty: save (or clear_cpu) left it so. */
+	for (uint32_t live = c->lr_live | c->lr_used; live; live &= live - 1) {
+		unsigned i = (unsigned)__builtin_ctz(live);
+
 		lr_access(i, true, c->lr_saved[i]);
+	}
 	__asm__ volatile("msr ich_vmcr_el2, %0" : : "r"(c->vmcr));
-	for (unsigned i = 0; i < nr_apr; i++) {
-		apr_access(i, true, c->ap0r[i]);
-		apr_access(4 + i, true, c->apr[i]);
+	if (nr_apr == 1) {
+		__asm__ volatile("msr ich_ap0r0_el2, %0" : : "r"(c->ap0r[0]));
+		__asm__ volatile("msr ich_ap1r0_el2, %0" : : "r"(c->apr[0]));
+	} else {
+		for (unsigned i = 0; i < nr_apr; i++) {
+			apr_access(i, true, c->ap0r[i]);
+			apr_access(4 + i, true, c->apr[i]);
+		}
 	}
 	write_ich_hcr(c->hcr);
+}
+
+/* At boot the list registers and active priorities are UNKNOWN (12.4). */
+static void v3_clear_cpu(void)
+{
+	write_ich_hcr(0);
+	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
+		lr_access(i, true, 0);
+	for (unsigned i = 0; i < nr_apr; i++) {
+		apr_access(i, true, 0);
+		apr_access(4 + i, true, 0);
+	}
 }
 
 static struct vgic_hw v3 = {
@@ -195,6 +243,7 @@ static struct vgic_hw v3 = {
 	.reset_cpu = v3_reset_cpu,
 	.save = v3_save,
 	.restore = v3_restore,
+	.clear_cpu = v3_clear_cpu,
 };
 
 /*
