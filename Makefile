@@ -44,7 +44,7 @@ LIBFDT_A   := $(LIBFDT_DIR)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 export Q BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
 
-.PHONY: all deps run test bench clean core guests tools host-tests cppcheck lines system-image
+.PHONY: all deps run test bench bench-linux clean core guests tools host-tests cppcheck lines system-image
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/numbat.bin
@@ -86,6 +86,10 @@ test: all host-tests-bin
 
 bench: all
 	@scripts/bench.sh
+
+# The Linux workload suite alone (also the last part of make bench).
+bench-linux: all linux
+	@scripts/bench-linux.py $(BUILD)
 
 cppcheck:
 	@scripts/cppcheck.sh
