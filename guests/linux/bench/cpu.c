@@ -79,11 +79,25 @@ static void sha_block(uint32_t h[8], const uint8_t *p)
 	h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
+/* FIPS 180-4's one-block example: SHA-256("abc") begins ba7816bf, ends f20015ad. */
+static int sha_known_answer(void)
+{
+	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	uint8_t block[64] = { 'a', 'b', 'c', 0x80 };
+
+	block[63] = 24;		/* the message length in bits */
+	sha_block(h, block);
+	return h[0] == 0xba7816bf && h[7] == 0xf20015ad;
+}
+
 /* SHA-256 of the 16 KiB buffer (a whole number of blocks, plus padding). */
 void nb_sha(const char *name, uint64_t iters)
 {
 	uint64_t check = 0, t0;
 
+	if (!sha_known_answer())
+		nb_fail(name, "SHA-256(\"abc\") is wrong");
 	fill(data, sizeof(data), 1);
 	t0 = nb_now_ns();
 	for (uint64_t it = 0; it < iters; it++) {
@@ -127,7 +141,7 @@ void nb_qsort(const char *name, uint64_t iters)
 	}
 	for (int i = 1; i < SORT_N; i++)
 		if (sort_buf[i - 1] > sort_buf[i])
-			check = 0;	/* not sorted: a check no correct run gives */
+			nb_fail(name, "the result is not sorted");
 	nb_report(name, nb_now_ns() - t0, iters, "ns/run", 1, check);
 }
 
@@ -145,6 +159,14 @@ void nb_crc32(const char *name, uint64_t iters)
 		for (int k = 0; k < 8; k++)
 			c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
 		crc_table[i] = c;
+	}
+	{	/* the CRC-32 check value: "123456789" gives 0xcbf43926 */
+		uint32_t crc = 0xffffffffu;
+
+		for (const char *p = "123456789"; *p; p++)
+			crc = crc_table[(crc ^ (uint8_t)*p) & 0xff] ^ (crc >> 8);
+		if (~crc != 0xcbf43926u)
+			nb_fail(name, "CRC-32(\"123456789\") is wrong");
 	}
 	fill(data, sizeof(data), 3);
 	t0 = nb_now_ns();
@@ -187,6 +209,24 @@ static uint64_t dijkstra_from(int src)
 	return sum;
 }
 
+/* Bellman-Ford from src: the slow answer Dijkstra must agree with. */
+static uint64_t bellman_ford_from(int src)
+{
+	uint64_t dist[GRAPH_N], sum = 0;
+
+	for (int i = 0; i < GRAPH_N; i++)
+		dist[i] = UINT32_MAX;
+	dist[src] = 0;
+	for (int round = 1; round < GRAPH_N; round++)
+		for (int u = 0; u < GRAPH_N; u++)
+			for (int v = 0; v < GRAPH_N; v++)
+				if (graph[u][v] && dist[u] + graph[u][v] < dist[v])
+					dist[v] = dist[u] + graph[u][v];
+	for (int i = 0; i < GRAPH_N; i++)
+		sum += dist[i];
+	return sum;
+}
+
 void nb_dijkstra(const char *name, uint64_t iters)
 {
 	uint64_t check = 0, t0;
@@ -195,6 +235,9 @@ void nb_dijkstra(const char *name, uint64_t iters)
 	for (int i = 0; i < GRAPH_N; i++)
 		for (int j = 0; j < GRAPH_N; j++)	/* a quarter of the edges missing */
 			graph[i][j] = (i == j || lcg() % 4 == 0) ? 0 : 1 + lcg() % 100;
+	for (int s = 0; s < GRAPH_N; s += 21)
+		if (dijkstra_from(s) != bellman_ford_from(s))
+			nb_fail(name, "Dijkstra disagrees with Bellman-Ford");
 	t0 = nb_now_ns();
 	for (uint64_t it = 0; it < iters; it++)
 		for (int s = 0; s < GRAPH_N; s++)
@@ -225,6 +268,16 @@ static uint64_t bmh_count(const char *pat, size_t m)
 	return hits;
 }
 
+/* Occurrences of pat by brute force: what Horspool must find. */
+static uint64_t naive_count(const char *pat, size_t m)
+{
+	uint64_t hits = 0;
+
+	for (size_t pos = 0; pos + m <= TEXT_BYTES; pos++)
+		hits += memcmp(text + pos, pat, m) == 0;
+	return hits;
+}
+
 void nb_search(const char *name, uint64_t iters)
 {
 	static const char letters[] = "etaoinshrdlucmfw ";
@@ -240,6 +293,8 @@ void nb_search(const char *name, uint64_t iters)
 
 		memcpy(pats[p], text + at, len);
 		pats[p][len] = 0;
+		if (bmh_count(pats[p], len) != naive_count(pats[p], len))
+			nb_fail(name, "Horspool disagrees with brute force");
 	}
 	t0 = nb_now_ns();
 	for (uint64_t it = 0; it < iters; it++)

@@ -152,7 +152,7 @@ void nb_sig(const char *name, uint64_t iters)
 		kill(me, SIGUSR1);
 	nb_report(name, nb_now_ns() - t0, iters, "ns/op", 0, 0);
 	if ((uint64_t)caught != iters)
-		nb_die(name, "signals lost");
+		nb_fail(name, "signals lost");
 }
 
 /* Waits for child pid; dies unless it exited with status 0. */

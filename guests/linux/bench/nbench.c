@@ -107,6 +107,12 @@ static int seed_crng(void)
 	return ret;
 }
 
+void nb_fail(const char *name, const char *what)
+{
+	fprintf(stderr, "nbench: %s: %s\n", name, what);
+	exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	char *end;

@@ -31,6 +31,9 @@ void nb_report_rate(const char *name, uint64_t bytes, uint64_t ns, uint64_t iter
 /* Prints "nbench: <name>: <what>: <strerror>" and exits 1. */
 void nb_die(const char *name, const char *what) __attribute__((noreturn));
 
+/* Prints "nbench: <name>: <what>" (a wrong result, no errno) and exits 1. */
+void nb_fail(const char *name, const char *what) __attribute__((noreturn));
+
 /* The path of this program (for fork+execve and system()). */
 extern const char *nb_self;
 
