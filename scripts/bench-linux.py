@@ -407,8 +407,10 @@ def main():
     t0 = time.time()
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         list(pool.map(lambda r: r.execute(), runs.values()))
+    load = ""
     if not args.skip_wall:
-        log("bench-linux: wall-clock runs, one at a time")
+        load = open("/proc/loadavg").read().split()[0]
+        log(f"bench-linux: wall-clock runs, one at a time (host load average {load})")
         for r in wall.values():
             r.execute()
         runs.update(wall)
@@ -429,7 +431,8 @@ def main():
         "OKL4: 500 MHz ARMv7, lmbench/netperf; CPU kernels: " + CPU_REF)
     if not args.skip_wall:
         log("")
-        log("The same, wall-clock (no icount; 1 vCPU)")
+        log(f"The same, wall-clock (no icount; 1 vCPU; host load average {load} on "
+            f"{os.cpu_count()} CPUs when it started)")
         rows += wall_table(runs, names)
     log("")
     log("Boot, kernel entry to the first line of /init (instructions, icount; the benchmark "
