@@ -355,7 +355,7 @@ plot "{dat}" using 2:xtic(1) title "numbat, 1 vCPU" lc rgb "#1f77b4", \\
     return svg if ok else None
 
 
-def main():
+def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("build", nargs="?", default="build")
     ap.add_argument("--reps", type=int, default=5, help="wall-clock runs per benchmark")
@@ -364,7 +364,90 @@ def main():
     ap.add_argument("--skip-wall", action="store_true")
     ap.add_argument("--jobs", type=int, default=1, help="icount runs at once (deterministic)")
     ap.add_argument("--docs", action="store_true", help="copy the SVG to docs/bench-linux.svg")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def plan_runs(args, build, outdir):
+    """Builds the numbat images; returns the icount runs and the wall-clock
+    runs (empty with --skip-wall). Raises RuntimeError if a build fails."""
+    base = BOOTARGS.replace("nbench=full", "nbench=smoke") if args.quick else BOOTARGS
+    if args.only:
+        base += f" nbench.only={args.only}"
+    runs, wall = {}, {}
+    for smp in (1, 2):
+        image, dtb = build_system(build, smp, base, os.path.join(outdir, f"numbat{smp}"))
+        runs[f"native{smp}"] = Run(f"native{smp}", qemu_direct(build, smp, CPU_FAIR, dtb, base, True),
+                                   os.path.join(outdir, f"native{smp}.log"))
+        runs[f"numbat{smp}"] = Run(f"numbat{smp}", qemu_numbat(smp, image, True),
+                                   os.path.join(outdir, f"numbat{smp}.log"))
+        runs[f"boot-shipped{smp}"] = Run(
+            f"boot-shipped{smp}", qemu_direct(build, smp, CPU_SHIPPED, dtb, base, True),
+            os.path.join(outdir, f"boot-shipped{smp}.log"), boot_only=True)
+    if not args.skip_wall:
+        wall_args = f"{base} nbench.reps={args.reps}"
+        image, dtb = build_system(build, 1, wall_args, os.path.join(outdir, "wall-numbat1"))
+        wall["wall-native1"] = Run("wall-native1",
+                                   qemu_direct(build, 1, CPU_FAIR, dtb, wall_args, False),
+                                   os.path.join(outdir, "wall-native1.log"))
+        wall["wall-numbat1"] = Run("wall-numbat1", qemu_numbat(1, image, False),
+                                   os.path.join(outdir, "wall-numbat1.log"))
+    return runs, wall
+
+
+def execute_all(runs, wall, jobs):
+    """icount runs (jobs at once), then wall-clock runs one at a time; adds
+    the wall runs to runs; returns the host load average before them."""
+    t0 = time.time()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(lambda r: r.execute(), runs.values()))
+    load = open("/proc/loadavg").read().split()[0]
+    if wall:
+        log(f"bench-linux: wall-clock runs, one at a time (host load average {load})")
+        for r in wall.values():
+            r.execute()
+        runs.update(wall)
+    for r in runs.values():
+        log(f"  {r.key:<14} {r.seconds:6.0f} s  {r.why or 'ok'}")
+    log(f"  total {time.time() - t0:.0f} s")
+    return load
+
+
+def report(runs, names, load):
+    """Prints the three tables; returns their CSV rows."""
+    bad_checks = [n for n in names for r in runs.values()
+                  if n in r.checks and r.checks[n] != runs["native1"].checks.get(n)]
+    if bad_checks:
+        log(f"bench-linux: CPU kernel results differ between runs: {sorted(set(bad_checks))}")
+    log("")
+    log("Linux workloads, QEMU -icount shift=0 (1 ns = 1 instruction: figures are "
+        "instructions per op or per run, MB/s = bytes per 1,000 instructions)")
+    rows = icount_table(runs, names)
+    log("native: direct EL1 boot, -cpu " + CPU_FAIR + " (the features numbat shows); "
+        "OKL4: 500 MHz ARMv7, lmbench/netperf; CPU kernels: " + CPU_REF)
+    if "wall-native1" in runs:
+        log("")
+        log(f"The same, wall-clock (no icount; 1 vCPU; host load average {load} on "
+            f"{os.cpu_count()} CPUs when it started)")
+        rows += wall_table(runs, names)
+    log("")
+    log("Boot, kernel entry to the first line of /init (instructions, icount; the benchmark "
+        "initramfs and bootargs)")
+    rows += boot_table(runs)
+    log("  as shipped: -cpu cortex-a72 (the guest sees the PMU); fair: -cpu " + CPU_FAIR)
+    return rows
+
+
+def write_csv(rows, path):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_HEADER)
+        for r in rows:
+            w.writerow(["" if x is None else (f"{x:.4f}" if isinstance(x, float) else x)
+                        for x in r])
+
+
+def main():
+    args = parse_args()
     os.chdir(ROOT)
     build = args.build
     outdir = os.path.join(build, "bench-linux")
@@ -375,85 +458,23 @@ def main():
           os.path.join(outdir, "linux-build.log")):
         log(f"bench-linux: not available: make linux failed (see {outdir}/linux-build.log)")
         return 1
-
-    base = BOOTARGS.replace("nbench=full", "nbench=smoke") if args.quick else BOOTARGS
-    if args.only:
-        base += f" nbench.only={args.only}"
-    wall_args = f"{base} nbench.reps={args.reps}"
     names = [r[0] for r in ROWS if not args.only or r[0] in args.only.split(",")]
-
-    runs = {}
     try:
-        for smp in (1, 2):
-            image, dtb = build_system(build, smp, base, os.path.join(outdir, f"numbat{smp}"))
-            runs[f"native{smp}"] = Run(f"native{smp}", qemu_direct(build, smp, CPU_FAIR, dtb, base, True),
-                                       os.path.join(outdir, f"native{smp}.log"))
-            runs[f"numbat{smp}"] = Run(f"numbat{smp}", qemu_numbat(smp, image, True),
-                                       os.path.join(outdir, f"numbat{smp}.log"))
-            runs[f"boot-shipped{smp}"] = Run(
-                f"boot-shipped{smp}", qemu_direct(build, smp, CPU_SHIPPED, dtb, base, True),
-                os.path.join(outdir, f"boot-shipped{smp}.log"), boot_only=True)
-        if not args.skip_wall:
-            image, dtb = build_system(build, 1, wall_args, os.path.join(outdir, "wall-numbat1"))
-            wall = {"wall-native1": Run("wall-native1", qemu_direct(build, 1, CPU_FAIR, dtb, wall_args, False),
-                                        os.path.join(outdir, "wall-native1.log")),
-                    "wall-numbat1": Run("wall-numbat1", qemu_numbat(1, image, False),
-                                        os.path.join(outdir, "wall-numbat1.log"))}
+        runs, wall = plan_runs(args, build, outdir)
     except RuntimeError as e:
         log(f"bench-linux: not available: {e}")
         return 1
-
     log(f"bench-linux: {len(runs)} icount runs (jobs {args.jobs}), logs in {outdir}")
-    t0 = time.time()
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        list(pool.map(lambda r: r.execute(), runs.values()))
-    load = ""
-    if not args.skip_wall:
-        load = open("/proc/loadavg").read().split()[0]
-        log(f"bench-linux: wall-clock runs, one at a time (host load average {load})")
-        for r in wall.values():
-            r.execute()
-        runs.update(wall)
-    for r in runs.values():
-        log(f"  {r.key:<14} {r.seconds:6.0f} s  {r.why or 'ok'}")
-    log(f"  total {time.time() - t0:.0f} s")
-
-    bad_checks = [n for n in names for r in runs.values()
-                  if n in r.checks and r.checks[n] != runs["native1"].checks.get(n)]
-    if bad_checks:
-        log(f"bench-linux: CPU kernel results differ between runs: {sorted(set(bad_checks))}")
-
-    log("")
-    log("Linux workloads, QEMU -icount shift=0 (1 ns = 1 instruction: figures are "
-        "instructions per op or per run, MB/s = bytes per 1,000 instructions)")
-    rows = icount_table(runs, names)
-    log("native: direct EL1 boot, -cpu " + CPU_FAIR + " (the features numbat shows); "
-        "OKL4: 500 MHz ARMv7, lmbench/netperf; CPU kernels: " + CPU_REF)
-    if not args.skip_wall:
-        log("")
-        log(f"The same, wall-clock (no icount; 1 vCPU; host load average {load} on "
-            f"{os.cpu_count()} CPUs when it started)")
-        rows += wall_table(runs, names)
-    log("")
-    log("Boot, kernel entry to the first line of /init (instructions, icount; the benchmark "
-        "initramfs and bootargs)")
-    rows += boot_table(runs)
-    log("  as shipped: -cpu cortex-a72 (the guest sees the PMU); fair: -cpu " + CPU_FAIR)
-
+    load = execute_all(runs, wall, args.jobs)
+    rows = report(runs, names, load)
     csv_path = os.path.join(outdir, "results.csv")
-    with open(csv_path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(CSV_HEADER)
-        for r in rows:
-            w.writerow(["" if x is None else (f"{x:.4f}" if isinstance(x, float) else x)
-                        for x in r])
+    write_csv(rows, csv_path)
     svg = write_chart(rows, outdir)
     log(f"bench-linux: {csv_path}" + (f", {svg} and .png" if svg else ""))
     if svg and args.docs:
         shutil.copy(svg, os.path.join(ROOT, "docs", "bench-linux.svg"))
         log("bench-linux: copied the chart to docs/bench-linux.svg")
-    failed = [r.key for r in runs.values() if r.why]
-    return 1 if failed else 0
+    return 1 if any(r.why for r in runs.values()) else 0
 
 
 if __name__ == "__main__":
