@@ -46,7 +46,7 @@ LIBFDT_A   := $(LIBFDT_DIR)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 export Q BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
 
-.PHONY: all deps run test bench bench-sched clean core guests tools host-tests cppcheck lines system-image
+.PHONY: all deps run test bench bench-sched bench-linux clean core guests tools host-tests cppcheck lines system-image
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/numbat.bin
@@ -93,6 +93,10 @@ bench: all
 # The scheduling figures alone: vCPU switch, wake-up latency.
 bench-sched: all
 	@scripts/bench-sched.sh $(BUILD)
+
+# The Linux workload suite alone (also the last part of make bench).
+bench-linux: all linux
+	@scripts/bench-linux.py $(BUILD)
 
 cppcheck:
 	@scripts/cppcheck.sh

@@ -8,13 +8,20 @@
 LINUX_DIR    := $(BUILD)/linux
 LINUX_IMAGE  := $(LINUX_DIR)/Image
 LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio.gz
+# The default initramfs plus the nbench suite (issue 11): make bench-linux
+# and the linux-bench-smoke scenario.
+LINUX_BENCH_INITRD := $(LINUX_DIR)/initramfs-bench.cpio.gz
 # The directories too, so a removed file rebuilds the initramfs.
 LINUX_INPUTS := scripts/fetch-linux.sh guests/linux/cntvct.c guests/linux/dbgstep.c \
                 $(shell find guests/linux/rootfs 2>/dev/null)
 
 .PHONY: linux
-linux: $(LINUX_IMAGE) $(LINUX_INITRD)
+linux: $(LINUX_IMAGE) $(LINUX_INITRD) $(LINUX_BENCH_INITRD)
 
 $(LINUX_IMAGE) $(LINUX_INITRD) &: $(LINUX_INPUTS)
 	@scripts/fetch-linux.sh $(BUILD)
 	@touch $(LINUX_IMAGE) $(LINUX_INITRD)
+
+$(LINUX_BENCH_INITRD): $(LINUX_INITRD) scripts/linux-bench-initramfs.sh \
+                       $(wildcard guests/linux/bench/*)
+	@scripts/linux-bench-initramfs.sh $(BUILD)

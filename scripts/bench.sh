@@ -300,4 +300,6 @@ linux_boot() {
 status=0
 path_lengths || status=$?
 [ "${BENCH_LINUX:-1}" = 0 ] || linux_boot
+# 3. Linux workloads (issue 11): scripts/bench-linux.py, also make bench-linux.
+[ "${BENCH_LINUX:-1}" = 0 ] || scripts/bench-linux.py "$build" || true
 exit "$status"

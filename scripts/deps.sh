@@ -23,6 +23,8 @@ packages=(
 	cppcheck                    # static analysis in make test
 	qemu-system-arm             # qemu-system-aarch64: runs every system
 	cpio gzip                   # the Linux guests' initramfs
+	libc6-dev-arm64-cross       # static libc for the nbench suite (guests/linux/bench)
+	gnuplot-nox                 # make bench-linux's overhead chart (PNG and SVG)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -18,6 +18,7 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
     requires: linux             SKIP the scenario (a "SKIP:" line, neither
                                 pass nor fail) unless build/linux/Image and
                                 build/linux/initramfs.cpio.gz exist
+    requires: linux-bench       the same with initramfs-bench.cpio.gz
     tests: <vm> [<vm> ...]      these VMs must print "TESTS DONE"
     expect: <text>              <text> appears in some line
     expect-re: <regex>          some line matches <regex> (Python re.search)
@@ -125,6 +126,7 @@ TAIL_LINES = 20
 # What `requires:` can name, and the files each needs in the build directory.
 REQUIREMENTS = {
     "linux": ["linux/Image", "linux/initramfs.cpio.gz"],
+    "linux-bench": ["linux/Image", "linux/initramfs-bench.cpio.gz"],
 }
 # Input is written in chunks this big, this far apart (200 bytes/s), so that
 # a UART with a 32-byte receive FIFO sees a fast typist rather than a paste:
