@@ -204,7 +204,7 @@ static uint64_t load_piece(struct vm *vm, uint64_t budget)
 	}
 	n = size - l->off < budget ? size - l->off : budget;
 	if (l->phase == VM_LOAD_ZERO)
-		memset(dst + l->off, 0, n);
+		arch_zero(dst + l->off, n);
 	else
 		memcpy(dst + l->off, (const uint8_t *)cfg->blobs[l->idx].data + l->off, n);
 	arch_dcache_clean(dst + l->off, n);

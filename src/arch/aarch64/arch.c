@@ -429,6 +429,21 @@ void arch_halt(void)
 
 unsigned arch_timer_intid = 26, arch_maint_intid = 25, arch_uart_intid;
 
+void arch_zero(void *p, uint64_t n)
+{
+	uint64_t dczid, block;
+	uintptr_t a = (uintptr_t)p;
+
+	__asm__ volatile("mrs %0, dczid_el0" : "=r"(dczid));
+	block = 4ull << EXTRACT(dczid, 0, 4);          /* BS: log2 of words */
+	if ((dczid & (1u << 4)) || ((a | n) & (block - 1))) { /* DZP: prohibited */
+		memset(p, 0, n);
+		return;
+	}
+	for (uintptr_t end = a + n; a < end; a += block)
+		__asm__ volatile("dc zva, %0" : : "r"(a) : "memory");
+}
+
 void arch_dcache_clean(const void *p, uint64_t len)
 {
 	uint64_t ctr, line;

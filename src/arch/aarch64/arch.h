@@ -152,6 +152,11 @@ static inline ipaddr_t arch_fault_ipa(void)
 bool arch_fault_ipa_slow(uint64_t esr, ipaddr_t *ipa);
 
 /* Makes [p, p + len) visible to a guest running with its caches off. */
+/*
+ * Zeroes n bytes at p (cacheable memory), a cache line per instruction
+ * where the CPU allows DC ZVA and p and n are multiples of its block.
+ */
+void arch_zero(void *p, uint64_t n);
 void arch_dcache_clean(const void *p, uint64_t len);
 
 /* Firmware (PSCI over SMC to the platform). */
