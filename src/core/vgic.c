@@ -32,13 +32,45 @@ struct vgic_irq *vgic_get_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
 	return NULL;
 }
 
-/* The vCPU an interrupt is delivered to (SPIs: their route). */
+/*
+ * The vCPU an interrupt is delivered to (SPIs: their route); NULL for a
+ * GICv2 SPI with no target (IHI 0048B 4.3.12: not forwarded to any CPU).
+ */
 static struct vcpu *irq_owner(struct vm *vm, struct vcpu *vcpu, unsigned intid,
 			      const struct vgic_irq *irq)
 {
 	if (intid < VGIC_NR_PRIVATE)
 		return vcpu;
-	return &vm->vcpus[irq->target < vm->cfg->vcpu_count ? irq->target : 0];
+	return irq->target < vm->cfg->vcpu_count ? &vm->vcpus[irq->target] : NULL;
+}
+
+static bool vcpu_on(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->state, __ATOMIC_RELAXED) != VCPU_OFF;
+}
+
+/*
+ * GICv2 1-of-N (IHI 0048B 1.4.2, 4.3.12): any one CPU of the mask may
+ * take the interrupt. numbat picks the lowest-numbered listed vCPU that
+ * is on (one that is off would not take it until it is started), else the
+ * lowest listed; an empty mask targets nobody. A pending interrupt
+ * already in a list register keeps its vCPU until the guest is done.
+ */
+void vgic_v2_route(struct vm *vm, struct vgic_irq *irq)
+{
+	unsigned first_on = VGIC_NO_TARGET;
+
+	for (uint32_t m = irq->targets; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctz(m);
+
+		if (i < vm->cfg->vcpu_count && vcpu_on(&vm->vcpus[i])) {
+			first_on = i;
+			break;
+		}
+	}
+	if (first_on == VGIC_NO_TARGET && irq->targets)
+		first_on = (unsigned)__builtin_ctz(irq->targets);
+	irq->target = (uint8_t)first_on;
 }
 
 /*
@@ -198,10 +230,15 @@ void vgic_set_level(struct vm *vm, unsigned intid, bool level)
 	if (irq->edge && level)
 		irq->latch = true; /* a rising edge of an edge-triggered line */
 	irq->level = level;
+	/* 1-of-N: a vCPU turned off since the last write loses its turn. */
+	if (level && (irq->targets & (irq->targets - 1)) && !irq->in_lr)
+		vgic_v2_route(vm, irq);
 	owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
-	notify(owner);
+	if (owner)
+		notify(owner);
 	spin_unlock(&vm->vgic.lock);
-	kick_owner(owner);
+	if (owner)
+		kick_owner(owner);
 }
 
 void vgic_set_private_level(struct vcpu *vcpu, unsigned intid, bool level)
@@ -317,13 +354,40 @@ static void restore_pending(struct vgic_irq *irq, const struct vgic_lr *lr)
 	/* A level interrupt's pending state stays in its line and latch. */
 }
 
+bool vgic_vtimer_high(struct vcpu *vcpu, const struct vgic_irq *irq)
+{
+	if (irq != &vcpu->vgic.priv[VGIC_PPI_VTIMER] || !irq->hw)
+		return true;
+	return arch_vtimer_line(vcpu) != ARCH_LINE_LOW;
+}
+
+/*
+ * The forwarded vtimer is level-sensitive: numbat saw its output high
+ * (the PPI fired) and kept it pending while the guest had it disabled or
+ * masked by priority. If the output has dropped since (timer disabled,
+ * IMASK set, CVAL moved on), the interrupt is no longer pending (IHI 0069
+ * 4.1.1, IHI 0048B 1.4.2) and numbat's hold on the physical PPI ends, so
+ * the timer can fire again. The emulated physical timer (ptimer.c) gets
+ * the same from vgic_set_private_level. dist->lock held.
+ */
+static void vtimer_resample(struct vcpu *vcpu)
+{
+	struct vgic_irq *irq = &vcpu->vgic.priv[VGIC_PPI_VTIMER];
+
+	if (!irq->hw || !irq->latch || irq->in_lr || vgic_vtimer_high(vcpu, irq))
+		return;
+	irq->latch = false;
+	arch_vtimer_release(vcpu);
+}
+
 /*
  * Brings a list register holding `irq` up to date with the model: a new
  * edge (from the same source, for a GICv2 SGI) while it is active makes
  * it pending again; ICPENDR, a dropped level or a disable takes back its
- * pending state. Other pending GICv2 sources ask for EOI maintenance.
+ * pending state, as does the forwarded vtimer's output dropping. Other
+ * pending GICv2 sources ask for EOI maintenance.
  */
-static void refresh_lr(struct vgic_irq *irq, struct vgic_lr *lr)
+static void refresh_lr(struct vcpu *vcpu, struct vgic_irq *irq, struct vgic_lr *lr)
 {
 	uint16_t own = v2_sgi(lr->intid) ? (uint16_t)(1u << lr->source) : 0;
 	bool more = own ? (irq->sgi_src & own) != 0 : irq->latch && (irq->edge || irq->hw);
@@ -342,6 +406,10 @@ static void refresh_lr(struct vgic_irq *irq, struct vgic_lr *lr)
 		if (!irq->enabled)
 			restore_pending(irq, lr);
 		lr->pending = false; /* withdrawn before the guest saw it */
+	} else if (lr->pending && !lr->active && irq->hw && !vgic_vtimer_high(vcpu, irq)) {
+		lr->pending = false; /* the timer's output dropped first */
+		irq->latch = false;
+		arch_vtimer_release(vcpu);
 	}
 	if (own && (irq->sgi_src & (uint16_t)~own))
 		lr->eoi_maint = true;
@@ -378,9 +446,8 @@ static unsigned gather(struct vcpu *vcpu, struct vgic_candidate *c)
 		return n;
 	for (unsigned i = 0; i < CONFIG_MAX_SPIS; i++) {
 		const struct vgic_irq *irq = &vm->vgic.spi[i];
-		unsigned target = irq->target < vm->cfg->vcpu_count ? irq->target : 0;
 
-		if (target == vcpu->index && deliverable(irq))
+		if (irq->target == vcpu->index && deliverable(irq))
 			c[n++] = candidate(VGIC_NR_PRIVATE + i, irq);
 	}
 	return n;
@@ -438,7 +505,8 @@ void vgic_flush(struct vcpu *vcpu)
 	sync_lrs(vcpu, lrs, nr, &others);
 	for (unsigned i = 0; i < nr; i++)
 		if (lrs[i].intid != VGIC_LR_FREE)
-			refresh_lr(vgic_get_irq(vm, vcpu, lrs[i].intid), &lrs[i]);
+			refresh_lr(vcpu, vgic_get_irq(vm, vcpu, lrs[i].intid), &lrs[i]);
+	vtimer_resample(vcpu);
 	n = gather(vcpu, c);
 	vgic_lr_plan(lrs, nr, c, n, &plan);
 	for (unsigned i = 0; i < plan.nr_evicted; i++)
@@ -480,10 +548,17 @@ bool vgic_vcpu_pending(struct vcpu *vcpu)
 	return false;
 }
 
-/* Interrupt reset state (GICv3 and GICv2: disabled, level, priority 0). */
+/*
+ * Interrupt reset state (GICv3 and GICv2: disabled, level, priority 0).
+ * A GICv2 SPI targets no CPU (GICD_ITARGETSRn, n >= 8, reset to zero:
+ * IHI 0048B table 4-1); a GICv3 SPI is routed to vCPU 0.
+ */
 static void reset_irq(struct vgic_irq *irq, unsigned intid)
 {
-	*irq = (struct vgic_irq){ .edge = intid < 16 };
+	bool v2_spi = intid >= VGIC_NR_PRIVATE && vgic_hw->version == 2;
+
+	*irq = (struct vgic_irq){ .edge = intid < 16,
+				  .target = v2_spi ? VGIC_NO_TARGET : 0 };
 }
 
 void vgic_reset_vcpu(struct vcpu *vcpu)

@@ -15,10 +15,12 @@
 
 #define VGIC_MAX_LR   16
 #define VGIC_LR_FREE  0xffff
+#define VGIC_NO_TARGET 0xff  /* an SPI whose GICv2 target mask is empty */
 
 struct vgic_irq {
 	uint8_t priority;  /* as the guest wrote it; lower is more urgent */
-	uint8_t target;    /* SPIs: vCPU index the interrupt is routed to */
+	uint8_t target;    /* SPIs: vCPU it is delivered to; VGIC_NO_TARGET: none */
+	uint8_t targets;   /* GICv2 SPIs: GICD_ITARGETSR's CPU mask, as stored */
 	uint8_t lr_vcpu;   /* while in a list register: whose */
 	bool in_lr;        /* held in a list register of lr_vcpu */
 	bool enabled;

@@ -79,8 +79,9 @@ static uint32_t bits_read(struct vm *vm, struct vcpu *vcpu, unsigned family,
 		case 0x080: bit = true; break;                       /* all group 1 */
 		case 0x100: case 0x180: bit = irq->enabled; break;
 		case 0x200: case 0x280:
-			bit = vgic_irq_pending(irq) ||
-			      (irq->in_lr && irq->lr_pending && !irq->clear_req);
+			bit = (vgic_irq_pending(irq) ||
+			       (irq->in_lr && irq->lr_pending && !irq->clear_req)) &&
+			      (!vcpu || vgic_vtimer_high(vcpu, irq));
 			break;
 		default: bit = irq->active; break;
 		}
@@ -312,10 +313,18 @@ static void sgir_v2(struct vcpu *self, uint32_t v)
 		vgic_send_sgi(self, v & 15, (v >> 16) & 0xff, filter == 1);
 }
 
+/*
+ * GICD_ITARGETSR (IHI 0048B 4.3.12), a byte per interrupt: SGIs and PPIs
+ * read as the accessing vCPU's own bit and ignore writes; an SPI stores
+ * its CPU mask, without the bits of vCPUs the VM does not have, and is
+ * delivered to one of them (vgic_v2_route).
+ */
 static void targets_v2(struct vm *vm, struct vcpu *self, uint64_t off, unsigned size,
 		       uint64_t *val, bool write)
 {
 	unsigned first = (unsigned)(off - GICD_ITARGETSR);
+	unsigned cpus = vm->cfg->vcpu_count > 8 ? 8 : vm->cfg->vcpu_count;
+	uint8_t exists = (uint8_t)((1u << cpus) - 1);
 
 	if (!write)
 		*val = 0;
@@ -327,11 +336,14 @@ static void targets_v2(struct vm *vm, struct vcpu *self, uint64_t off, unsigned 
 		if (first + i < VGIC_NR_PRIVATE && !write)
 			*val |= (uint64_t)(1u << self->index) << (8 * i);
 		else if (!write)
-			*val |= (uint64_t)(1u << irq->target) << (8 * i);
-		else if (first + i >= VGIC_NR_PRIVATE && ((*val >> (8 * i)) & 0xff)) {
-			unsigned t = (unsigned)__builtin_ctzll((*val >> (8 * i)) & 0xff);
-
-			irq->target = t < vm->cfg->vcpu_count ? (uint8_t)t : 0;
+			*val |= (uint64_t)irq->targets << (8 * i);
+		else if (first + i >= VGIC_NR_PRIVATE) {
+			touched(vm, self, first + i, irq); /* the old target too */
+			irq->targets = (uint8_t)(*val >> (8 * i)) & exists;
+			/* Held in a list register of a vCPU still listed: stays. */
+			if (!irq->in_lr || irq->target >= 8 ||
+			    !((irq->targets >> irq->target) & 1))
+				vgic_v2_route(vm, irq);
 			touched(vm, self, first + i, irq);
 		}
 	}
