@@ -199,10 +199,11 @@ void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval)
 	}
 }
 
-void sched_wake_locked(struct vcpu *vcpu)
+bool sched_wake_locked(struct vcpu *vcpu)
 {
-	if (vcpu->state == VCPU_BLOCKED) {
-		vcpu_set_state(vcpu, VCPU_RUNNABLE);
-		arch_kick(vcpu->pcpu);
-	}
+	if (vcpu->state != VCPU_BLOCKED)
+		return false;
+	vcpu_set_state(vcpu, VCPU_RUNNABLE);
+	arch_kick(vcpu->pcpu);
+	return true;
 }

@@ -79,9 +79,21 @@ void vgic_v2_route(struct vm *vm, struct vgic_irq *irq)
  * pCPU to flush; wake the owner if it waits in WFI. Called with
  * dist->lock held; takes vm->lock only after dropping it (see below).
  */
-static void notify(struct vcpu *owner)
+static void notify(struct vcpu *owner, unsigned intid)
 {
 	owner->vgic.dirty = true;
+	vgic_mark(&owner->vgic, intid);
+}
+
+/* Hints `intid` to whoever it is delivered to now (see vgic_cpu.hint). */
+static void mark_owner(struct vcpu *vcpu, unsigned intid, const struct vgic_irq *irq)
+{
+	struct vm *vm = vcpu->vm;
+
+	if (intid < VGIC_NR_PRIVATE)
+		vgic_mark(&vcpu->vgic, intid);
+	else if (irq->target < vm->cfg->vcpu_count)
+		vgic_mark(&vm->vcpus[irq->target].vgic, intid);
 }
 
 /*
@@ -94,9 +106,13 @@ static void kick_owner(struct vcpu *owner)
 	struct vm *vm = owner->vm;
 
 	if (__atomic_load_n(&owner->state, __ATOMIC_ACQUIRE) == VCPU_BLOCKED) {
+		bool woken;
+
 		spin_lock(&vm->lock);
-		sched_wake_locked(owner);
+		woken = sched_wake_locked(owner);
 		spin_unlock(&vm->lock);
+		if (woken)
+			return; /* the wake-up's kick reschedules, which flushes */
 	}
 	arch_kick_vgic(owner->pcpu);
 }
@@ -107,7 +123,9 @@ static void place(struct vcpu *vcpu, struct vgic_lr *lr);
  * The guest has finished with list register i (empty in hardware): the
  * model takes its interrupt back. Finishing means it was acknowledged,
  * which consumes a level interrupt's ISPENDR latch. `irq` is the one it
- * holds. dist->lock held.
+ * holds. The flush hints it again (it may still be pending); the fast
+ * paths retire only entries of a clean model, which have nothing left.
+ * dist->lock held.
  */
 static inline void retire_lr(struct vcpu *vcpu, unsigned i, struct vgic_irq *irq)
 {
@@ -235,7 +253,7 @@ void vgic_set_level(struct vm *vm, unsigned intid, bool level)
 		vgic_v2_route(vm, irq);
 	owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
 	if (owner)
-		notify(owner);
+		notify(owner, intid);
 	spin_unlock(&vm->vgic.lock);
 	if (owner)
 		kick_owner(owner);
@@ -252,7 +270,7 @@ void vgic_set_private_level(struct vcpu *vcpu, unsigned intid, bool level)
 	if (irq->edge && level && !irq->level)
 		irq->latch = true;
 	irq->level = level;
-	notify(vcpu);
+	notify(vcpu, intid);
 	spin_unlock(&vm->vgic.lock);
 	kick_owner(vcpu);
 }
@@ -267,7 +285,7 @@ void vgic_raise_sgi(struct vcpu *target, unsigned intid, unsigned source)
 		irq->sgi_src |= (uint16_t)(1u << (source & 7));
 	else
 		irq->latch = true;
-	notify(target);
+	notify(target, intid & 15);
 	spin_unlock(&vm->vgic.lock);
 	kick_owner(target);
 }
@@ -287,7 +305,7 @@ void vgic_vtimer_fire(struct vcpu *vcpu)
 	irq->latch = true;
 	direct = try_direct_hw(vcpu, irq) || try_direct(vcpu, VGIC_PPI_VTIMER, irq);
 	if (!direct)
-		vcpu->vgic.dirty = true;
+		notify(vcpu, VGIC_PPI_VTIMER);
 	spin_unlock(&vcpu->vm->vgic.lock);
 	if (!direct)
 		kick_owner(vcpu);
@@ -304,11 +322,14 @@ void vgic_maintenance(struct vcpu *vcpu)
  * Folds the list registers' state back into the model. An SPI that was
  * retargeted while its old owner held it, and is still pending, is handed
  * to its new owner: *others gets that vCPU's bit (kicked after unlocking).
- * dist->lock held.
+ * Entries the hardware reports empty are not read. Returns the finished
+ * entries that still need clearing in hardware (EOI maintenance ones,
+ * which the hardware does not count as empty). dist->lock held.
  */
-static void sync_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, unsigned nr, uint32_t *others)
+static uint32_t sync_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, unsigned nr, uint32_t *others)
 {
 	struct vm *vm = vcpu->vm;
+	uint32_t empty = vcpu->vgic.lr_used ? vgic_hw->empty_lrs() : 0, stale = 0;
 
 	for (unsigned i = 0; i < nr; i++) {
 		struct vgic_irq *irq;
@@ -318,7 +339,10 @@ static void sync_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, unsigned nr, uint32
 			lrs[i].intid = VGIC_LR_FREE;
 			continue;
 		}
-		vgic_hw->read_lr(i, &lrs[i]);
+		if ((empty >> i) & 1)
+			lrs[i] = (struct vgic_lr){ 0 };
+		else
+			vgic_hw->read_lr(i, &lrs[i]);
 		lrs[i].intid = (uint16_t)intid;
 		lrs[i].source = vcpu->vgic.lr_source[i];
 		irq = vgic_get_irq(vm, vcpu, intid);
@@ -329,14 +353,18 @@ static void sync_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, unsigned nr, uint32
 			irq->latch = false;
 		if (lrs[i].pending || lrs[i].active)
 			continue;
+		if (lrs[i].eoi_maint)
+			stale |= 1u << i;
 		retire_lr(vcpu, i, irq);
+		mark_owner(vcpu, intid, irq); /* may still be pending */
 		lrs[i].intid = VGIC_LR_FREE;
 		if (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index &&
 		    irq->target < vm->cfg->vcpu_count && vgic_irq_pending(irq)) {
-			vm->vcpus[irq->target].vgic.dirty = true;
+			notify(&vm->vcpus[irq->target], intid);
 			*others |= 1u << irq->target;
 		}
 	}
+	return stale;
 }
 
 static bool v2_sgi(unsigned intid)
@@ -415,6 +443,7 @@ static void refresh_lr(struct vcpu *vcpu, struct vgic_irq *irq, struct vgic_lr *
 		lr->eoi_maint = true;
 	if (!lr->pending && !lr->active) {
 		irq->in_lr = false;
+		mark_owner(vcpu, lr->intid, irq);
 		lr->intid = VGIC_LR_FREE;
 	}
 	irq->lr_pending = lr->pending;
@@ -433,22 +462,34 @@ static struct vgic_candidate candidate(unsigned intid, const struct vgic_irq *ir
 	};
 }
 
-/* Everything `vcpu` should be shown that no list register holds yet. */
+/*
+ * Everything `vcpu` should be shown that no list register holds yet,
+ * among the INTIDs hinted since the last flush (vgic_cpu.hint): a hinted
+ * interrupt that is not deliverable here loses its hint (whatever makes
+ * it deliverable again hints it again); one that is keeps it until a list
+ * register holds it. Ascending INTIDs, as the plan's tie-break wants.
+ */
 static unsigned gather(struct vcpu *vcpu, struct vgic_candidate *c)
 {
 	struct vm *vm = vcpu->vm;
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
-		if (deliverable(&vcpu->vgic.priv[i]))
-			c[n++] = candidate(i, &vcpu->vgic.priv[i]);
-	if (!vm->vgic.enabled)
-		return n;
-	for (unsigned i = 0; i < CONFIG_MAX_SPIS; i++) {
-		const struct vgic_irq *irq = &vm->vgic.spi[i];
+	for (unsigned w = 0; w < VGIC_HINT_WORDS; w++) {
+		uint32_t keep = 0;
 
-		if (irq->target == vcpu->index && deliverable(irq))
-			c[n++] = candidate(VGIC_NR_PRIVATE + i, irq);
+		if (w > 0 && !vm->vgic.enabled)
+			break; /* SPIs keep their hints until the distributor is on */
+		for (uint32_t m = vcpu->vgic.hint[w]; m; m &= m - 1) {
+			unsigned intid = 32 * w + (unsigned)__builtin_ctz(m);
+			const struct vgic_irq *irq = vgic_get_irq(vm, vcpu, intid);
+
+			if (!deliverable(irq) ||
+			    (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index))
+				continue;
+			keep |= m & -m;
+			c[n++] = candidate(intid, irq);
+		}
+		vcpu->vgic.hint[w] = keep;
 	}
 	return n;
 }
@@ -462,6 +503,7 @@ static void unplace(struct vcpu *vcpu, uint16_t intid, uint8_t source)
 	irq->in_lr = false;
 	irq->lr_pending = false;
 	restore_pending(irq, &lr);
+	mark_owner(vcpu, intid, irq);
 }
 
 /*
@@ -490,28 +532,74 @@ static void place(struct vcpu *vcpu, struct vgic_lr *lr)
 	}
 }
 
+/*
+ * Candidates that all fit in free list registers need no plan: no
+ * eviction, and no order (the hardware presents list registers by
+ * priority itself). Returns the list registers filled.
+ */
+static uint32_t fill_free(struct vgic_lr *lrs, unsigned nr, const struct vgic_candidate *c,
+			  unsigned n)
+{
+	uint32_t filled = 0;
+	unsigned i = 0;
+
+	for (unsigned k = 0; k < n; k++, i++) {
+		while (lrs[i].intid != VGIC_LR_FREE)
+			i++;
+		lrs[i] = (struct vgic_lr){ .intid = c[k].intid, .priority = c[k].priority,
+					   .source = c[k].source, .pending = true };
+		filled |= 1u << i;
+	}
+	(void)nr;
+	return filled;
+}
+
+static bool lr_changed(const struct vgic_lr *a, const struct vgic_lr *b)
+{
+	return a->intid != b->intid || a->pending != b->pending || a->eoi_maint != b->eoi_maint;
+}
+
+/*
+ * Only list registers that change are written: one that lr_intid says is
+ * free is invalid in hardware already (finished, cleared when withdrawn,
+ * or zeroed with the vCPU's saved state at reset).
+ */
 void vgic_flush(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	unsigned nr = vgic_hw->nr_lr;
+	unsigned nr = vgic_hw->nr_lr, n, nfree = 0;
 	struct vgic_lr lrs[VGIC_MAX_LR];
 	struct vgic_candidate c[VGIC_NR_PRIVATE + CONFIG_MAX_SPIS];
-	struct vgic_plan plan;
-	uint32_t others = 0;
-	unsigned n;
+	struct vgic_plan plan = { 0 };
+	uint32_t others = 0, write;
 
 	spin_lock(&vm->vgic.lock);
 	vcpu->vgic.dirty = false;
-	sync_lrs(vcpu, lrs, nr, &others);
-	for (unsigned i = 0; i < nr; i++)
-		if (lrs[i].intid != VGIC_LR_FREE)
-			refresh_lr(vcpu, vgic_get_irq(vm, vcpu, lrs[i].intid), &lrs[i]);
+	write = sync_lrs(vcpu, lrs, nr, &others);
+	for (unsigned i = 0; i < nr; i++) {
+		struct vgic_lr before = lrs[i];
+
+		if (lrs[i].intid == VGIC_LR_FREE) {
+			nfree++;
+			continue;
+		}
+		refresh_lr(vcpu, vgic_get_irq(vm, vcpu, lrs[i].intid), &lrs[i]);
+		if (lr_changed(&before, &lrs[i]))
+			write |= 1u << i;
+	}
 	vtimer_resample(vcpu);
 	n = gather(vcpu, c);
-	vgic_lr_plan(lrs, nr, c, n, &plan);
-	for (unsigned i = 0; i < plan.nr_evicted; i++)
-		unplace(vcpu, plan.evicted[i], plan.evicted_source[i]);
+	if (n <= nfree) {
+		write |= fill_free(lrs, nr, c, n);
+	} else {
+		vgic_lr_plan(lrs, nr, c, n, &plan);
+		for (unsigned i = 0; i < plan.nr_evicted; i++)
+			unplace(vcpu, plan.evicted[i], plan.evicted_source[i]);
+		write = (1u << nr) - 1;
+	}
 	for (unsigned i = 0; i < nr; i++) {
+		if (!((write >> i) & 1))
+			continue;
 		if (lrs[i].intid != VGIC_LR_FREE && lrs[i].pending && !lrs[i].active &&
 		    (vcpu->vgic.lr_intid[i] != lrs[i].intid ||
 		     vcpu->vgic.lr_source[i] != lrs[i].source))
@@ -524,7 +612,8 @@ void vgic_flush(struct vcpu *vcpu)
 			vcpu->vgic.lr_used |= 1u << i;
 		vgic_hw->write_lr(i, &lrs[i]);
 	}
-	vgic_hw->set_underflow(plan.underflow);
+	if (plan.underflow || vcpu->vgic.waiting)
+		vgic_hw->set_underflow(plan.underflow);
 	vcpu->vgic.waiting = plan.underflow;
 	spin_unlock(&vm->vgic.lock);
 	for (unsigned i = 0; others; i++, others >>= 1)
@@ -536,12 +625,11 @@ bool vgic_vcpu_pending(struct vcpu *vcpu)
 {
 	if (vcpu->vgic.dirty)
 		return true;
-	for (unsigned i = 0; i < vgic_hw->nr_lr; i++) {
+	/* Entries the guest has finished are empty in hardware: skip them. */
+	for (uint32_t m = vcpu->vgic.lr_used & ~vgic_hw->empty_lrs(); m; m &= m - 1) {
 		struct vgic_lr lr;
 
-		if (vcpu->vgic.lr_intid[i] == VGIC_LR_FREE)
-			continue;
-		vgic_hw->read_lr(i, &lr);
+		vgic_hw->read_lr((unsigned)__builtin_ctz(m), &lr);
 		if (lr.pending)
 			return true;
 	}

@@ -51,8 +51,19 @@ struct vgic_lr {
 	bool eoi_maint;    /* maintenance interrupt on EOI (level, not hw) */
 };
 
+#define VGIC_NR_IRQS  (32 + CONFIG_MAX_SPIS)
+#define VGIC_HINT_WORDS ((VGIC_NR_IRQS + 31) / 32)
+
 struct vgic_cpu {
 	struct vgic_irq priv[32];       /* SGIs 0-15, PPIs 16-31 */
+	/*
+	 * INTIDs that may have become deliverable to this vCPU since its last
+	 * flush (a bit each): set by every change that can make one pending,
+	 * enabled, routed here or free of its list register (vgic_mark);
+	 * the flush looks at these only and clears the bits of those that
+	 * are not deliverable.
+	 */
+	uint32_t hint[VGIC_HINT_WORDS];
 	uint16_t lr_intid[VGIC_MAX_LR]; /* what each list register holds */
 	uint8_t lr_source[VGIC_MAX_LR];
 	uint64_t lr_saved[VGIC_MAX_LR]; /* encoded, while the vCPU is not loaded */
@@ -70,5 +81,12 @@ struct vgic_dist {
 	uint32_t typer;                 /* GICD_TYPER, fixed at creation */
 	struct vgic_irq spi[CONFIG_MAX_SPIS];
 };
+
+/* `intid` may have become deliverable to the vCPU owning `c`. dist->lock held. */
+static inline void vgic_mark(struct vgic_cpu *c, unsigned intid)
+{
+	if (intid < VGIC_NR_IRQS)
+		c->hint[intid / 32] |= 1u << (intid % 32);
+}
 
 #endif

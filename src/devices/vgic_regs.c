@@ -55,10 +55,13 @@ static void kick_dirty(struct vm *vm)
 static void touched(struct vm *vm, struct vcpu *vcpu, unsigned intid,
 		    const struct vgic_irq *irq)
 {
-	if (intid < VGIC_NR_PRIVATE)
+	if (intid < VGIC_NR_PRIVATE) {
 		vcpu->vgic.dirty = true;
-	else if (irq->target < vm->cfg->vcpu_count)
+		vgic_mark(&vcpu->vgic, intid);
+	} else if (irq->target < vm->cfg->vcpu_count) {
 		vm->vcpus[irq->target].vgic.dirty = true;
+		vgic_mark(&vm->vcpus[irq->target].vgic, intid);
+	}
 	if (irq->in_lr && irq->lr_vcpu < vm->cfg->vcpu_count)
 		vm->vcpus[irq->lr_vcpu].vgic.dirty = true;
 }
@@ -160,8 +163,10 @@ static void cfg_write(struct vm *vm, struct vcpu *vcpu, unsigned first, uint32_t
 	for (unsigned i = 0; i < 16; i++) {
 		struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + i);
 
-		if (irq && first + i >= 16) /* SGIs are always edge */
+		if (irq && first + i >= 16) { /* SGIs are always edge */
 			irq->edge = (v >> (2 * i + 1)) & 1;
+			touched(vm, vcpu, first + i, irq); /* a high level line pends */
+		}
 	}
 }
 

@@ -57,11 +57,12 @@ void arch_kick_vgic(const struct pcpu *target)
 	arch_kick(target);
 }
 
-void sched_wake_locked(struct vcpu *v)
+bool sched_wake_locked(struct vcpu *v)
 {
 	ck_assert_int_eq(tvm.lock.held, 1);        /* as its name says */
 	ck_assert_int_eq(tvm.vgic.lock.held, 0);   /* lock order: vm, then dist */
 	wakes[v->index]++;
+	return false;    /* the fake changes no state: the kick still counts */
 }
 
 /* The vtimer's output per vCPU, as arch_vtimer_line reports it. */
@@ -141,6 +142,9 @@ static void fake_reset_cpu(struct vgic_cpu *c)
 		v++;
 	ck_assert_uint_lt(v, NR_CPU);
 	resets[v]++;
+	/* Reset happens with the vCPU put away: it comes back with empty LRs. */
+	memset(hw_lr[v], 0, sizeof(hw_lr[v]));
+	hw_eisr[v] = 0;
 }
 
 static void fake_save(struct vgic_cpu *c) {}
