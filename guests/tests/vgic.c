@@ -39,7 +39,8 @@ static void handler(void)
 		}
 		if (id < MAX_ID)
 			seen[cpu][id]++;
-		if (norder < 64)
+		/* The vtimer is also wait_for's wake-up: a slow host lets it fire. */
+		if (norder < 64 && id != 27)
 			order[norder++] = id;
 		gic_eoi(id);
 	}
@@ -295,13 +296,11 @@ static void secondary_spi(void *arg)
 		wait_for(&stop_secondary, 1);
 }
 
-/* Raises the device's level SPI and gives both vCPUs 5 ms to take it. */
-static void raise_and_wait(void)
+/* Gives both vCPUs 5 ms to take what is pending. */
+static void wait_both(void)
 {
-	uint64_t end;
+	uint64_t end = counter_read() + counter_ms(5);
 
-	writel(DEV + TESTDEV_IRQ, 1);
-	end = counter_read() + counter_ms(5);
 	while (counter_read() < end) {
 		spin_ms(1);
 		numbat_yield();                         /* vCPU 1 may share the pCPU */
@@ -339,18 +338,20 @@ TEST(gic, v2_itargetsr_delivery)
 	writel(GICD + 0x100 + (DEV_IRQ / 32) * 4, 1u << (DEV_IRQ % 32));
 	/* An empty mask: pending, forwarded to no CPU. */
 	writeb(tgt, 0);
-	raise_and_wait();
+	writel(DEV + TESTDEV_IRQ, 1);                   /* the line goes high */
+	wait_both();
 	EXPECT_EQ(seen[0][DEV_IRQ] + seen[1][DEV_IRQ], 0);
 	EXPECT_TRUE(gic_pending(DEV_IRQ));
 	/* Naming vCPU 1 delivers it there (its handler lowers the line). */
 	writeb(tgt, 0x02);
-	raise_and_wait();
+	wait_both();
 	EXPECT_EQ(seen[1][DEV_IRQ], 1);
 	EXPECT_EQ(seen[0][DEV_IRQ], 0);
 	/* Both listed: taken once, by one of them. */
 	writeb(tgt, 0x03);
 	EXPECT_EQ(readb(tgt), 0x03);
-	raise_and_wait();
+	writel(DEV + TESTDEV_IRQ, 1);
+	wait_both();
 	EXPECT_EQ(seen[0][DEV_IRQ] + seen[1][DEV_IRQ], 2);
 	writel(DEV + TESTDEV_IRQ, 0);
 	writeb(tgt, 0x01);

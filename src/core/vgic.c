@@ -322,23 +322,21 @@ void vgic_maintenance(struct vcpu *vcpu)
  * Folds the list registers' state back into the model. An SPI that was
  * retargeted while its old owner held it, and is still pending, is handed
  * to its new owner: *others gets that vCPU's bit (kicked after unlocking).
- * Entries the hardware reports empty are not read. Returns the finished
+ * Only entries in use are looked at (lrs[] is left alone for the others),
+ * and those the hardware reports empty are not read. Returns the finished
  * entries that still need clearing in hardware (EOI maintenance ones,
  * which the hardware does not count as empty). dist->lock held.
  */
-static uint32_t sync_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, unsigned nr, uint32_t *others)
+static uint32_t sync_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t *others)
 {
 	struct vm *vm = vcpu->vm;
 	uint32_t empty = vcpu->vgic.lr_used ? vgic_hw->empty_lrs() : 0, stale = 0;
 
-	for (unsigned i = 0; i < nr; i++) {
+	for (uint32_t m = vcpu->vgic.lr_used; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctz(m);
 		struct vgic_irq *irq;
 		unsigned intid = vcpu->vgic.lr_intid[i];
 
-		if (intid == VGIC_LR_FREE) {
-			lrs[i].intid = VGIC_LR_FREE;
-			continue;
-		}
 		if ((empty >> i) & 1)
 			lrs[i] = (struct vgic_lr){ 0 };
 		else
@@ -533,73 +531,68 @@ static void place(struct vcpu *vcpu, struct vgic_lr *lr)
 }
 
 /*
- * Candidates that all fit in free list registers need no plan: no
+ * Candidates that all fit in the `free` list registers need no plan: no
  * eviction, and no order (the hardware presents list registers by
  * priority itself). Returns the list registers filled.
  */
-static uint32_t fill_free(struct vgic_lr *lrs, unsigned nr, const struct vgic_candidate *c,
+static uint32_t fill_free(struct vgic_lr *lrs, uint32_t free, const struct vgic_candidate *c,
 			  unsigned n)
 {
 	uint32_t filled = 0;
-	unsigned i = 0;
 
-	for (unsigned k = 0; k < n; k++, i++) {
-		while (lrs[i].intid != VGIC_LR_FREE)
-			i++;
+	for (unsigned k = 0; k < n; k++, free &= free - 1) {
+		unsigned i = (unsigned)__builtin_ctz(free);
+
 		lrs[i] = (struct vgic_lr){ .intid = c[k].intid, .priority = c[k].priority,
 					   .source = c[k].source, .pending = true };
 		filled |= 1u << i;
 	}
-	(void)nr;
 	return filled;
 }
 
-static bool lr_changed(const struct vgic_lr *a, const struct vgic_lr *b)
-{
-	return a->intid != b->intid || a->pending != b->pending || a->eoi_maint != b->eoi_maint;
-}
-
 /*
- * Only list registers that change are written: one that lr_intid says is
- * free is invalid in hardware already (finished, cleared when withdrawn,
- * or zeroed with the vCPU's saved state at reset).
+ * Brings the entries in use up to date (refresh_lr); returns those that
+ * changed, and clears from *live those that were freed.
  */
-void vgic_flush(struct vcpu *vcpu)
+static uint32_t refresh_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t *live)
 {
-	struct vm *vm = vcpu->vm;
-	unsigned nr = vgic_hw->nr_lr, n, nfree = 0;
-	struct vgic_lr lrs[VGIC_MAX_LR];
-	struct vgic_candidate c[VGIC_NR_PRIVATE + CONFIG_MAX_SPIS];
-	struct vgic_plan plan = { 0 };
-	uint32_t others = 0, write;
+	uint32_t changed = 0;
 
-	spin_lock(&vm->vgic.lock);
-	vcpu->vgic.dirty = false;
-	write = sync_lrs(vcpu, lrs, nr, &others);
-	for (unsigned i = 0; i < nr; i++) {
+	for (uint32_t m = *live; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctz(m);
 		struct vgic_lr before = lrs[i];
 
-		if (lrs[i].intid == VGIC_LR_FREE) {
-			nfree++;
-			continue;
-		}
-		refresh_lr(vcpu, vgic_get_irq(vm, vcpu, lrs[i].intid), &lrs[i]);
-		if (lr_changed(&before, &lrs[i]))
-			write |= 1u << i;
+		refresh_lr(vcpu, vgic_get_irq(vcpu->vm, vcpu, lrs[i].intid), &lrs[i]);
+		if (lrs[i].intid == VGIC_LR_FREE)
+			*live &= ~(1u << i);
+		if (lrs[i].intid != before.intid || lrs[i].pending != before.pending ||
+		    lrs[i].eoi_maint != before.eoi_maint)
+			changed |= 1u << i;
 	}
-	vtimer_resample(vcpu);
-	n = gather(vcpu, c);
-	if (n <= nfree) {
-		write |= fill_free(lrs, nr, c, n);
-	} else {
-		vgic_lr_plan(lrs, nr, c, n, &plan);
-		for (unsigned i = 0; i < plan.nr_evicted; i++)
-			unplace(vcpu, plan.evicted[i], plan.evicted_source[i]);
-		write = (1u << nr) - 1;
-	}
-	for (unsigned i = 0; i < nr; i++) {
-		if (!((write >> i) & 1))
-			continue;
+	return changed;
+}
+
+/* The general case: vgic_lr_plan over every list register. Returns underflow. */
+static bool plan_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, unsigned nr, uint32_t live,
+		     struct vgic_candidate *c, unsigned n)
+{
+	struct vgic_plan plan;
+
+	for (unsigned i = 0; i < nr; i++)
+		if (!((live >> i) & 1))
+			lrs[i].intid = VGIC_LR_FREE;
+	vgic_lr_plan(lrs, nr, c, n, &plan);
+	for (unsigned i = 0; i < plan.nr_evicted; i++)
+		unplace(vcpu, plan.evicted[i], plan.evicted_source[i]);
+	return plan.underflow;
+}
+
+/* Writes the list registers in `write` and records what each holds. */
+static void commit_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t write)
+{
+	for (; write; write &= write - 1) {
+		unsigned i = (unsigned)__builtin_ctz(write);
+
 		if (lrs[i].intid != VGIC_LR_FREE && lrs[i].pending && !lrs[i].active &&
 		    (vcpu->vgic.lr_intid[i] != lrs[i].intid ||
 		     vcpu->vgic.lr_source[i] != lrs[i].source))
@@ -612,9 +605,39 @@ void vgic_flush(struct vcpu *vcpu)
 			vcpu->vgic.lr_used |= 1u << i;
 		vgic_hw->write_lr(i, &lrs[i]);
 	}
-	if (plan.underflow || vcpu->vgic.waiting)
-		vgic_hw->set_underflow(plan.underflow);
-	vcpu->vgic.waiting = plan.underflow;
+}
+
+/*
+ * Only list registers that change are written: one that lr_intid says is
+ * free is invalid in hardware already (finished, cleared when withdrawn,
+ * or zeroed with the vCPU's saved state at reset).
+ */
+void vgic_flush(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	unsigned nr = vgic_hw->nr_lr, n;
+	uint32_t all = (1u << nr) - 1, others = 0, write, live;
+	struct vgic_lr lrs[VGIC_MAX_LR];
+	struct vgic_candidate c[VGIC_NR_PRIVATE + CONFIG_MAX_SPIS];
+	bool underflow = false;
+
+	spin_lock(&vm->vgic.lock);
+	vcpu->vgic.dirty = false;
+	write = sync_lrs(vcpu, lrs, &others); /* finished entries to clear */
+	live = vcpu->vgic.lr_used;
+	write |= refresh_lrs(vcpu, lrs, &live);
+	vtimer_resample(vcpu);
+	n = gather(vcpu, c);
+	if (n <= (unsigned)__builtin_popcount(all & ~live)) {
+		write |= fill_free(lrs, all & ~live, c, n);
+	} else {
+		underflow = plan_lrs(vcpu, lrs, nr, live, c, n);
+		write = all;
+	}
+	commit_lrs(vcpu, lrs, write);
+	if (underflow || vcpu->vgic.waiting)
+		vgic_hw->set_underflow(underflow);
+	vcpu->vgic.waiting = underflow;
 	spin_unlock(&vm->vgic.lock);
 	for (unsigned i = 0; others; i++, others >>= 1)
 		if (others & 1)
