@@ -224,7 +224,10 @@ static uint32_t read_flags(const struct pl011 *u)
 	return fr;
 }
 
-/* The value of the register at `off` (4-byte aligned). Caller holds u->lock. */
+/*
+ * The value of the register at `off` (4-byte aligned). Caller holds
+ * u->lock for UARTDR, the one read with a side effect.
+ */
 static uint32_t read_reg(struct pl011 *u, uint64_t off)
 {
 	switch (off) {
@@ -256,6 +259,13 @@ static struct vdev_read pl011_read(struct vdev *dev, uint64_t off, unsigned size
 
 	if (size > 4 || (off & 3))
 		return r;
+	/*
+	 * Only UARTDR's read changes anything (it pops the FIFO). The others
+	 * take no lock, like the vGIC's reads: each field is loaded once and
+	 * a read racing console input sees its old or its new value.
+	 */
+	if (off != UARTDR)
+		return (struct vdev_read){ read_reg(u, off), true };
 	spin_lock(&u->lock);
 	r.value = read_reg(u, off);
 	changed = update_irq(u);  /* reading UARTDR may empty the FIFO */
