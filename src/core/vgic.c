@@ -677,6 +677,7 @@ void vgic_reset_vcpu(struct vcpu *vcpu)
 	memset(&vcpu->vgic, 0, sizeof(vcpu->vgic));
 	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
 		reset_irq(&vcpu->vgic.priv[i], i);
+	vcpu->vgic.edge_bits = 0xffff; /* SGIs */
 	for (unsigned i = 0; i < VGIC_MAX_LR; i++)
 		vcpu->vgic.lr_intid[i] = VGIC_LR_FREE;
 	vcpu->vgic.sleeping = true;
@@ -689,6 +690,8 @@ void vgic_reset_vm(struct vm *vm)
 	vm->vgic.enabled = false;
 	for (unsigned i = 0; i < CONFIG_MAX_SPIS; i++)
 		reset_irq(&vm->vgic.spi[i], VGIC_NR_PRIVATE + i);
+	memset(vm->vgic.enabled_bits, 0, sizeof(vm->vgic.enabled_bits));
+	memset(vm->vgic.edge_bits, 0, sizeof(vm->vgic.edge_bits));
 	for (unsigned i = 0; i < vm->cfg->vcpu_count; i++)
 		vgic_reset_vcpu(&vm->vcpus[i]);
 	spin_unlock(&vm->vgic.lock);
@@ -710,7 +713,6 @@ bool vgic_init_vm(struct vm *vm)
 	vm->vgic.typer = vgic_typer(vm, vgic_hw->version);
 	if (vgic_hw->version == 3) {
 		add_window(vm, g->dist_ipa, 0x10000, &vgic_dist_v3_ops);
-		memcpy(vm->devs[vm->ndevs - 1].state, &vm->vgic.typer, sizeof(vm->vgic.typer));
 		add_window(vm, g->redist_ipa, 0x20000ull * vm->cfg->vcpu_count,
 			   &vgic_redist_v3_ops);
 		return true;

@@ -64,6 +64,9 @@ struct vgic_cpu {
 	 * are not deliverable.
 	 */
 	uint32_t hint[VGIC_HINT_WORDS];
+	/* Copies of the SGIs' and PPIs' enabled and edge flags, a bit each,
+	 * so GICD/GICR ISENABLER and ICFGR read in one go (vgic_regs.c). */
+	uint32_t enabled_bits, edge_bits;
 	uint16_t lr_intid[VGIC_MAX_LR]; /* what each list register holds */
 	uint8_t lr_source[VGIC_MAX_LR];
 	uint64_t lr_saved[VGIC_MAX_LR]; /* encoded, while the vCPU is not loaded */
@@ -80,6 +83,8 @@ struct vgic_dist {
 	bool enabled;                   /* GICD_CTLR: group 1 enabled */
 	uint32_t typer;                 /* GICD_TYPER, fixed at creation */
 	struct vgic_irq spi[CONFIG_MAX_SPIS];
+	/* The SPIs' enabled and edge flags, a bit each (as vgic_cpu's). */
+	uint32_t enabled_bits[CONFIG_MAX_SPIS / 32], edge_bits[CONFIG_MAX_SPIS / 32];
 };
 
 /* `intid` may have become deliverable to the vCPU owning `c`. dist->lock held. */
