@@ -134,7 +134,8 @@ struct vcpu *sched_reschedule(void)
 			arch_timer_arm(deadline);
 		arch_idle();
 	}
-	{
+	/* The emulated physical timer, if the guest uses it at all. */
+	if (next->ptimer_ctl || next->ptimer_level) {
 		uint64_t pt = ptimer_update(next, arch_now());
 
 		if (pt < deadline)
@@ -179,7 +180,7 @@ void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval)
 	/* Virtual time is physical time: numbat runs every VM with CNTVOFF 0. */
 	if ((timer && cntv_cval <= now) || vgic_vcpu_pending(vcpu))
 		return; /* an interrupt is due: WFI completes */
-	pt = ptimer_update(vcpu, now);
+	pt = vcpu->ptimer_ctl || vcpu->ptimer_level ? ptimer_update(vcpu, now) : NO_DEADLINE;
 	vcpu->wake_at = timer ? cntv_cval : NO_DEADLINE;
 	if (pt < vcpu->wake_at)
 		vcpu->wake_at = pt;
