@@ -65,12 +65,13 @@ void mmio_handle(struct vcpu *vcpu, uint64_t esr)
 		}
 	} else {
 		struct vdev_read r = dev->ops->read(dev, off, d.size);
+		uint64_t value = r.value; /* scalars: GCC would spill the pair */
 
-		if (!r.ok) {
+		if (__builtin_expect(!r.ok, 0)) {
 			mmio_fault(vcpu, "device refused the access", esr, ipa);
 			return;
 		}
-		vcpu_set_reg(vcpu, d.reg, dabt_load_value(&d, r.value));
+		vcpu_set_reg(vcpu, d.reg, dabt_load_value(&d, value));
 	}
 	vcpu->regs.pc += esr_insn_len(esr);
 }
