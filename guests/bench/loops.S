@@ -54,4 +54,16 @@ bench_mmio_read:
 	sub	x0, x10, x9
 	ret
 
+/* N emulated 64-bit reads at x1 (a GICD_IROUTER). */
+	.global bench_mmio_read64
+	.type bench_mmio_read64, %function
+bench_mmio_read64:
+	counter	x9
+1:	ldr	x2, [x1]
+	subs	x0, x0, #1
+	b.ne	1b
+	counter	x10
+	sub	x0, x10, x9
+	ret
+
 	.section .note.GNU-stack, "", %progbits

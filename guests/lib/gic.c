@@ -12,6 +12,8 @@
 
 #define GICD_CTLR        0x000
 #define GICD_ISENABLER   0x100
+#define GICD_ICENABLER   0x180
+#define GICD_ISPENDR     0x200
 #define GICD_IPRIORITYR  0x400
 #define GICD_ITARGETSR   0x800
 #define GICD_PIDR2_V3    0xffe8
@@ -73,6 +75,24 @@ void gic_enable(unsigned intid, uint8_t priority)
 	else if (intid >= 32)
 		writeq(GICD + 0x6000 + 8 * intid, this_vcpu());  /* GICD_IROUTER */
 	writel(bank + GICD_ISENABLER + (intid / 32) * 4, 1u << (intid % 32));
+}
+
+/* The distributor-layout bank holding `intid` for the calling vCPU. */
+static uintptr_t bank_of(unsigned intid)
+{
+	if (gic_version() == 3 && intid < 32)
+		return GICR + this_vcpu() * 0x20000ul + GICR_SGI;
+	return GICD;
+}
+
+void gic_disable(unsigned intid)
+{
+	writel(bank_of(intid) + GICD_ICENABLER + (intid / 32) * 4, 1u << (intid % 32));
+}
+
+bool gic_pending(unsigned intid)
+{
+	return (readl(bank_of(intid) + GICD_ISPENDR + (intid / 32) * 4) >> (intid % 32)) & 1;
 }
 
 unsigned gic_ack(void)

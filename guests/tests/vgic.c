@@ -3,12 +3,15 @@
  * SGIs to itself and to its other vCPU, priority order, more pending
  * interrupts than there are list registers, and a level-triggered SPI
  * from the test device (taken back when lowered early, delivered again
- * when still high after EOI). Works on GICv3 and GICv2 systems.
+ * when still high after EOI), the vtimer as a level-sensitive line, and
+ * GICv2 SPI target masks. Works on GICv3 and GICv2 systems.
  */
 #include "numbat.h"
 
 #define DEV       0x09100000ul
 #define DEV_IRQ   40          /* the description gives the device SPI 8 */
+#define GICD      0x08000000ul
+#define GICD_ITARGETSR 0x800
 #define MAX_ID    64
 
 static volatile unsigned seen[2][MAX_ID];
@@ -218,4 +221,140 @@ TEST(gic, sgi_to_other_vcpu)
 		numbat_yield();
 	EXPECT_EQ(seen[1][7], 1);
 	EXPECT_EQ(seen[0][7], 0);
+}
+
+/* Spins for `ms` milliseconds with IRQs unmasked: whatever comes is taken. */
+static void spin_ms(unsigned ms)
+{
+	uint64_t end = counter_read() + counter_ms(ms);
+
+	irq_unmask();
+	while (counter_read() < end)
+		;
+	irq_mask();
+}
+
+/*
+ * Fires the vtimer with its interrupt disabled at the GIC, then drops the
+ * timer's output with `ctl` (0: disabled, 3: IMASK). A level-sensitive
+ * line that dropped is no longer pending (IHI 0069 4.1.1 / IHI 0048B
+ * 1.4.2; Arm ARM D11.2.4: the timer's output is ENABLE && ISTATUS &&
+ * !IMASK): not reported by ISPENDR, not delivered when enabled.
+ */
+static void vtimer_dropped_while_disabled(uint64_t ctl)
+{
+	reset_counts();
+	gic_disable(27);
+	sysreg_write(cntv_cval_el0, counter_read());
+	sysreg_write(cntv_ctl_el0, 1);                  /* expired: output high */
+	isb();
+	spin_ms(2);                                     /* numbat takes the PPI */
+	EXPECT_EQ(sysreg_read(cntv_ctl_el0) & 4, 4);
+	EXPECT_TRUE(gic_pending(27));
+	sysreg_write(cntv_ctl_el0, ctl);                /* output low */
+	isb();
+	EXPECT_FALSE(gic_pending(27));
+	gic_enable(27, 0xa0);
+	spin_ms(2);
+	EXPECT_EQ(seen[0][27], 0);
+	EXPECT_FALSE(gic_pending(27));
+	sysreg_write(cntv_ctl_el0, 0);
+}
+
+TEST(gic, vtimer_disabled_then_enabled_is_not_delivered)
+{
+	vtimer_dropped_while_disabled(0);
+}
+
+TEST(gic, vtimer_masked_then_enabled_is_not_delivered)
+{
+	vtimer_dropped_while_disabled(3);
+}
+
+/* After those, the vtimer still fires (its PPI was not left active). */
+TEST(gic, vtimer_fires_after_withdrawal)
+{
+	reset_counts();
+	gic_enable(27, 0xa0);
+	sysreg_write(cntv_cval_el0, counter_read() + counter_ms(1));
+	sysreg_write(cntv_ctl_el0, 1);
+	isb();
+	wfi_until(&seen[0][27], 1);
+	EXPECT_EQ(seen[0][27], 1);
+	sysreg_write(cntv_ctl_el0, 0);
+}
+
+/* ---- GICv2 GICD_ITARGETSR: CPU masks (IHI 0048B 4.3.12) ---- */
+
+static volatile unsigned stop_secondary;
+
+static void secondary_spi(void *arg)
+{
+	(void)arg;
+	gic_init_cpu();
+	secondary_ready = 2;
+	while (!stop_secondary)
+		wait_for(&stop_secondary, 1);
+}
+
+/* Gives both vCPUs 5 ms to take what is pending. */
+static void wait_both(void)
+{
+	uint64_t end = counter_read() + counter_ms(5);
+
+	while (counter_read() < end) {
+		spin_ms(1);
+		numbat_yield();                         /* vCPU 1 may share the pCPU */
+	}
+}
+
+TEST(gic, v2_itargetsr_masks)
+{
+	uintptr_t spi = GICD + GICD_ITARGETSR + 44;     /* SPIs 44-47 */
+
+	if (gic_version() != 2)
+		return;                                 /* GICD_IROUTER on v3 */
+	/* Two vCPUs: bits of CPUs 2-7 are dropped, the rest read back. */
+	writel(spi, 0x0103020f);
+	EXPECT_EQ(readl(spi), 0x01030203);
+	writeb(spi + 1, 0x1f);
+	EXPECT_EQ(readb(spi + 1), 0x03);
+	EXPECT_EQ(readl(spi), 0x01030303);
+	writel(spi, 0);
+	EXPECT_EQ(readl(spi), 0);
+}
+
+TEST(gic, v2_itargetsr_delivery)
+{
+	uintptr_t tgt = GICD + GICD_ITARGETSR + DEV_IRQ;
+
+	if (gic_version() != 2)
+		return;
+	reset_counts();
+	secondary_ready = 0;
+	ASSERT_EQ(cpu_on(1, secondary_spi, NULL), PSCI_SUCCESS);
+	while (secondary_ready != 2)
+		numbat_yield();
+	writel(GICD + 0x400 + DEV_IRQ, 0x80);          /* IPRIORITYR */
+	writel(GICD + 0x100 + (DEV_IRQ / 32) * 4, 1u << (DEV_IRQ % 32));
+	/* An empty mask: pending, forwarded to no CPU. */
+	writeb(tgt, 0);
+	writel(DEV + TESTDEV_IRQ, 1);                   /* the line goes high */
+	wait_both();
+	EXPECT_EQ(seen[0][DEV_IRQ] + seen[1][DEV_IRQ], 0);
+	EXPECT_TRUE(gic_pending(DEV_IRQ));
+	/* Naming vCPU 1 delivers it there (its handler lowers the line). */
+	writeb(tgt, 0x02);
+	wait_both();
+	EXPECT_EQ(seen[1][DEV_IRQ], 1);
+	EXPECT_EQ(seen[0][DEV_IRQ], 0);
+	/* Both listed: taken once, by one of them. */
+	writeb(tgt, 0x03);
+	EXPECT_EQ(readb(tgt), 0x03);
+	writel(DEV + TESTDEV_IRQ, 1);
+	wait_both();
+	EXPECT_EQ(seen[0][DEV_IRQ] + seen[1][DEV_IRQ], 2);
+	writel(DEV + TESTDEV_IRQ, 0);
+	writeb(tgt, 0x01);
+	stop_secondary = 1;
 }

@@ -32,10 +32,27 @@ mmio_fault(struct vcpu *vcpu, const char *what, uint64_t esr, ipaddr_t ipa)
 	vm_guest_fault(vcpu, what, false, (esr & ESR_WNR) != 0, arch_fault_va(), ipa_addr(ipa));
 }
 
+/*
+ * The device covering `ipa`: the one this vCPU touched last first (a
+ * driver's accesses come in runs on one device: a distributor being set
+ * up, a UART being polled), else a search. NULL if none.
+ */
+static inline struct vdev *find_device(struct vcpu *vcpu, ipaddr_t ipa)
+{
+	struct vdev *dev = vcpu->mmio_last;
+
+	if (__builtin_expect(ipa_addr(ipa) - dev->ipa < dev->size, 1))
+		return dev;
+	dev = vm_find_device(vcpu->vm, ipa);
+	if (dev)
+		vcpu->mmio_last = dev;
+	return dev;
+}
+
 void mmio_handle(struct vcpu *vcpu, uint64_t esr)
 {
 	ipaddr_t ipa = arch_fault_ipa(); /* UNKNOWN for a permission fault: see mmio_fault */
-	struct vdev *dev = vm_find_device(vcpu->vm, ipa);
+	struct vdev *dev = find_device(vcpu, ipa);
 	struct dabt_info d;
 	uint64_t off;
 
@@ -63,12 +80,13 @@ void mmio_handle(struct vcpu *vcpu, uint64_t esr)
 		}
 	} else {
 		struct vdev_read r = dev->ops->read(dev, off, d.size);
+		uint64_t value = r.value; /* scalars: GCC would spill the pair */
 
-		if (!r.ok) {
+		if (__builtin_expect(!r.ok, 0)) {
 			mmio_fault(vcpu, "device refused the access", esr, ipa);
 			return;
 		}
-		vcpu_set_reg(vcpu, d.reg, dabt_load_value(&d, r.value));
+		vcpu_set_reg(vcpu, d.reg, dabt_load_value(&d, value));
 	}
 	vcpu_skip_insn(vcpu, esr);
 }

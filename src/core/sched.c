@@ -37,14 +37,18 @@ static bool vm_loading(const struct vm *vm)
 	return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_LOADING;
 }
 
-/* Makes a blocked `vcpu` runnable as of `at`; caller holds vm->lock. */
-static void wake_locked_at(struct vcpu *vcpu, uint64_t at)
+/*
+ * Makes a blocked `vcpu` runnable as of `at` and kicks its pCPU; caller
+ * holds vm->lock. Returns whether it was blocked.
+ */
+static bool wake_locked_at(struct vcpu *vcpu, uint64_t at)
 {
-	if (vcpu->state == VCPU_BLOCKED) {
-		__atomic_store_n(&vcpu->woken_at, at, __ATOMIC_RELAXED);
-		vcpu_set_state(vcpu, VCPU_RUNNABLE);
-		arch_kick(vcpu->pcpu);
-	}
+	if (vcpu->state != VCPU_BLOCKED)
+		return false;
+	__atomic_store_n(&vcpu->woken_at, at, __ATOMIC_RELAXED);
+	vcpu_set_state(vcpu, VCPU_RUNNABLE);
+	arch_kick(vcpu->pcpu);
+	return true;
 }
 
 /*
@@ -157,10 +161,13 @@ static void account_next(struct vcpu *next, uint64_t now)
 /* Arms numbat's timer for the earliest of the deadlines that concern `next`. */
 static void arm_timer(struct vcpu *next, uint64_t deadline)
 {
-	uint64_t pt = ptimer_update(next, arch_now());
+	/* The emulated physical timer, if the guest uses it at all. */
+	if (next->ptimer_ctl || next->ptimer_level) {
+		uint64_t pt = ptimer_update(next, arch_now());
 
-	if (pt < deadline)
-		deadline = pt;
+		if (pt < deadline)
+			deadline = pt;
+	}
 	if (deadline != NO_DEADLINE)
 		arch_timer_arm(deadline);
 	else
@@ -269,7 +276,7 @@ void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval)
 	/* Virtual time is physical time: numbat runs every VM with CNTVOFF 0. */
 	if ((timer && cntv_cval <= now) || vgic_vcpu_pending(vcpu))
 		return; /* an interrupt is due: WFI completes */
-	pt = ptimer_update(vcpu, now);
+	pt = vcpu->ptimer_ctl || vcpu->ptimer_level ? ptimer_update(vcpu, now) : NO_DEADLINE;
 	vcpu->wake_at = timer ? cntv_cval : NO_DEADLINE;
 	if (pt < vcpu->wake_at)
 		vcpu->wake_at = pt;
@@ -289,7 +296,7 @@ void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval)
 	}
 }
 
-void sched_wake_locked(struct vcpu *vcpu)
+bool sched_wake_locked(struct vcpu *vcpu)
 {
-	wake_locked_at(vcpu, arch_now());
+	return wake_locked_at(vcpu, arch_now());
 }

@@ -39,6 +39,6 @@ void sched_yield(struct vcpu *vcpu);
 /* WFI: block until woken, or until the vCPU's virtual timer would fire. */
 void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval);
 /* Makes `vcpu` runnable if it is blocked (caller holds vm->lock). */
-void sched_wake_locked(struct vcpu *vcpu);
+bool sched_wake_locked(struct vcpu *vcpu);
 
 #endif

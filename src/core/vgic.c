@@ -32,13 +32,45 @@ struct vgic_irq *vgic_get_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
 	return NULL;
 }
 
-/* The vCPU an interrupt is delivered to (SPIs: their route). */
+/*
+ * The vCPU an interrupt is delivered to (SPIs: their route); NULL for a
+ * GICv2 SPI with no target (IHI 0048B 4.3.12: not forwarded to any CPU).
+ */
 static struct vcpu *irq_owner(struct vm *vm, struct vcpu *vcpu, unsigned intid,
 			      const struct vgic_irq *irq)
 {
 	if (intid < VGIC_NR_PRIVATE)
 		return vcpu;
-	return &vm->vcpus[irq->target < vm->cfg->vcpu_count ? irq->target : 0];
+	return irq->target < vm->cfg->vcpu_count ? &vm->vcpus[irq->target] : NULL;
+}
+
+static bool vcpu_on(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->state, __ATOMIC_RELAXED) != VCPU_OFF;
+}
+
+/*
+ * GICv2 1-of-N (IHI 0048B 1.4.2, 4.3.12): any one CPU of the mask may
+ * take the interrupt. numbat picks the lowest-numbered listed vCPU that
+ * is on (one that is off would not take it until it is started), else the
+ * lowest listed; an empty mask targets nobody. A pending interrupt
+ * already in a list register keeps its vCPU until the guest is done.
+ */
+void vgic_v2_route(struct vm *vm, struct vgic_irq *irq)
+{
+	unsigned first_on = VGIC_NO_TARGET;
+
+	for (uint32_t m = irq->targets; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctz(m);
+
+		if (i < vm->cfg->vcpu_count && vcpu_on(&vm->vcpus[i])) {
+			first_on = i;
+			break;
+		}
+	}
+	if (first_on == VGIC_NO_TARGET && irq->targets)
+		first_on = (unsigned)__builtin_ctz(irq->targets);
+	irq->target = (uint8_t)first_on;
 }
 
 /*
@@ -47,9 +79,21 @@ static struct vcpu *irq_owner(struct vm *vm, struct vcpu *vcpu, unsigned intid,
  * pCPU to flush; wake the owner if it waits in WFI. Called with
  * dist->lock held; takes vm->lock only after dropping it (see below).
  */
-static void notify(struct vcpu *owner)
+static void notify(struct vcpu *owner, unsigned intid)
 {
 	owner->vgic.dirty = true;
+	vgic_mark(&owner->vgic, intid);
+}
+
+/* Hints `intid` to whoever it is delivered to now (see vgic_cpu.hint). */
+static void mark_owner(struct vcpu *vcpu, unsigned intid, const struct vgic_irq *irq)
+{
+	struct vm *vm = vcpu->vm;
+
+	if (intid < VGIC_NR_PRIVATE)
+		vgic_mark(&vcpu->vgic, intid);
+	else if (irq->target < vm->cfg->vcpu_count)
+		vgic_mark(&vm->vcpus[irq->target].vgic, intid);
 }
 
 /*
@@ -101,7 +145,9 @@ static void place(struct vcpu *vcpu, struct vgic_lr *lr);
  * The guest has finished with list register i (empty in hardware): the
  * model takes its interrupt back. Finishing means it was acknowledged,
  * which consumes a level interrupt's ISPENDR latch. `irq` is the one it
- * holds. dist->lock held.
+ * holds. The flush hints it again (it may still be pending); the fast
+ * paths retire only entries of a clean model, which have nothing left.
+ * dist->lock held.
  */
 static inline void retire_lr(struct vcpu *vcpu, unsigned i, struct vgic_irq *irq)
 {
@@ -224,10 +270,15 @@ void vgic_set_level(struct vm *vm, unsigned intid, bool level)
 	if (irq->edge && level)
 		irq->latch = true; /* a rising edge of an edge-triggered line */
 	irq->level = level;
+	/* 1-of-N: a vCPU turned off since the last write loses its turn. */
+	if (level && (irq->targets & (irq->targets - 1)) && !irq->in_lr)
+		vgic_v2_route(vm, irq);
 	owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
-	notify(owner);
+	if (owner)
+		notify(owner, intid);
 	spin_unlock(&vm->vgic.lock);
-	kick_owner(owner);
+	if (owner)
+		kick_owner(owner);
 }
 
 void vgic_set_private_level(struct vcpu *vcpu, unsigned intid, bool level)
@@ -241,7 +292,7 @@ void vgic_set_private_level(struct vcpu *vcpu, unsigned intid, bool level)
 	if (irq->edge && level && !irq->level)
 		irq->latch = true;
 	irq->level = level;
-	notify(vcpu);
+	notify(vcpu, intid);
 	spin_unlock(&vm->vgic.lock);
 	kick_owner(vcpu);
 }
@@ -256,7 +307,7 @@ void vgic_raise_sgi(struct vcpu *target, unsigned intid, unsigned source)
 		irq->sgi_src |= (uint16_t)(1u << (source & 7));
 	else
 		irq->latch = true;
-	notify(target);
+	notify(target, intid & 15);
 	spin_unlock(&vm->vgic.lock);
 	kick_owner(target);
 }
@@ -276,7 +327,7 @@ void vgic_vtimer_fire(struct vcpu *vcpu)
 	irq->latch = true;
 	direct = try_direct_hw(vcpu, irq) || try_direct(vcpu, VGIC_PPI_VTIMER, irq);
 	if (!direct)
-		vcpu->vgic.dirty = true;
+		notify(vcpu, VGIC_PPI_VTIMER);
 	spin_unlock(&vcpu->vm->vgic.lock);
 	if (!direct)
 		kick_owner(vcpu);
@@ -287,12 +338,6 @@ void vgic_maintenance(struct vcpu *vcpu)
 	vgic_hw->ack_maintenance();
 	vcpu->vgic.dirty = true;
 	vcpu->pcpu->resched = true;
-}
-
-/* Where an SPI goes now (a stray target means vCPU 0, as irq_owner). */
-static unsigned spi_target(const struct vm *vm, const struct vgic_irq *irq)
-{
-	return irq->target < vm->cfg->vcpu_count ? irq->target : 0;
 }
 
 static void restore_pending(struct vgic_irq *irq, const struct vgic_lr *lr);
@@ -311,7 +356,7 @@ static void withdraw_spi(struct vcpu *vcpu, unsigned i, struct vgic_irq *irq,
 			 const struct vgic_lr *lr, uint32_t *others)
 {
 	struct vm *vm = vcpu->vm;
-	unsigned t = spi_target(vm, irq);
+	unsigned t = irq->target; /* VGIC_NO_TARGET (or beyond): nobody, as irq_owner */
 
 	if (!irq->clear_req)
 		restore_pending(irq, lr);
@@ -320,8 +365,8 @@ static void withdraw_spi(struct vcpu *vcpu, unsigned i, struct vgic_irq *irq,
 	irq->clear_req = false;
 	vcpu->vgic.lr_intid[i] = VGIC_LR_FREE;
 	vcpu->vgic.lr_used &= ~(1u << i);
-	if (t != vcpu->index && vgic_irq_pending(irq)) {
-		vm->vcpus[t].vgic.dirty = true;
+	if (t != vcpu->index && t < vm->cfg->vcpu_count && vgic_irq_pending(irq)) {
+		notify(&vm->vcpus[t], lr->intid);
 		*others |= 1u << t;
 	}
 }
@@ -330,21 +375,26 @@ static void withdraw_spi(struct vcpu *vcpu, unsigned i, struct vgic_irq *irq,
  * Folds the list registers' state back into the model. An SPI that was
  * retargeted while its old owner held it, and is still pending, is handed
  * to its new owner: *others gets that vCPU's bit (kicked after unlocking).
+ * Only entries in use are looked at (lrs[] is left alone for the others),
+ * and those the hardware reports empty are not read. Returns the entries
+ * that still need clearing in hardware (finished EOI maintenance ones,
+ * which the hardware does not count as empty, and withdrawn SPIs).
  * dist->lock held.
  */
-static void sync_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, unsigned nr, uint32_t *others)
+static uint32_t sync_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t *others)
 {
 	struct vm *vm = vcpu->vm;
+	uint32_t empty = vcpu->vgic.lr_used ? vgic_hw->empty_lrs() : 0, stale = 0;
 
-	for (unsigned i = 0; i < nr; i++) {
+	for (uint32_t m = vcpu->vgic.lr_used; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctz(m);
 		struct vgic_irq *irq;
 		unsigned intid = vcpu->vgic.lr_intid[i];
 
-		if (intid == VGIC_LR_FREE) {
-			lrs[i].intid = VGIC_LR_FREE;
-			continue;
-		}
-		vgic_hw->read_lr(i, &lrs[i]);
+		if ((empty >> i) & 1)
+			lrs[i] = (struct vgic_lr){ 0 };
+		else
+			vgic_hw->read_lr(i, &lrs[i]);
 		lrs[i].intid = (uint16_t)intid;
 		lrs[i].source = vcpu->vgic.lr_source[i];
 		irq = vgic_get_irq(vm, vcpu, intid);
@@ -355,22 +405,26 @@ static void sync_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, unsigned nr, uint32
 			irq->latch = false;
 		/* Retargeted before the guest took it: to its new target. */
 		if (intid >= VGIC_NR_PRIVATE && lrs[i].pending && !lrs[i].active &&
-		    spi_target(vm, irq) != vcpu->index) {
+		    irq->target != vcpu->index) {
 			withdraw_spi(vcpu, i, irq, &lrs[i], others);
 			lrs[i].intid = VGIC_LR_FREE;
+			stale |= 1u << i; /* to be emptied in hardware */
 			continue;
 		}
 		if (lrs[i].pending || lrs[i].active)
 			continue;
+		if (lrs[i].eoi_maint)
+			stale |= 1u << i;
 		retire_lr(vcpu, i, irq);
+		mark_owner(vcpu, intid, irq); /* may still be pending */
 		lrs[i].intid = VGIC_LR_FREE;
-		if (intid >= VGIC_NR_PRIVATE && spi_target(vm, irq) != vcpu->index &&
-		    vgic_irq_pending(irq)) {
-			/* irq->target, or vCPU 0 for a stray one, as irq_owner */
-			vm->vcpus[spi_target(vm, irq)].vgic.dirty = true;
-			*others |= 1u << spi_target(vm, irq);
+		if (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index &&
+		    irq->target < vm->cfg->vcpu_count && vgic_irq_pending(irq)) {
+			notify(&vm->vcpus[irq->target], intid);
+			*others |= 1u << irq->target;
 		}
 	}
+	return stale;
 }
 
 static bool v2_sgi(unsigned intid)
@@ -388,13 +442,40 @@ static void restore_pending(struct vgic_irq *irq, const struct vgic_lr *lr)
 	/* A level interrupt's pending state stays in its line and latch. */
 }
 
+bool vgic_vtimer_high(struct vcpu *vcpu, const struct vgic_irq *irq)
+{
+	if (irq != &vcpu->vgic.priv[VGIC_PPI_VTIMER] || !irq->hw)
+		return true;
+	return arch_vtimer_line(vcpu) != ARCH_LINE_LOW;
+}
+
+/*
+ * The forwarded vtimer is level-sensitive: numbat saw its output high
+ * (the PPI fired) and kept it pending while the guest had it disabled or
+ * masked by priority. If the output has dropped since (timer disabled,
+ * IMASK set, CVAL moved on), the interrupt is no longer pending (IHI 0069
+ * 4.1.1, IHI 0048B 1.4.2) and numbat's hold on the physical PPI ends, so
+ * the timer can fire again. The emulated physical timer (ptimer.c) gets
+ * the same from vgic_set_private_level. dist->lock held.
+ */
+static void vtimer_resample(struct vcpu *vcpu)
+{
+	struct vgic_irq *irq = &vcpu->vgic.priv[VGIC_PPI_VTIMER];
+
+	if (!irq->hw || !irq->latch || irq->in_lr || vgic_vtimer_high(vcpu, irq))
+		return;
+	irq->latch = false;
+	arch_vtimer_release(vcpu);
+}
+
 /*
  * Brings a list register holding `irq` up to date with the model: a new
  * edge (from the same source, for a GICv2 SGI) while it is active makes
  * it pending again; ICPENDR, a dropped level or a disable takes back its
- * pending state. Other pending GICv2 sources ask for EOI maintenance.
+ * pending state, as does the forwarded vtimer's output dropping. Other
+ * pending GICv2 sources ask for EOI maintenance.
  */
-static void refresh_lr(struct vgic_irq *irq, struct vgic_lr *lr)
+static void refresh_lr(struct vcpu *vcpu, struct vgic_irq *irq, struct vgic_lr *lr)
 {
 	uint16_t own = v2_sgi(lr->intid) ? (uint16_t)(1u << lr->source) : 0;
 	bool more = own ? (irq->sgi_src & own) != 0 : irq->latch && (irq->edge || irq->hw);
@@ -413,11 +494,16 @@ static void refresh_lr(struct vgic_irq *irq, struct vgic_lr *lr)
 		if (!irq->enabled)
 			restore_pending(irq, lr);
 		lr->pending = false; /* withdrawn before the guest saw it */
+	} else if (lr->pending && !lr->active && irq->hw && !vgic_vtimer_high(vcpu, irq)) {
+		lr->pending = false; /* the timer's output dropped first */
+		irq->latch = false;
+		arch_vtimer_release(vcpu);
 	}
 	if (own && (irq->sgi_src & (uint16_t)~own))
 		lr->eoi_maint = true;
 	if (!lr->pending && !lr->active) {
 		irq->in_lr = false;
+		mark_owner(vcpu, lr->intid, irq);
 		lr->intid = VGIC_LR_FREE;
 	}
 	irq->lr_pending = lr->pending;
@@ -436,23 +522,34 @@ static struct vgic_candidate candidate(unsigned intid, const struct vgic_irq *ir
 	};
 }
 
-/* Everything `vcpu` should be shown that no list register holds yet. */
+/*
+ * Everything `vcpu` should be shown that no list register holds yet,
+ * among the INTIDs hinted since the last flush (vgic_cpu.hint): a hinted
+ * interrupt that is not deliverable here loses its hint (whatever makes
+ * it deliverable again hints it again); one that is keeps it until a list
+ * register holds it. Ascending INTIDs, as the plan's tie-break wants.
+ */
 static unsigned gather(struct vcpu *vcpu, struct vgic_candidate *c)
 {
 	struct vm *vm = vcpu->vm;
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
-		if (deliverable(&vcpu->vgic.priv[i]))
-			c[n++] = candidate(i, &vcpu->vgic.priv[i]);
-	if (!vm->vgic.enabled)
-		return n;
-	for (unsigned i = 0; i < CONFIG_MAX_SPIS; i++) {
-		const struct vgic_irq *irq = &vm->vgic.spi[i];
-		unsigned target = irq->target < vm->cfg->vcpu_count ? irq->target : 0;
+	for (unsigned w = 0; w < VGIC_HINT_WORDS; w++) {
+		uint32_t keep = 0;
 
-		if (target == vcpu->index && deliverable(irq))
-			c[n++] = candidate(VGIC_NR_PRIVATE + i, irq);
+		if (w > 0 && !vm->vgic.enabled)
+			break; /* SPIs keep their hints until the distributor is on */
+		for (uint32_t m = vcpu->vgic.hint[w]; m; m &= m - 1) {
+			unsigned intid = 32 * w + (unsigned)__builtin_ctz(m);
+			const struct vgic_irq *irq = vgic_get_irq(vm, vcpu, intid);
+
+			if (!deliverable(irq) ||
+			    (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index))
+				continue;
+			keep |= m & -m;
+			c[n++] = candidate(intid, irq);
+		}
+		vcpu->vgic.hint[w] = keep;
 	}
 	return n;
 }
@@ -466,6 +563,7 @@ static void unplace(struct vcpu *vcpu, uint16_t intid, uint8_t source)
 	irq->in_lr = false;
 	irq->lr_pending = false;
 	restore_pending(irq, &lr);
+	mark_owner(vcpu, intid, irq);
 }
 
 /*
@@ -494,27 +592,69 @@ static void place(struct vcpu *vcpu, struct vgic_lr *lr)
 	}
 }
 
-void vgic_flush(struct vcpu *vcpu)
+/*
+ * Candidates that all fit in the `free` list registers need no plan: no
+ * eviction, and no order (the hardware presents list registers by
+ * priority itself). Returns the list registers filled.
+ */
+static uint32_t fill_free(struct vgic_lr *lrs, uint32_t free, const struct vgic_candidate *c,
+			  unsigned n)
 {
-	struct vm *vm = vcpu->vm;
-	unsigned nr = vgic_hw->nr_lr;
-	struct vgic_lr lrs[VGIC_MAX_LR];
-	struct vgic_candidate c[VGIC_NR_PRIVATE + CONFIG_MAX_SPIS];
-	struct vgic_plan plan;
-	uint32_t others = 0;
-	unsigned n;
+	uint32_t filled = 0;
 
-	spin_lock(&vm->vgic.lock);
-	vcpu->vgic.dirty = false;
-	sync_lrs(vcpu, lrs, nr, &others);
+	for (unsigned k = 0; k < n; k++, free &= free - 1) {
+		unsigned i = (unsigned)__builtin_ctz(free);
+
+		lrs[i] = (struct vgic_lr){ .intid = c[k].intid, .priority = c[k].priority,
+					   .source = c[k].source, .pending = true };
+		filled |= 1u << i;
+	}
+	return filled;
+}
+
+/*
+ * Brings the entries in use up to date (refresh_lr); returns those that
+ * changed, and clears from *live those that were freed.
+ */
+static uint32_t refresh_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t *live)
+{
+	uint32_t changed = 0;
+
+	for (uint32_t m = *live; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctz(m);
+		struct vgic_lr before = lrs[i];
+
+		refresh_lr(vcpu, vgic_get_irq(vcpu->vm, vcpu, lrs[i].intid), &lrs[i]);
+		if (lrs[i].intid == VGIC_LR_FREE)
+			*live &= ~(1u << i);
+		if (lrs[i].intid != before.intid || lrs[i].pending != before.pending ||
+		    lrs[i].eoi_maint != before.eoi_maint)
+			changed |= 1u << i;
+	}
+	return changed;
+}
+
+/* The general case: vgic_lr_plan over every list register. Returns underflow. */
+static bool plan_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, unsigned nr, uint32_t live,
+		     struct vgic_candidate *c, unsigned n)
+{
+	struct vgic_plan plan;
+
 	for (unsigned i = 0; i < nr; i++)
-		if (lrs[i].intid != VGIC_LR_FREE)
-			refresh_lr(vgic_get_irq(vm, vcpu, lrs[i].intid), &lrs[i]);
-	n = gather(vcpu, c);
+		if (!((live >> i) & 1))
+			lrs[i].intid = VGIC_LR_FREE;
 	vgic_lr_plan(lrs, nr, c, n, &plan);
 	for (unsigned i = 0; i < plan.nr_evicted; i++)
 		unplace(vcpu, plan.evicted[i], plan.evicted_source[i]);
-	for (unsigned i = 0; i < nr; i++) {
+	return plan.underflow;
+}
+
+/* Writes the list registers in `write` and records what each holds. */
+static void commit_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t write)
+{
+	for (; write; write &= write - 1) {
+		unsigned i = (unsigned)__builtin_ctz(write);
+
 		if (lrs[i].intid != VGIC_LR_FREE && lrs[i].pending && !lrs[i].active &&
 		    (vcpu->vgic.lr_intid[i] != lrs[i].intid ||
 		     vcpu->vgic.lr_source[i] != lrs[i].source))
@@ -527,8 +667,39 @@ void vgic_flush(struct vcpu *vcpu)
 			vcpu->vgic.lr_used |= 1u << i;
 		vgic_hw->write_lr(i, &lrs[i]);
 	}
-	vgic_hw->set_underflow(plan.underflow);
-	vcpu->vgic.waiting = plan.underflow;
+}
+
+/*
+ * Only list registers that change are written: one that lr_intid says is
+ * free is invalid in hardware already (finished, cleared when withdrawn,
+ * or zeroed with the vCPU's saved state at reset).
+ */
+void vgic_flush(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	unsigned nr = vgic_hw->nr_lr, n;
+	uint32_t all = (1u << nr) - 1, others = 0, write, live;
+	struct vgic_lr lrs[VGIC_MAX_LR];
+	struct vgic_candidate c[VGIC_NR_PRIVATE + CONFIG_MAX_SPIS];
+	bool underflow = false;
+
+	spin_lock(&vm->vgic.lock);
+	vcpu->vgic.dirty = false;
+	write = sync_lrs(vcpu, lrs, &others); /* finished entries to clear */
+	live = vcpu->vgic.lr_used;
+	write |= refresh_lrs(vcpu, lrs, &live);
+	vtimer_resample(vcpu);
+	n = gather(vcpu, c);
+	if (n <= (unsigned)__builtin_popcount(all & ~live)) {
+		write |= fill_free(lrs, all & ~live, c, n);
+	} else {
+		underflow = plan_lrs(vcpu, lrs, nr, live, c, n);
+		write = all;
+	}
+	commit_lrs(vcpu, lrs, write);
+	if (underflow || vcpu->vgic.waiting)
+		vgic_hw->set_underflow(underflow);
+	vcpu->vgic.waiting = underflow;
 	spin_unlock(&vm->vgic.lock);
 	for (unsigned i = 0; others; i++, others >>= 1)
 		if (others & 1)
@@ -539,12 +710,11 @@ bool vgic_vcpu_pending(struct vcpu *vcpu)
 {
 	if (vcpu->vgic.dirty)
 		return true;
-	for (unsigned i = 0; i < vgic_hw->nr_lr; i++) {
+	/* Entries the guest has finished are empty in hardware: skip them. */
+	for (uint32_t m = vcpu->vgic.lr_used & ~vgic_hw->empty_lrs(); m; m &= m - 1) {
 		struct vgic_lr lr;
 
-		if (vcpu->vgic.lr_intid[i] == VGIC_LR_FREE)
-			continue;
-		vgic_hw->read_lr(i, &lr);
+		vgic_hw->read_lr((unsigned)__builtin_ctz(m), &lr);
 		if (lr.pending)
 			return true;
 	}
@@ -588,10 +758,17 @@ void vgic_vcpu_off(struct vcpu *vcpu)
 			kick_owner(&vm->vcpus[i]);
 }
 
-/* Interrupt reset state (GICv3 and GICv2: disabled, level, priority 0). */
+/*
+ * Interrupt reset state (GICv3 and GICv2: disabled, level, priority 0).
+ * A GICv2 SPI targets no CPU (GICD_ITARGETSRn, n >= 8, reset to zero:
+ * IHI 0048B table 4-1); a GICv3 SPI is routed to vCPU 0.
+ */
 static void reset_irq(struct vgic_irq *irq, unsigned intid)
 {
-	*irq = (struct vgic_irq){ .edge = intid < 16 };
+	bool v2_spi = intid >= VGIC_NR_PRIVATE && vgic_hw->version == 2;
+
+	*irq = (struct vgic_irq){ .edge = intid < 16,
+				  .target = v2_spi ? VGIC_NO_TARGET : 0 };
 }
 
 void vgic_reset_vcpu(struct vcpu *vcpu)
@@ -599,6 +776,7 @@ void vgic_reset_vcpu(struct vcpu *vcpu)
 	memset(&vcpu->vgic, 0, sizeof(vcpu->vgic));
 	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
 		reset_irq(&vcpu->vgic.priv[i], i);
+	vcpu->vgic.edge_bits = 0xffff; /* SGIs */
 	for (unsigned i = 0; i < VGIC_MAX_LR; i++)
 		vcpu->vgic.lr_intid[i] = VGIC_LR_FREE;
 	vcpu->vgic.sleeping = true;
@@ -639,6 +817,8 @@ void vgic_reset_vm(struct vm *vm)
 	vm->vgic.enabled = false;
 	for (unsigned i = 0; i < CONFIG_MAX_SPIS; i++)
 		reset_irq(&vm->vgic.spi[i], VGIC_NR_PRIVATE + i);
+	memset(vm->vgic.enabled_bits, 0, sizeof(vm->vgic.enabled_bits));
+	memset(vm->vgic.edge_bits, 0, sizeof(vm->vgic.edge_bits));
 	for (unsigned i = 0; i < vm->cfg->vcpu_count; i++)
 		vgic_reset_vcpu(&vm->vcpus[i]);
 	spin_unlock(&vm->vgic.lock);
@@ -660,7 +840,6 @@ bool vgic_init_vm(struct vm *vm)
 	vm->vgic.typer = vgic_typer(vm, vgic_hw->version);
 	if (vgic_hw->version == 3) {
 		add_window(vm, g->dist_ipa, 0x10000, &vgic_dist_v3_ops);
-		memcpy(vm->devs[vm->ndevs - 1].state, &vm->vgic.typer, sizeof(vm->vgic.typer));
 		add_window(vm, g->redist_ipa, 0x20000ull * vm->cfg->vcpu_count,
 			   &vgic_redist_v3_ops);
 		return true;

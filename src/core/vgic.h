@@ -100,6 +100,12 @@ void vgic_cpu_on_reset(struct vcpu *vcpu);
 /* The interrupt `intid` as `vcpu` sees it (private ones are banked). */
 struct vgic_irq *vgic_get_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 
+/*
+ * GICv2 1-of-N delivery: sets SPI `irq`'s target from its CPU mask
+ * (`targets`, already masked to the VM's vCPUs). dist->lock held.
+ */
+void vgic_v2_route(struct vm *vm, struct vgic_irq *irq);
+
 /* On the vCPU's own pCPU, before entering it: list registers from the model. */
 void vgic_flush(struct vcpu *vcpu);
 /* On its pCPU, before unloading a vCPU that is off: SPIs back to the model. */
@@ -109,6 +115,11 @@ bool vgic_vcpu_pending(struct vcpu *vcpu);
 
 /* Physical interrupts numbat forwards or handles for the loaded vCPU. */
 void vgic_vtimer_fire(struct vcpu *vcpu);
+/*
+ * False if `irq` is `vcpu`'s forwarded vtimer and its output is known to
+ * have dropped (pending state then no longer holds); true otherwise.
+ */
+bool vgic_vtimer_high(struct vcpu *vcpu, const struct vgic_irq *irq);
 void vgic_maintenance(struct vcpu *vcpu);
 
 /* SGIs a vCPU sends: to the vCPUs in `targets`, or to all but itself. */

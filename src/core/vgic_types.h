@@ -15,10 +15,12 @@
 
 #define VGIC_MAX_LR   16
 #define VGIC_LR_FREE  0xffff
+#define VGIC_NO_TARGET 0xff  /* an SPI whose GICv2 target mask is empty */
 
 struct vgic_irq {
 	uint8_t priority;  /* as the guest wrote it; lower is more urgent */
-	uint8_t target;    /* SPIs: vCPU index the interrupt is routed to */
+	uint8_t target;    /* SPIs: vCPU it is delivered to; VGIC_NO_TARGET: none */
+	uint8_t targets;   /* GICv2 SPIs: GICD_ITARGETSR's CPU mask, as stored */
 	uint8_t lr_vcpu;   /* while in a list register: whose */
 	bool in_lr;        /* held in a list register of lr_vcpu */
 	bool enabled;
@@ -49,8 +51,22 @@ struct vgic_lr {
 	bool eoi_maint;    /* maintenance interrupt on EOI (level, not hw) */
 };
 
+#define VGIC_NR_IRQS  (32 + CONFIG_MAX_SPIS)
+#define VGIC_HINT_WORDS ((VGIC_NR_IRQS + 31) / 32)
+
 struct vgic_cpu {
 	struct vgic_irq priv[32];       /* SGIs 0-15, PPIs 16-31 */
+	/*
+	 * INTIDs that may have become deliverable to this vCPU since its last
+	 * flush (a bit each): set by every change that can make one pending,
+	 * enabled, routed here or free of its list register (vgic_mark);
+	 * the flush looks at these only and clears the bits of those that
+	 * are not deliverable.
+	 */
+	uint32_t hint[VGIC_HINT_WORDS];
+	/* Copies of the SGIs' and PPIs' enabled and edge flags, a bit each,
+	 * so GICD/GICR ISENABLER and ICFGR read in one go (vgic_regs.c). */
+	uint32_t enabled_bits, edge_bits;
 	uint16_t lr_intid[VGIC_MAX_LR]; /* what each list register holds */
 	uint8_t lr_source[VGIC_MAX_LR];
 	uint64_t lr_saved[VGIC_MAX_LR]; /* encoded, while the vCPU is not loaded */
@@ -74,6 +90,15 @@ struct vgic_dist {
 	bool enabled;                   /* GICD_CTLR: group 1 enabled */
 	uint32_t typer;                 /* GICD_TYPER, fixed at creation */
 	struct vgic_irq spi[CONFIG_MAX_SPIS];
+	/* The SPIs' enabled and edge flags, a bit each (as vgic_cpu's). */
+	uint32_t enabled_bits[CONFIG_MAX_SPIS / 32], edge_bits[CONFIG_MAX_SPIS / 32];
 };
+
+/* `intid` may have become deliverable to the vCPU owning `c`. dist->lock held. */
+static inline void vgic_mark(struct vgic_cpu *c, unsigned intid)
+{
+	if (intid < VGIC_NR_IRQS)
+		c->hint[intid / 32] |= 1u << (intid % 32);
+}
 
 #endif

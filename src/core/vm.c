@@ -118,6 +118,7 @@ void vm_create_all(void)
 			v->vm = vm;
 			v->index = i;
 			v->pcpu = p;
+			v->mmio_last = &vm->devs[0]; /* devices are fixed from here on */
 			v->state = VCPU_OFF;
 			sched_init_vcpu(v, &cfg->sched[i]);
 			p->vcpus[p->nvcpus++] = v;

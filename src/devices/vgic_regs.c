@@ -55,10 +55,13 @@ static void kick_dirty(struct vm *vm)
 static void touched(struct vm *vm, struct vcpu *vcpu, unsigned intid,
 		    const struct vgic_irq *irq)
 {
-	if (intid < VGIC_NR_PRIVATE)
+	if (intid < VGIC_NR_PRIVATE) {
 		vcpu->vgic.dirty = true;
-	else if (irq->target < vm->cfg->vcpu_count)
+		vgic_mark(&vcpu->vgic, intid);
+	} else if (irq->target < vm->cfg->vcpu_count) {
 		vm->vcpus[irq->target].vgic.dirty = true;
+		vgic_mark(&vm->vcpus[irq->target].vgic, intid);
+	}
 	if (irq->in_lr && irq->lr_vcpu < vm->cfg->vcpu_count)
 		vm->vcpus[irq->lr_vcpu].vgic.dirty = true;
 }
@@ -77,35 +80,70 @@ static void ctlr_enable(struct vm *vm, bool on)
 		vm->vcpus[i].vgic.dirty = true;
 }
 
-/* IGROUPR, IS/ICENABLER, IS/ICPENDR, IS/ICACTIVER: 32 interrupts a word. */
-static uint32_t bits_read(struct vm *vm, struct vcpu *vcpu, unsigned family,
-			  unsigned first)
+/*
+ * The copy of the enabled (or edge) flags of interrupts first..first+31,
+ * `first` a multiple of 32 below NR_IRQS: banked for SGIs and PPIs.
+ */
+static uint32_t *flag_word(struct vm *vm, struct vcpu *vcpu, unsigned first, bool edge)
 {
+	if (first < VGIC_NR_PRIVATE)
+		return edge ? &vcpu->vgic.edge_bits : &vcpu->vgic.enabled_bits;
+	first = (first - VGIC_NR_PRIVATE) / 32;
+	return edge ? &vm->vgic.edge_bits[first] : &vm->vgic.enabled_bits[first];
+}
+
+/* The interrupts first.. of a word that exist, a bit each. */
+static uint32_t existing(unsigned first)
+{
+	return NR_IRQS - first >= 32 ? 0xffffffffu : (1u << (NR_IRQS - first)) - 1;
+}
+
+/*
+ * IGROUPR, IS/ICENABLER, IS/ICPENDR, IS/ICACTIVER: 32 interrupts a word
+ * (`first` a multiple of 32). Group and enable come from bitmaps; pending
+ * and active state is put together per interrupt.
+ */
+static __attribute__((noinline)) uint32_t bits_read(struct vm *vm, struct vcpu *vcpu,
+						     unsigned family, unsigned first)
+{
+	const struct vgic_irq *irq;
 	uint32_t v = 0;
+	unsigned n;
 
-	for (unsigned b = 0; b < 32; b++) {
-		const struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + b);
-		bool bit;
-
-		if (!irq)
-			continue;
-		switch (family) {
-		case 0x080: bit = true; break;                       /* all group 1 */
-		case 0x100: case 0x180: bit = irq->enabled; break;
-		case 0x200: case 0x280:
-			bit = vgic_irq_pending(irq) ||
-			      (irq->in_lr && irq->lr_pending && !irq->clear_req);
-			break;
-		default: bit = irq->active; break;
-		}
-		v |= (uint32_t)bit << b;
+	if (first >= NR_IRQS)
+		return 0;
+	if (family == 0x080)
+		return existing(first);                         /* all group 1 */
+	if (family == 0x100 || family == 0x180)
+		return *flag_word(vm, vcpu, first, false);
+	irq = first < VGIC_NR_PRIVATE ? vcpu->vgic.priv : &vm->vgic.spi[first - VGIC_NR_PRIVATE];
+	n = NR_IRQS - first < 32 ? NR_IRQS - first : 32;
+	if (family >= 0x300) {                                  /* IS/ICACTIVER */
+		for (unsigned b = 0; b < n; b++)
+			v |= (uint32_t)irq[b].active << b;
+		return v;
 	}
+	for (unsigned b = 0; b < n; b++)                        /* IS/ICPENDR */
+		if (vgic_irq_pending(&irq[b]) ||
+		    (irq[b].in_lr && irq[b].lr_pending && !irq[b].clear_req))
+			v |= 1u << b;
+	/* The forwarded vtimer: pending no longer once its output dropped. */
+	if (first == 0 && ((v >> VGIC_PPI_VTIMER) & 1) &&
+	    !vgic_vtimer_high(vcpu, &irq[VGIC_PPI_VTIMER]))
+		v &= ~(1u << VGIC_PPI_VTIMER);
 	return v;
 }
 
 static void bits_write(struct vm *vm, struct vcpu *vcpu, unsigned family,
 		       unsigned first, uint32_t v)
 {
+	if (first >= NR_IRQS)
+		return;
+	v &= existing(first);
+	if (family == 0x100)
+		*flag_word(vm, vcpu, first, false) |= v;
+	else if (family == 0x180)
+		*flag_word(vm, vcpu, first, false) &= ~v;
 	for (unsigned b = 0; b < 32; b++) {
 		struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + b);
 
@@ -133,6 +171,16 @@ static uint64_t prio_read(struct vm *vm, struct vcpu *vcpu, unsigned first, unsi
 {
 	uint64_t v = 0;
 
+	/* Within one word of existing interrupts: straight from the array. */
+	if ((first & 3) + size <= 4 && first + size <= NR_IRQS) {
+		const struct vgic_irq *irq = first < VGIC_NR_PRIVATE ? &vcpu->vgic.priv[first]
+					    : &vm->vgic.spi[first - VGIC_NR_PRIVATE];
+
+		for (unsigned i = 0; i < size; i++)
+			v |= (uint64_t)irq[i].priority << (8 * i);
+		return v;
+	}
+
 	for (unsigned i = 0; i < size; i++) {
 		const struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + i);
 
@@ -155,17 +203,19 @@ static void prio_write(struct vm *vm, struct vcpu *vcpu, unsigned first, unsigne
 	}
 }
 
-static uint32_t cfg_read(struct vm *vm, struct vcpu *vcpu, unsigned first)
+/* ICFGR: bit 2i+1 of the word is interrupt first+i's edge flag. */
+static inline uint32_t cfg_read(struct vm *vm, struct vcpu *vcpu, unsigned first)
 {
-	uint32_t v = 0;
+	uint32_t x;
 
-	for (unsigned i = 0; i < 16; i++) {
-		const struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + i);
-
-		if (irq && irq->edge)
-			v |= 2u << (2 * i);
-	}
-	return v;
+	if (first >= NR_IRQS)
+		return 0;
+	x = (*flag_word(vm, vcpu, first & ~31u, true) >> (first & 16)) & 0xffff;
+	x = (x | (x << 8)) & 0x00ff00ffu;   /* bit i to bit 2i */
+	x = (x | (x << 4)) & 0x0f0f0f0fu;
+	x = (x | (x << 2)) & 0x33333333u;
+	x = (x | (x << 1)) & 0x55555555u;
+	return x << 1;
 }
 
 static void cfg_write(struct vm *vm, struct vcpu *vcpu, unsigned first, uint32_t v)
@@ -173,8 +223,14 @@ static void cfg_write(struct vm *vm, struct vcpu *vcpu, unsigned first, uint32_t
 	for (unsigned i = 0; i < 16; i++) {
 		struct vgic_irq *irq = vgic_get_irq(vm, vcpu, first + i);
 
-		if (irq && first + i >= 16) /* SGIs are always edge */
+		if (irq && first + i >= 16) { /* SGIs are always edge */
+			uint32_t *w = flag_word(vm, vcpu, (first + i) & ~31u, true);
+			uint32_t bit = 1u << ((first + i) % 32);
+
 			irq->edge = (v >> (2 * i + 1)) & 1;
+			*w = irq->edge ? *w | bit : *w & ~bit;
+			touched(vm, vcpu, first + i, irq); /* a high level line pends */
+		}
 	}
 }
 
@@ -222,6 +278,46 @@ static bool banks_access(struct vm *vm, struct vcpu *vcpu, uint64_t off, unsigne
 	return false;
 }
 
+/*
+ * banks_access for a read, inline on the distributor's read path: enable
+ * bits and priorities straight from the model, the rest through the
+ * shared helpers. Returns the value (0: RAZ).
+ */
+static inline uint64_t banks_read(struct vm *vm, struct vcpu *vcpu, uint64_t off,
+				  unsigned size, unsigned lowest)
+{
+	unsigned first;
+
+	if (off < GICD_BITS_END) {
+		unsigned family = (unsigned)(off & ~0x7full);
+
+		first = (unsigned)((off & 0x7f) / 4) * 32;
+		if (first < lowest || size != 4 || first >= NR_IRQS)
+			return 0;
+		if (family == 0x100 || family == 0x180)
+			return *flag_word(vm, vcpu, first, false);
+		return bits_read(vm, vcpu, family, first);
+	}
+	if (off < GICD_IPRIORITYR + NR_IRQS) {
+		first = (unsigned)(off - GICD_IPRIORITYR);
+		if (first < lowest || size > 4)
+			return 0;
+		if (size == 4 && !(first & 3) && first + 4 <= NR_IRQS) {  /* a whole word */
+			const struct vgic_irq *irq = first < VGIC_NR_PRIVATE ?
+				&vcpu->vgic.priv[first] : &vm->vgic.spi[first - VGIC_NR_PRIVATE];
+
+			return irq[0].priority | (uint32_t)irq[1].priority << 8 |
+			       (uint32_t)irq[2].priority << 16 | (uint32_t)irq[3].priority << 24;
+		}
+		return prio_read(vm, vcpu, first, size);
+	}
+	if (off >= GICD_ICFGR && off < GICD_ICFGR_END) {
+		first = (unsigned)((off - GICD_ICFGR) / 4) * 16;
+		return first < lowest || size != 4 ? 0 : cfg_read(vm, vcpu, first);
+	}
+	return 0;
+}
+
 /* Runs one emulated access under the distributor lock, then kicks. */
 typedef void (*reg_fn)(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val,
 		       bool write);
@@ -252,15 +348,21 @@ static void dist_v3(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val
 	struct vm *vm = dev->vm;
 	struct vcpu *self = pcpu_this()->current;
 
-	if (banks_access(vm, self, off, size, val, write, VGIC_NR_PRIVATE))
-		return;
-	if (off == GICD_CTLR) {
-		if (write)
+	if (off < GICD_BITS_START) {            /* CTLR, TYPER, IIDR, ... */
+		if (off == GICD_CTLR && write) {
 			ctlr_enable(vm, (*val & CTLR_ENABLE_G1) != 0);
-		else
+		} else if (off == GICD_CTLR) {
 			*val = CTLR_ARE | CTLR_DS | (vm->vgic.enabled ? CTLR_ENABLE_G1 : 0);
-	} else if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE &&
-		   off < GICD_IROUTER + 8 * NR_IRQS) {
+		} else if (off == GICD_TYPER && !write) {
+			*val = vm->vgic.typer;
+		}
+		return;                         /* the rest (IIDR...): RAZ/WI */
+	}
+	if (off < GICD_IROUTER) {
+		banks_access(vm, self, off, size, val, write, VGIC_NR_PRIVATE);
+		return;
+	}
+	if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * NR_IRQS) {
 		struct vgic_irq *irq = vgic_get_irq(vm, self, (unsigned)(off - GICD_IROUTER) / 8);
 
 		if ((off & 7) == 0 && write) {
@@ -274,8 +376,10 @@ static void dist_v3(struct vdev *dev, uint64_t off, unsigned size, uint64_t *val
 		} else if ((off & 7) == 0) {
 			*val = irq->target;
 		}
+	} else if (off == GICD_PIDR2_V3 && !write) {
+		*val = 0x3b;                    /* ArchRev 3 */
 	}
-	/* Everything else (TYPER and PIDR2 are read in dist_v3_read): RAZ/WI. */
+	/* Everything else: RAZ/WI. */
 }
 
 /* ---- GICv3 redistributors: one RD + SGI frame pair per vCPU ---- */
@@ -324,10 +428,18 @@ static void sgir_v2(struct vcpu *self, uint32_t v)
 		vgic_send_sgi(self, v & 15, (v >> 16) & 0xff, filter == 1);
 }
 
+/*
+ * GICD_ITARGETSR (IHI 0048B 4.3.12), a byte per interrupt: SGIs and PPIs
+ * read as the accessing vCPU's own bit and ignore writes; an SPI stores
+ * its CPU mask, without the bits of vCPUs the VM does not have, and is
+ * delivered to one of them (vgic_v2_route).
+ */
 static void targets_v2(struct vm *vm, struct vcpu *self, uint64_t off, unsigned size,
 		       uint64_t *val, bool write)
 {
 	unsigned first = (unsigned)(off - GICD_ITARGETSR);
+	unsigned cpus = vm->cfg->vcpu_count > 8 ? 8 : vm->cfg->vcpu_count;
+	uint8_t exists = (uint8_t)((1u << cpus) - 1);
 
 	if (!write)
 		*val = 0;
@@ -339,11 +451,14 @@ static void targets_v2(struct vm *vm, struct vcpu *self, uint64_t off, unsigned 
 		if (first + i < VGIC_NR_PRIVATE && !write)
 			*val |= (uint64_t)(1u << self->index) << (8 * i);
 		else if (!write)
-			*val |= (uint64_t)(1u << irq->target) << (8 * i);
-		else if (first + i >= VGIC_NR_PRIVATE && ((*val >> (8 * i)) & 0xff)) {
-			unsigned t = (unsigned)__builtin_ctzll((*val >> (8 * i)) & 0xff);
-
-			irq->target = t < vm->cfg->vcpu_count ? (uint8_t)t : 0;
+			*val |= (uint64_t)irq->targets << (8 * i);
+		else if (first + i >= VGIC_NR_PRIVATE) {
+			touched(vm, self, first + i, irq); /* the old target too */
+			irq->targets = (uint8_t)(*val >> (8 * i)) & exists;
+			/* Held in a list register of a vCPU still listed: stays. */
+			if (!irq->in_lr || irq->target >= 8 ||
+			    !((irq->targets >> irq->target) & 1))
+				vgic_v2_route(vm, irq);
 			touched(vm, self, first + i, irq);
 		}
 	}
@@ -450,14 +565,30 @@ static struct vdev_read read_with(struct vdev *dev, uint64_t off, unsigned size,
 	return (struct vdev_read){ v, true };
 }
 
-/* GICv3 distributor reads, the identification registers first. */
-static struct vdev_read dist_v3_read(struct vdev *d, uint64_t o, unsigned s)
+/*
+ * GICv3 distributor reads: the same decode as dist_v3, read side only, so
+ * the common path has no write cases to carry. No lock (see read_with).
+ */
+static struct vdev_read dist_v3_read(struct vdev *d, uint64_t off, unsigned size)
 {
-	if (o == GICD_TYPER) /* vgic_init_vm keeps a copy in the window's state */
-		return (struct vdev_read){ *(const uint32_t *)d->state, true };
-	if (o == GICD_PIDR2_V3)
-		return (struct vdev_read){ 0x3b, true };
-	return read_with(d, o, s, dist_v3);
+	struct vm *vm = d->vm;
+	struct vcpu *self = pcpu_this()->current;
+	uint64_t v = 0;
+
+	if (off < GICD_BITS_START) {
+		if (off == GICD_CTLR)
+			v = CTLR_ARE | CTLR_DS | (vm->vgic.enabled ? CTLR_ENABLE_G1 : 0);
+		else if (off == GICD_TYPER)
+			v = vm->vgic.typer;
+	} else if (off < GICD_IROUTER) {
+		v = banks_read(vm, self, off, size, VGIC_NR_PRIVATE);
+	} else if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * NR_IRQS) {
+		if ((off & 7) == 0)
+			v = vm->vgic.spi[(off - GICD_IROUTER) / 8 - VGIC_NR_PRIVATE].target;
+	} else if (off == GICD_PIDR2_V3) {
+		v = 0x3b;
+	}
+	return (struct vdev_read){ v, true };
 }
 static struct vdev_read redist_v3_read(struct vdev *d, uint64_t o, unsigned s) { return read_with(d, o, s, redist_v3); }
 static struct vdev_read dist_v2_read(struct vdev *d, uint64_t o, unsigned s) { return read_with(d, o, s, dist_v2); }

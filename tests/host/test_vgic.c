@@ -57,11 +57,26 @@ void arch_kick_vgic(const struct pcpu *target)
 	arch_kick(target);
 }
 
-void sched_wake_locked(struct vcpu *v)
+bool sched_wake_locked(struct vcpu *v)
 {
 	ck_assert_int_eq(tvm.lock.held, 1);        /* as its name says */
 	ck_assert_int_eq(tvm.vgic.lock.held, 0);   /* lock order: vm, then dist */
 	wakes[v->index]++;
+	return false;    /* the fake changes no state: the kick still counts */
+}
+
+/* The vtimer's output per vCPU, as arch_vtimer_line reports it. */
+static enum arch_line vtimer_line[NR_CPU];
+static unsigned vtimer_released[NR_CPU];
+
+enum arch_line arch_vtimer_line(const struct vcpu *v)
+{
+	return vtimer_line[v->index];
+}
+
+void arch_vtimer_release(struct vcpu *v)
+{
+	vtimer_released[v->index]++;
 }
 
 int arch_stage2_map(struct arch_stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size,
@@ -127,6 +142,9 @@ static void fake_reset_cpu(struct vgic_cpu *c)
 		v++;
 	ck_assert_uint_lt(v, NR_CPU);
 	resets[v]++;
+	/* Reset happens with the vCPU put away: it comes back with empty LRs. */
+	memset(hw_lr[v], 0, sizeof(hw_lr[v]));
+	hw_eisr[v] = 0;
 }
 
 static void fake_save(struct vgic_cpu *c) {}
@@ -433,6 +451,9 @@ static void setup(const struct vgic_hw *hw)
 	memset(seen, 0, sizeof(seen));
 	memset(nseen, 0, sizeof(nseen));
 	memset(&s2map, 0, sizeof(s2map));
+	memset(vtimer_released, 0, sizeof(vtimer_released));
+	for (unsigned i = 0; i < NR_CPU; i++)
+		vtimer_line[i] = ARCH_LINE_HIGH;
 	tcfg.vcpu_count = NR_CPU;
 	tcfg.vcpu_pcpu[1] = 1;
 	tcfg.vgic = (struct vgic_config){ DIST_IPA, REDIST_IPA, CPUIF_IPA };
@@ -695,6 +716,55 @@ START_TEST(hw_vtimer_entry)
 	ck_assert_uint_eq(times(0, 27, 0), 2);
 	ck_assert_uint_eq(hw_deactivated[0], 2);
 	ck_assert_uint_eq(hw_deactivated[1], 0);
+}
+END_TEST
+
+/*
+ * The vtimer fired while disabled at the GIC; its output dropped before
+ * the guest enabled it: not pending, never delivered, PPI released.
+ */
+START_TEST(vtimer_dropped_while_disabled_withdrawn)
+{
+	set_prio(0, 27, 0x20);
+	on(0);
+	vgic_vtimer_fire(vc(0));
+	flush(0);
+	ck_assert(irq_bit_read(0, REG_ISPENDR, 27));    /* output still high */
+	vtimer_line[0] = ARCH_LINE_LOW;
+	ck_assert(!irq_bit_read(0, REG_ISPENDR, 27));
+	irq_bit_write(0, REG_ISENABLER, 27);
+	run_guest(0);
+	ck_assert_uint_eq(nseen[0], 0);
+	ck_assert_uint_eq(vtimer_released[0], 1);
+	ck_assert(!irq_bit_read(0, REG_ISPENDR, 27));
+	/* Unknown (another pCPU's vCPU): the model's state stands. */
+	vtimer_line[0] = ARCH_LINE_UNKNOWN;
+	vgic_vtimer_fire(vc(0));
+	ck_assert(irq_bit_read(0, REG_ISPENDR, 27));
+}
+END_TEST
+
+/* Pending in its list register, not yet taken, when the output drops. */
+START_TEST(vtimer_dropped_in_lr_withdrawn)
+{
+	enable(0, 27, 0x20);
+	flush(0);
+	vgic_vtimer_fire(vc(0));
+	flush(0);
+	ck_assert_int_ge(lr_of(0, 27), 0);
+	vtimer_line[0] = ARCH_LINE_LOW;
+	ck_assert(!irq_bit_read(0, REG_ISPENDR, 27));
+	vc(0)->vgic.dirty = true;
+	run_guest(0);
+	ck_assert_int_lt(lr_of(0, 27), 0);
+	ck_assert_uint_eq(nseen[0], 0);
+	ck_assert_uint_eq(vtimer_released[0], 1);
+	/* Still high: delivered as before. */
+	vtimer_line[0] = ARCH_LINE_HIGH;
+	vgic_vtimer_fire(vc(0));
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 27, 0), 1);
+	ck_assert_uint_eq(vtimer_released[0], 1);
 }
 END_TEST
 
@@ -1386,20 +1456,81 @@ START_TEST(v2_itargetsr)
 	ck_assert_uint_eq(rd(dist, 1, REG_ITARGETSR + 27, 1), 0x02);
 	wr(dist, 0, REG_ITARGETSR + 8, 4, 0x02020202);        /* private: read-only */
 	ck_assert_uint_eq(rd(dist, 0, REG_ITARGETSR + 8, 4), 0x01010101);
+	/* SPIs reset to no target (IHI 0048B table 4-1). */
+	ck_assert_uint_eq(rd(dist, 0, REG_ITARGETSR + 40, 4), 0);
 	wr(dist, 0, REG_ITARGETSR + 40, 1, 0x02);
 	ck_assert_uint_eq(tvm.vgic.spi[8].target, 1);
 	ck_assert_uint_eq(rd(dist, 0, REG_ITARGETSR + 40, 1), 0x02);
-	wr(dist, 0, REG_ITARGETSR + 40, 1, 0x80);              /* no CPU 7 */
-	ck_assert_uint_eq(tvm.vgic.spi[8].target, 0);
-	wr(dist, 0, REG_ITARGETSR + 40, 4, 0x01020102);
-	ck_assert_uint_eq(rd(dist, 0, REG_ITARGETSR + 40, 4), 0x01020102);
-	ck_assert_uint_eq(tvm.vgic.spi[9].target, 0);
-	ck_assert_uint_eq(tvm.vgic.spi[10].target, 1);
-	wr(dist, 0, REG_ITARGETSR + 42, 1, 0);                 /* no target: kept */
-	ck_assert_uint_eq(tvm.vgic.spi[10].target, 1);
-	/* And delivery follows it. */
+	/* A CPU mask, masked to the two vCPUs, read back exactly. */
+	wr(dist, 0, REG_ITARGETSR + 40, 4, 0x0103020f);
+	ck_assert_uint_eq(rd(dist, 0, REG_ITARGETSR + 40, 4), 0x01030203);
+	ck_assert_uint_eq(rd(dist, 1, REG_ITARGETSR + 41, 1), 0x02);
+	ck_assert_uint_eq(rd(dist, 1, REG_ITARGETSR + 42, 2), 0x0103);
+	wr(dist, 0, REG_ITARGETSR + 44, 1, 0x1f);
+	ck_assert_uint_eq(rd(dist, 0, REG_ITARGETSR + 44, 1), 0x03);
+	wr(dist, 0, REG_ITARGETSR + 45, 2, 0x8001);            /* no CPU 7 */
+	ck_assert_uint_eq(rd(dist, 0, REG_ITARGETSR + 44, 4), 0x00000103);
+	ck_assert_uint_eq(tvm.vgic.spi[14].target, VGIC_NO_TARGET);
+	wr(dist, 0, REG_ITARGETSR + 42, 1, 0);
+	ck_assert_uint_eq(rd(dist, 0, REG_ITARGETSR + 40, 4), 0x01000203);
+}
+END_TEST
+
+/* A CPU mask naming one vCPU delivers there, and only there. */
+START_TEST(v2_itargetsr_delivers_to_listed)
+{
+	wr(dist, 0, REG_ITARGETSR + 42, 1, 0x02);
 	enable(0, 42, 0x80);
 	vgic_set_level(&tvm, 42, true);
+	flush(0);
+	flush(1);
+	ck_assert_int_lt(lr_of(0, 42), 0);
+	ck_assert_int_ge(lr_of(1, 42), 0);
+}
+END_TEST
+
+/* 1-of-N: a mask of both vCPUs delivers once, to an online one. */
+START_TEST(v2_itargetsr_one_of_n)
+{
+	vc(0)->state = VCPU_OFF;
+	vc(1)->state = VCPU_RUNNABLE;
+	set_edge(42);
+	wr(dist, 0, REG_ITARGETSR + 42, 1, 0x03);
+	enable(0, 42, 0x80);
+	vgic_set_level(&tvm, 42, true);                 /* one edge */
+	vgic_set_level(&tvm, 42, false);
+	flush(0);
+	flush(1);
+	ck_assert_int_lt(lr_of(0, 42), 0);
+	ck_assert_int_ge(lr_of(1, 42), 0);
+	run_guest(0);
+	run_guest(1);
+	ck_assert_uint_eq(times(1, 42, 0), 1);
+	ck_assert_uint_eq(times(0, 42, 0), 0);
+	/* Both on: deterministic, the lowest listed. */
+	vc(0)->state = VCPU_RUNNABLE;
+	flush(1);                                       /* vCPU 1 is done with it */
+	vgic_set_level(&tvm, 42, true);
+	vgic_set_level(&tvm, 42, false);
+	run_guest(0);
+	run_guest(1);
+	ck_assert_uint_eq(times(0, 42, 0), 1);
+	ck_assert_uint_eq(times(1, 42, 0), 1);
+}
+END_TEST
+
+/* An empty mask: pending, but forwarded to no CPU until one is named. */
+START_TEST(v2_itargetsr_empty_not_delivered)
+{
+	enable(0, 42, 0x80);
+	vgic_set_level(&tvm, 42, true);
+	flush(0);
+	flush(1);
+	ck_assert_int_lt(lr_of(0, 42), 0);
+	ck_assert_int_lt(lr_of(1, 42), 0);
+	ck_assert(irq_bit_read(0, REG_ISPENDR, 42));
+	wr(dist, 1, REG_ITARGETSR + 42, 1, 0x02);
+	ck_assert(vc(1)->vgic.dirty);
 	flush(0);
 	flush(1);
 	ck_assert_int_lt(lr_of(0, 42), 0);
@@ -1476,6 +1607,8 @@ void host_tests_init(void)
 	ADD(m, level_spi_high_after_eoi_redelivered, setup_v3);
 	ADD(m, hw_vtimer_entry, setup_v3);
 	ADD(m, disabled_delivered_on_enable, setup_v3);
+	ADD(m, vtimer_dropped_while_disabled_withdrawn, setup_v3);
+	ADD(m, vtimer_dropped_in_lr_withdrawn, setup_v2);
 	ADD(m, disable_in_lr_keeps_pending, setup_v3);
 	ADD(m, spi_routed_to_vcpu1, setup_v3);
 	ADD(m, retarget_in_lr_no_duplicate, setup_v3);
@@ -1510,5 +1643,8 @@ void host_tests_init(void)
 	ADD(r, v2_ctlr_typer_pidr2, setup_v2);
 	ADD(r, v2_banked_private, setup_v2);
 	ADD(r, v2_itargetsr, setup_v2);
+	ADD(r, v2_itargetsr_delivers_to_listed, setup_v2);
+	ADD(r, v2_itargetsr_one_of_n, setup_v2);
+	ADD(r, v2_itargetsr_empty_not_delivered, setup_v2);
 	ADD(r, v2_sgir_filter, setup_v2);
 }

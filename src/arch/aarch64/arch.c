@@ -10,6 +10,7 @@
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/gic.h"
 #include "core/mm.h"
+#include "core/pcpu.h"
 #include "core/vgic.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
@@ -231,6 +232,33 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	vcpu->vgic.hw_active = gic_ppi_active(VGIC_PPI_VTIMER);
 	if (vcpu->vgic.hw_active)
 		gic_ppi_set_active(VGIC_PPI_VTIMER, false);
+}
+
+enum arch_line arch_vtimer_line(const struct vcpu *vcpu)
+{
+	const uint64_t on = CNT_CTL_ENABLE | CNT_CTL_ISTATUS;
+	uint64_t ctl;
+
+	if (vcpu->pcpu != pcpu_this())
+		return ARCH_LINE_UNKNOWN;
+	if (vcpu->loaded) {
+		ctl = read_cntv_ctl_el0();
+		return (ctl & (on | CNT_CTL_IMASK)) == on ? ARCH_LINE_HIGH : ARCH_LINE_LOW;
+	}
+	/* Put away: CVAL is fixed, and the virtual counter is the physical one. */
+	ctl = vcpu->sys.cntv_ctl_el0;
+	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE &&
+	       vcpu->sys.cntv_cval_el0 <= arch_now() ? ARCH_LINE_HIGH : ARCH_LINE_LOW;
+}
+
+void arch_vtimer_release(struct vcpu *vcpu)
+{
+	if (vcpu->pcpu != pcpu_this())
+		return;
+	if (vcpu->loaded)
+		gic_ppi_set_active(VGIC_PPI_VTIMER, false);
+	else
+		vcpu->vgic.hw_active = false;
 }
 
 /* Makes `vcpu` the one whose EL1 state is in this pCPU's registers. */

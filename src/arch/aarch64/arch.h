@@ -119,6 +119,20 @@ void arch_kick_vgic(const struct pcpu *target);
 uint64_t arch_now(void);
 /* Counter ticks to nanoseconds. */
 uint64_t arch_ticks_to_ns(uint64_t ticks);
+
+/*
+ * The EL1 virtual timer's output for `vcpu` (Arm ARM D11.2.4: high while
+ * ENABLE && ISTATUS && !IMASK), as far as this pCPU can tell: its
+ * registers are live here or saved; a vCPU of another pCPU is unknown.
+ */
+enum arch_line { ARCH_LINE_LOW, ARCH_LINE_HIGH, ARCH_LINE_UNKNOWN };
+enum arch_line arch_vtimer_line(const struct vcpu *vcpu);
+/*
+ * The forwarded vtimer PPI numbat left active for `vcpu` is no longer
+ * owed to the guest: deactivate it (or its saved state), so the timer
+ * can signal again. Only for a vCPU whose line arch_vtimer_line knew.
+ */
+void arch_vtimer_release(struct vcpu *vcpu);
 void arch_timer_arm(uint64_t deadline);
 void arch_timer_disarm(void);
 void arch_idle(void);

@@ -3,7 +3,8 @@
  * memory-mapped distributor and CPU interface, no security extensions
  * assumed (all interrupts Group 0, signalled as IRQ). SGIs and SPIs are
  * targeted by CPU interface number, which each pCPU learns from its
- * banked GICD_ITARGETSR0.
+ * banked GICD_ITARGETSR0 (on a uniprocessor GIC, where those read as
+ * zero, it is CPU interface 0).
  */
 #include "arch/aarch64/gic.h"
 
@@ -15,6 +16,7 @@
 
 #define GICD_CTLR        0x000
 #define GICD_TYPER       0x004
+#define GICD_TYPER_CPUS(t) ((((t) >> 5) & 7) + 1)  /* CPUNumber + 1 */
 #define GICD_ISENABLER   0x100
 #define GICD_ICENABLER   0x180
 #define GICD_ISACTIVER   0x300
@@ -57,13 +59,27 @@ static const char *v2_init(const struct bootinfo *bi)
 	return NULL;
 }
 
+/*
+ * This CPU interface's own bit. ITARGETSR0..7 read as it (IHI 0048B
+ * 4.3.12), except on a uniprocessor GIC (GICD_TYPER.CPUNumber 0), where
+ * every ITARGETSR is RAZ/WI and all interrupts go to CPU interface 0.
+ */
+static uint8_t own_cpu_mask(void)
+{
+	uint8_t mask = (uint8_t)rd32(gicd + GICD_ITARGETSR);
+
+	if (!mask && GICD_TYPER_CPUS(rd32(gicd + GICD_TYPER)) == 1)
+		mask = 1;
+	return mask;
+}
+
 static const char *v2_init_cpu(uint64_t mpidr, uint32_t ppis)
 {
 	(void)mpidr;
-	/* ITARGETSR0..7 read as this CPU interface's own bit. */
-	cpu_mask[pcpu_this()->id] = (uint8_t)rd32(gicd + GICD_ITARGETSR);
+	cpu_mask[pcpu_this()->id] = own_cpu_mask();
 	if (!cpu_mask[pcpu_this()->id])
-		return "GICD_ITARGETSR0 reads as zero: no CPU interface number";
+		return "GICD_ITARGETSR0 reads as zero on a multiprocessor GIC: "
+		       "no CPU interface number";
 	wr32(gicd + GICD_ICENABLER, 0xffffffff);
 	wr32(gicd + GICD_ICACTIVER, 0xffffffff);
 	for (unsigned i = 0; i < 32; i++)

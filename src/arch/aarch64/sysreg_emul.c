@@ -119,11 +119,28 @@ static void sgi1r(struct vcpu *vcpu, uint64_t v)
 	vgic_send_sgi(vcpu, intid, (uint32_t)(v & 0xffff), false);
 }
 
+/*
+ * MSR ICC_SGI1R_EL1 as its ESR ISS reads (D13.2.37: Op0 21:20, Op2 19:17,
+ * Op1 16:14, CRn 13:10, Rt 9:5, CRm 4:1, Direction 0), Rt masked out.
+ */
+#define ISS_SYSREG_MASK  0x3ffc1full
+#define ISS_MSR_SGI1R    ((3ull << 20) | (5ull << 17) | (12ull << 10) | (11ull << 1))
+
 bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr)
 {
-	struct sysreg_access a = esr_decode_sysreg(esr);
-	unsigned key = KEY(a.op0, a.op1, a.crn, a.crm, a.op2);
-	uint64_t val = a.read ? 0 : vcpu_get_reg(vcpu, a.reg);
+	struct sysreg_access a;
+	unsigned key;
+	uint64_t val;
+
+	/* Every IPI a GICv3 guest sends: decoded before anything else. */
+	if ((esr & ISS_SYSREG_MASK) == ISS_MSR_SGI1R && vgic_hw && vgic_hw->version == 3) {
+		sgi1r(vcpu, vcpu_get_reg(vcpu, (unsigned)(esr >> 5) & 0x1f));
+		vcpu->regs.pc += 4;
+		return true;
+	}
+	a = esr_decode_sysreg(esr);
+	key = KEY(a.op0, a.op1, a.crn, a.crm, a.op2);
+	val = a.read ? 0 : vcpu_get_reg(vcpu, a.reg);
 
 	if (a.op0 == 3 && a.op1 == 0 && a.crn == 0 && a.crm >= 1 && a.crm <= 7) {
 		if (!a.read)
