@@ -805,6 +805,9 @@ void vgic_cpu_on_reset(struct vcpu *vcpu)
 	}
 	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
 		reset_irq(&c->priv[i], i);
+	c->enabled_bits = 0;            /* the word copies follow the reset */
+	c->edge_bits = 0xffff;          /* SGIs */
+	c->hint[0] = 0;                 /* nothing private is deliverable */
 	c->hw_active = false;
 	c->sleeping = true;
 	vgic_hw->reset_cpu(c);
