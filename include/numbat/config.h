@@ -44,6 +44,19 @@ enum fault_policy {
 	FAULT_STOP = 1,   /* stop the VM */
 };
 
+/*
+ * What numbat does when a VM crashes (a fault or SError under the stop
+ * fault policy, a watchdog expiry): leave it stopped, or restart it up to
+ * restart_limit times, each after a back-off that doubles (the first is
+ * restart_backoff_ms). A guest's own SYSTEM_RESET is a requested restart,
+ * not a crash: it is always done, at once, and not counted against the
+ * limit.
+ */
+enum restart_policy {
+	RESTART_STOP = 0,
+	RESTART_RESTART = 1,
+};
+
 struct region_config {
 	uint64_t ipa;   /* guest-physical base, page aligned */
 	uint64_t pa;    /* physical base, page aligned, chosen by sysgen */
@@ -107,6 +120,9 @@ struct vm_config {
 	uint64_t entry_ipa;                     /* vCPU 0 starts here ... */
 	uint64_t boot_x0;                       /* ... with this in x0 */
 	uint32_t fault_policy;                  /* enum fault_policy */
+	uint32_t restart_policy;                /* enum restart_policy */
+	uint32_t restart_limit;                 /* crashes restarted, then stopped */
+	uint32_t restart_backoff_ms;            /* first back-off; doubles each time */
 	struct vgic_config vgic;
 };
 

@@ -187,6 +187,10 @@ struct vcpu *sched_reschedule(void)
 				unload(p, prev);
 				prev = NULL;
 			}
+			if (vm_load_wait(next->vm, now)) {
+				now = arch_now();
+				continue;
+			}
 			sched_policy_run(&next->se, now);
 			vm_load_step(next->vm);
 			sched_policy_charge(&next->se, arch_now());

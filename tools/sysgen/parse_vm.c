@@ -420,7 +420,8 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 	static const char *const allowed[] = {
 		"vm-name", "vcpus", "cpus", "image", "load-address", "entry", "fault-policy",
 		"kernel", "initrd", "bootargs", "priority", "vcpu-priorities", "time-slice-us",
-		"budget-us", "period-us", NULL
+		"budget-us", "period-us", "restart-policy", "restart-limit",
+		"restart-backoff-ms", NULL
 	};
 	struct sg_node n;
 	struct sg_vm *vm;
@@ -442,5 +443,6 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 	parse_vm_cpus(&n, vm);
 	sg_parse_vm_sched(&n, vm);
 	parse_vm_boot(&n, vm);
+	sg_parse_vm_restart(&n, vm);
 	parse_vm_children(&n, vm);
 }

@@ -141,6 +141,9 @@ struct sg_vm {
 	uint64_t entry_ipa;
 	uint64_t boot_x0;       /* a Linux VM's device tree IPA; 0 otherwise */
 	uint32_t fault_policy;  /* enum fault_policy */
+	uint32_t restart_policy; /* enum restart_policy */
+	uint32_t restart_limit;
+	uint32_t restart_backoff_ms;
 	struct sched_config sched[CONFIG_MAX_VCPUS];
 };
 
@@ -193,6 +196,8 @@ void sg_parse(struct sg_system *s, const void *fdt, size_t size);
 void sg_parse_vm(struct sg_system *s, const void *fdt, int off);
 /* parse_sched.c: a VM's priority, slice and budget properties. */
 void sg_parse_vm_sched(const struct sg_node *n, struct sg_vm *vm);
+/* Reads restart-policy, restart-limit and restart-backoff-ms of a vm node. */
+void sg_parse_vm_restart(const struct sg_node *n, struct sg_vm *vm);
 /* parse_sched.c: the budgets pinned to each pCPU fit in it. */
 void sg_check_sched(struct sg_system *s);
 
