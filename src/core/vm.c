@@ -296,6 +296,7 @@ static void vm_transition_done(struct vm *vm)
 		vm_load_begin(vm, vm->load.not_before);
 	} else if (vm->state == VM_STOPPING) {
 		__atomic_store_n(&vm->state, VM_OFF, __ATOMIC_RELEASE);
+		pr_info("vm %s is off\n", vm->cfg->name); /* once per start */
 	}
 }
 
@@ -372,6 +373,8 @@ static void vm_request(struct vm *vm, enum vm_state next, enum vm_why why, const
 	}
 	vm->last_stop = why;
 	vm->load.not_before = 0;
+	if (why == VM_WHY_OPERATOR)
+		vm->crashes = 0; /* the operator's restart starts the count afresh */
 	if (why >= VM_WHY_FAULT)
 		next = crash_policy(vm, msg);
 	else if (next != VM_RESETTING || vm_may_report(vm))

@@ -40,6 +40,8 @@ struct vdev {
 	const struct vdev_ops *ops;
 	const struct device_config *cfg;
 	struct vm *vm;                  /* the VM the device belongs to */
+	/* Accesses trapped, per vCPU index; each written by that vCPU's pCPU only. */
+	uint64_t exits[CONFIG_MAX_VCPUS];
 	uint8_t state[VDEV_STATE_SIZE] __attribute__((aligned(8))); /* model's own */
 };
 
