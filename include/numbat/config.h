@@ -33,6 +33,7 @@ enum device_type {
 	DEVICE_NONE = 0,
 	DEVICE_TEST = 1,  /* "numbat,test-device", see abi.h */
 	DEVICE_PL011 = 2, /* "arm,pl011": a virtual UART on numbat's console */
+	DEVICE_SP805 = 3, /* "arm,sp805": a watchdog; its reset is a crash */
 };
 
 /* Virtual SPIs per VM: guest INTIDs 32 .. 32 + CONFIG_MAX_SPIS - 1. */

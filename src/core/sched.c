@@ -47,7 +47,23 @@ static void wake_locked_at(struct vcpu *vcpu, uint64_t at)
 	}
 }
 
-/* Wakes blocked vCPUs whose timer deadline has passed; returns the next. */
+/*
+ * Serves the device timer of `vm` (whose vCPU 0 is pinned here) if it is
+ * due (a watchdog); returns the earlier of `next` and its next deadline.
+ */
+static uint64_t dev_timer(struct vm *vm, uint64_t now, uint64_t next)
+{
+	uint64_t at = __atomic_load_n(&vm->dev_timer_at, __ATOMIC_RELAXED);
+
+	if (at <= now) {
+		vm_dev_timer(vm, now);
+		at = __atomic_load_n(&vm->dev_timer_at, __ATOMIC_RELAXED);
+	}
+	return at < next ? at : next;
+}
+
+/* Wakes blocked vCPUs whose timer deadline has passed, serves device
+ * timers; returns the next deadline. */
 static uint64_t wake_expired(struct pcpu *p, uint64_t now)
 {
 	uint64_t next = NO_DEADLINE;
@@ -55,6 +71,8 @@ static uint64_t wake_expired(struct pcpu *p, uint64_t now)
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		struct vcpu *v = p->vcpus[i];
 
+		if (v->index == 0)
+			next = dev_timer(v->vm, now, next);
 		if (state_of(v) != VCPU_BLOCKED || v->wake_at == NO_DEADLINE)
 			continue;
 		if (v->wake_at <= now) {

@@ -109,6 +109,7 @@ void vm_create_all(void)
 		vm->reports.tokens = VM_REPORT_BURST;
 		vm->reports.calm = true;
 		vm->reports.refilled = arch_now();
+		vm->dev_timer_at = UINT64_MAX;
 		if (!pcpus_present(cfg) || !vm_build(vm))
 			continue;
 		for (unsigned i = 0; i < cfg->vcpu_count; i++) {
@@ -436,6 +437,25 @@ void vm_vcpu_unloaded(struct vcpu *vcpu)
 	spin_unlock(&vm->lock);
 	if (check_off)
 		power_off_if_done(vm);
+}
+
+void vm_dev_timer_set(struct vm *vm, uint64_t at)
+{
+	uint64_t old = __atomic_exchange_n(&vm->dev_timer_at, at, __ATOMIC_RELAXED);
+
+	if (at < old)
+		arch_kick(vm->vcpus[0].pcpu);
+}
+
+void vm_dev_timer(struct vm *vm, uint64_t now)
+{
+	if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING) {
+		__atomic_store_n(&vm->dev_timer_at, UINT64_MAX, __ATOMIC_RELAXED);
+		return;
+	}
+	for (unsigned i = 0; i < vm->ndevs; i++)
+		if (vm->devs[i].ops->timer)
+			vm->devs[i].ops->timer(&vm->devs[i], now);
 }
 
 void *vm_guest_ptr(const struct vm *vm, ipaddr_t ipa, uint64_t len, uint32_t need)

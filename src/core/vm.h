@@ -77,6 +77,11 @@ struct vm {
 	unsigned crashes;          /* counted against the restart limit; lock */
 	enum vm_why last_stop;     /* protected by lock */
 	uint64_t started_at;       /* counter value when it last (re)started */
+	/*
+	 * When a device's timer (vdev_ops.timer) is due, or UINT64_MAX:
+	 * written by the device under its own lock, served by vCPU 0's pCPU.
+	 */
+	uint64_t dev_timer_at;
 	bool announce;             /* report vCPU 0's first entry */
 	struct arch_stage2 s2;
 	struct vcpu vcpus[CONFIG_MAX_VCPUS];
@@ -126,6 +131,18 @@ void vm_load_step(struct vm *vm);
  * if so, vCPU 0 is blocked until then. Called by vCPU 0's pCPU.
  */
 bool vm_load_wait(struct vm *vm, uint64_t now);
+
+/*
+ * A device of `vm` (at most one has a timer) wants its timer called at
+ * counter value `at` (UINT64_MAX: never); vCPU 0's pCPU is kicked if that
+ * is earlier than what it was told before.
+ */
+void vm_dev_timer_set(struct vm *vm, uint64_t at);
+/*
+ * Called by vCPU 0's pCPU when vm->dev_timer_at has passed: runs the
+ * devices' timers if the VM runs, else forgets the deadline.
+ */
+void vm_dev_timer(struct vm *vm, uint64_t now);
 
 /*
  * Whether numbat may print one more report about `vm` now (rate limit);

@@ -31,6 +31,11 @@ struct vdev_ops {
 	 * (console devices). Any pCPU; returns false if the byte was dropped.
 	 */
 	bool (*input)(struct vdev *dev, uint8_t c);
+	/*
+	 * Optional: the VM's device timer (vm_dev_timer_set) is due at `now`.
+	 * Runs on the pCPU of the VM's vCPU 0, in its scheduler, no lock held.
+	 */
+	void (*timer)(struct vdev *dev, uint64_t now);
 };
 
 #define VDEV_STATE_SIZE 640

@@ -200,6 +200,12 @@ static void parse_devices(struct sg_system *s, const void *fdt, int off, struct 
 			continue;
 		}
 		parse_device(s, fdt, child, &vm->devices[vm->device_count++]);
+		if (vm->devices[vm->device_count - 1].model &&
+		    vm->devices[vm->device_count - 1].model->type == DEVICE_SP805 &&
+		    vm->has_watchdog++) {
+			sg_node_init(&c, s, fdt, child);
+			sg_error(s, c.path, "a second arm,sp805: at most one watchdog per VM");
+		}
 	}
 }
 

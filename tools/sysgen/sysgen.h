@@ -141,6 +141,7 @@ struct sg_vm {
 	uint64_t entry_ipa;
 	uint64_t boot_x0;       /* a Linux VM's device tree IPA; 0 otherwise */
 	uint32_t fault_policy;  /* enum fault_policy */
+	unsigned has_watchdog;  /* arm,sp805 devices seen */
 	uint32_t restart_policy; /* enum restart_policy */
 	uint32_t restart_limit;
 	uint32_t restart_backoff_ms;
@@ -215,6 +216,7 @@ void sg_check_linux(struct sg_system *s, struct sg_vm *vm);
 /* guest_dt.c */
 const char *sg_guest_dtb(const struct sg_system *s, struct sg_vm *vm);
 void sg_guest_dt_pl011(struct sg_guest_dt *g, const struct sg_device *d);
+void sg_guest_dt_sp805(struct sg_guest_dt *g, const struct sg_device *d);
 
 /* place.c */
 void sg_place(struct sg_system *s);
