@@ -23,6 +23,7 @@ packages=(
 	cppcheck                    # static analysis in make test
 	qemu-system-arm             # qemu-system-aarch64: runs every system
 	cpio gzip                   # the Linux guests' initramfs
+	gdb-multiarch               # make debug, and its check in make test
 )
 missing=()
 for p in "${packages[@]}"; do
