@@ -46,7 +46,7 @@ LIBFDT_A   := $(LIBFDT_DIR)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 export Q BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
 
-.PHONY: all deps run test bench bench-sched bench-linux clean core guests tools host-tests cppcheck lines system-image
+.PHONY: all deps run debug test bench bench-sched bench-linux clean core guests tools host-tests cppcheck lines system-image
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/numbat.bin
@@ -82,6 +82,11 @@ FORCE:
 run: all
 	@echo "numbat: booting $(SYSTEM) (quit QEMU with Ctrl-T X; Ctrl-A then a digit switches console input)"
 	$(QEMU) $(QEMU_MACHINE) $(QEMU_EXTRA) -kernel $(BUILD)/numbat.bin
+
+# QEMU stopped under its gdb stub, gdb-multiarch attached (README "Debugging").
+debug: all
+	@QEMU="$(QEMU)" QEMU_ARGS="-M virt,virtualization=on,gic-version=$(GIC) -cpu $(CPU) \
+	  -smp $(SMP) -m $(MEM) -no-reboot -nic none $(QEMU_EXTRA)" scripts/debug.sh $(BUILD)
 
 test: all host-tests-bin
 	@scripts/test-all.sh

@@ -25,6 +25,7 @@ packages=(
 	cpio gzip                   # the Linux guests' initramfs
 	libc6-dev-arm64-cross       # static libc for the nbench suite (guests/linux/bench)
 	gnuplot-nox                 # make bench-linux's overhead chart (PNG and SVG)
+	gdb-multiarch               # make debug, and its check in make test
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -127,6 +127,21 @@ install -m 0755 "$tmp/bin/busybox" "$root/bin/busybox"
 "${cross}gcc" -static -nostdlib -ffreestanding -fno-stack-protector -O2 \
 	-Wall -Wextra -Werror -Wl,--build-id=none -o "$root/bin/dbgstep" guests/linux/dbgstep.c
 
+# Debian's driver for numbat's virtual SP805 watchdog and the watchdog
+# core it needs, from the kernel package (rcS loads them when the device
+# tree has a watchdog node).
+kver=$(dpkg-deb --fsys-tarfile "$kdeb" | tar -t | sed -n 's|^\./lib/modules/\([^/]*\)/kernel/drivers/watchdog/sp805_wdt\.ko$|\1|p')
+if [ -z "$kver" ]; then
+	echo "linux: $kpkg has no sp805_wdt.ko" >&2
+	exit 1
+fi
+mkdir -p "$root/lib/modules"
+dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp" \
+	"./lib/modules/$kver/kernel/drivers/watchdog/watchdog.ko" \
+	"./lib/modules/$kver/kernel/drivers/watchdog/sp805_wdt.ko"
+install -m 0644 "$tmp/lib/modules/$kver/kernel/drivers/watchdog/"{watchdog,sp805_wdt}.ko \
+	"$root/lib/modules/"
+
 # The applets the guests and tests use, each a link to busybox. /init is
 # busybox init itself, so poweroff and reboot (signals to PID 1) run the
 # inittab shutdown actions and end in the reboot system call, which Linux
@@ -138,7 +153,7 @@ applets_bin="sh ash cat cp cut date dd df dmesg echo env false grep egrep head
 	cttyhack setsid login more less find od hexdump md5sum sha256sum gzip
 	zcat tar ln chmod chown id whoami basename dirname readlink realpath
 	[ [[ timeout nice taskset"
-applets_sbin="init poweroff reboot halt ifconfig mdev sysctl devmem"
+applets_sbin="init poweroff reboot halt ifconfig mdev sysctl devmem insmod watchdog"
 for a in $applets_bin; do ln -sf busybox "$root/bin/$a"; done
 for a in $applets_sbin; do ln -sf ../bin/busybox "$root/sbin/$a"; done
 ln -sf bin/busybox "$root/init"

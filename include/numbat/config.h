@@ -33,6 +33,7 @@ enum device_type {
 	DEVICE_NONE = 0,
 	DEVICE_TEST = 1,  /* "numbat,test-device", see abi.h */
 	DEVICE_PL011 = 2, /* "arm,pl011": a virtual UART on numbat's console */
+	DEVICE_SP805 = 3, /* "arm,sp805": a watchdog; its reset is a crash */
 };
 
 /* Virtual SPIs per VM: guest INTIDs 32 .. 32 + CONFIG_MAX_SPIS - 1. */
@@ -42,6 +43,19 @@ enum device_type {
 enum fault_policy {
 	FAULT_INJECT = 0, /* inject a synchronous external abort */
 	FAULT_STOP = 1,   /* stop the VM */
+};
+
+/*
+ * What numbat does when a VM crashes (a fault or SError under the stop
+ * fault policy, a watchdog expiry): leave it stopped, or restart it up to
+ * restart_limit times, each after a back-off that doubles (the first is
+ * restart_backoff_ms). A guest's own SYSTEM_RESET is a requested restart,
+ * not a crash: it is always done, at once, and not counted against the
+ * limit.
+ */
+enum restart_policy {
+	RESTART_STOP = 0,
+	RESTART_RESTART = 1,
 };
 
 struct region_config {
@@ -107,6 +121,9 @@ struct vm_config {
 	uint64_t entry_ipa;                     /* vCPU 0 starts here ... */
 	uint64_t boot_x0;                       /* ... with this in x0 */
 	uint32_t fault_policy;                  /* enum fault_policy */
+	uint32_t restart_policy;                /* enum restart_policy */
+	uint32_t restart_limit;                 /* crashes restarted, then stopped */
+	uint32_t restart_backoff_ms;            /* first back-off; doubles each time */
 	struct vgic_config vgic;
 };
 

@@ -19,6 +19,10 @@
  * device's locks, never out_lock; only the focus messages print, after
  * in_lock is dropped, waiting at most one line per pCPU queued before them.
  *
+ * Ctrl-A m hands input to the operator's monitor (monitor.c) instead of
+ * a VM: its command line is collected under in_lock, and a complete
+ * command runs after in_lock is dropped, like the focus messages.
+ *
  * Lock order: in_lock, then the console device's locks (which may take
  * the vGIC's and vm->lock); vm->lock, then lines[].lock, then out_lock.
  * Device models drop their locks before console_vm_write. numbat's IRQ
@@ -29,6 +33,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "core/monitor.h"
 #include "core/spinlock.h"
 #include "core/vm.h"
 #include "lib/format.h"
@@ -59,6 +64,7 @@ static struct console_line lines[CONFIG_MAX_VMS];
 
 static spinlock_t in_lock = SPINLOCK_INIT;
 static bool in_escape;               /* protected by in_lock: Ctrl-A seen */
+static bool in_monitor;              /* protected by in_lock: input goes to the monitor */
 static int focus = -1;               /* written under in_lock; read anywhere */
 
 void console_write_unlocked(const char *s, size_t n)
@@ -241,12 +247,18 @@ static size_t input_switch(unsigned id, char *msg, size_t max)
 	return format(msg, max, "numbat: console input: %s\n", vms[id].cfg->name);
 }
 
-/* Decodes one typed byte; returns the length of a message to print. Holds in_lock. */
-static size_t input_decode(char c, char *msg, size_t max, bool *switched)
+/*
+ * Decodes one typed byte; returns the length of a message to print, and
+ * sets *cmd_ready when cmd holds a complete monitor command. Holds in_lock.
+ */
+static size_t input_decode(char c, char *msg, size_t max, bool *switched, char *cmd,
+			   bool *cmd_ready)
 {
 	if (!in_escape) {
 		if (c == CONSOLE_ESCAPE)
 			in_escape = true;
+		else if (in_monitor)
+			*cmd_ready = monitor_key(c, cmd);
 		else
 			input_send(c);
 		return 0;
@@ -256,31 +268,44 @@ static size_t input_decode(char c, char *msg, size_t max, bool *switched)
 		size_t n = input_switch((unsigned)(c - '0'), msg, max);
 
 		*switched = focus == c - '0';
+		in_monitor = in_monitor && !*switched;
 		return n;
 	}
-	if (c == CONSOLE_ESCAPE)
+	if (c == 'm') {
+		in_monitor = true;
+		return format(msg, max, "monitor: numbat's monitor; help lists the commands, "
+			      "exit or Ctrl-A 0-9 goes back to a VM\n");
+	}
+	if (c == CONSOLE_ESCAPE && !in_monitor)
 		input_send(c);
 	else if (c == '?')
 		return format(msg, max, "numbat: console: input goes to %s; Ctrl-A 0-9 sends it "
-			      "to that VM, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A ? prints this\n",
-			      focus_name());
+			      "to that VM, Ctrl-A m opens numbat's monitor, Ctrl-A Ctrl-A sends "
+			      "Ctrl-A, Ctrl-A ? prints this\n",
+			      in_monitor ? "the monitor" : focus_name());
 	return 0;  /* Ctrl-A and anything else: ignored */
 }
 
 void console_input(char c)
 {
-	char msg[CONSOLE_MSG_MAX];
-	bool switched = false;
+	char msg[CONSOLE_MSG_MAX], cmd[MONITOR_LINE_MAX];
+	bool switched = false, cmd_ready = false;
 	struct vm *vm = NULL;
 	size_t n;
 
 	spin_lock(&in_lock);
-	n = input_decode(c, msg, sizeof(msg), &switched);
+	n = input_decode(c, msg, sizeof(msg), &switched, cmd, &cmd_ready);
 	if (switched)
 		vm = &vms[focus];
 	spin_unlock(&in_lock);
 	if (n)
 		console_write(msg, n);
+	if (cmd_ready && monitor_run(cmd)) {
+		spin_lock(&in_lock);
+		in_monitor = false;
+		spin_unlock(&in_lock);
+		console_printf("monitor: left; console input: %s\n", focus_name());
+	}
 	if (vm) {
 		/* Show what the new focus printed meanwhile (a prompt, say). */
 		struct console_line *l = &lines[vm->id];

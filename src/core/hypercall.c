@@ -65,6 +65,7 @@ void hypercall_dispatch(struct vcpu *vcpu, uint64_t esr)
 	uint32_t fn = (uint32_t)x[0]; /* SMCCC: the function ID is w0 */
 
 	(void)esr;
+	vcpu->exits.hypercall++;
 	/* The cheapest call answers without a stack frame. */
 	if (fn == NUMBAT_HC_VERSION) {
 		x[0] = NUMBAT_VERSION;

@@ -24,6 +24,7 @@
 static __attribute__((noinline, cold)) void
 mmio_fault(struct vcpu *vcpu, const char *what, uint64_t esr, ipaddr_t ipa)
 {
+	vcpu->exits.other++;
 	if (!esr_abort_hpfar_valid(esr)) {
 		if (!arch_fault_ipa_slow(esr, &ipa))
 			return;
@@ -60,6 +61,7 @@ void mmio_handle(struct vcpu *vcpu, uint64_t esr)
 		mmio_fault(vcpu, "access outside its memory", esr, ipa);
 		return;
 	}
+	dev->exits[vcpu->index]++;
 	d = esr_decode_dabt(esr);
 	off = ipa_addr(ipa) - dev->ipa;
 	/* No syndrome (e.g. a load pair or writeback), beyond the window, or

@@ -52,11 +52,27 @@ static bool wake_locked_at(struct vcpu *vcpu, uint64_t at)
 }
 
 /*
- * One pass over the vCPUs pinned here: wakes the blocked ones whose timer
+ * Serves the device timer of `vm` (whose vCPU 0 is pinned here) if it is
+ * due (a watchdog); returns the earlier of `next` and its next deadline.
+ */
+static uint64_t dev_timer(struct vm *vm, uint64_t now, uint64_t next)
+{
+	uint64_t at = __atomic_load_n(&vm->dev_timer_at, __ATOMIC_RELAXED);
+
+	if (at <= now) {
+		vm_dev_timer(vm, now);
+		at = __atomic_load_n(&vm->dev_timer_at, __ATOMIC_RELAXED);
+	}
+	return at < next ? at : next;
+}
+
+/*
+ * One pass over the vCPUs pinned here: serves the device timers of the
+ * VMs whose vCPU 0 is pinned here, wakes the blocked vCPUs whose timer
  * deadline has passed, and gives the policy the runnable ones. Returns its
  * choice (NULL if none may run now); *deadline: the earliest of the other
- * blocked vCPUs' deadlines and the policy's next event (slice or budget
- * end, a throttled vCPU's refill).
+ * blocked vCPUs' deadlines, the device timers and the policy's next event
+ * (slice or budget end, a throttled vCPU's refill).
  */
 static struct vcpu *pick(struct pcpu *p, uint64_t now, uint64_t *deadline)
 {
@@ -68,6 +84,10 @@ static struct vcpu *pick(struct pcpu *p, uint64_t now, uint64_t *deadline)
 		struct vcpu *v = p->vcpus[i];
 		enum vcpu_state st = state_of(v);
 
+		if (v->index == 0) {
+			next = dev_timer(v->vm, now, next);
+			st = state_of(v);
+		}
 		if (st == VCPU_BLOCKED && v->wake_at != NO_DEADLINE) {
 			if (v->wake_at > now) {
 				if (v->wake_at < next)
@@ -191,6 +211,10 @@ struct vcpu *sched_reschedule(void)
 			if (prev && state_of(prev) == VCPU_OFF) {
 				unload(p, prev);
 				prev = NULL;
+			}
+			if (vm_load_wait(next->vm, now)) {
+				now = arch_now();
+				continue;
 			}
 			sched_policy_run(&next->se, now);
 			vm_load_step(next->vm);

@@ -22,8 +22,25 @@ enum vcpu_state {
 	VCPU_BLOCKED,   /* waiting in WFI (or CPU_SUSPEND) for a wake-up */
 };
 
+/*
+ * Why a vCPU left the guest, by class, for the monitor's stats; MMIO
+ * accesses are counted per device (vdev.exits). Plain increments on the
+ * trap paths by the vCPU's own pCPU: no lock, no atomic; another pCPU
+ * reading them may see a count one behind. Kept across VM restarts.
+ */
+struct vcpu_exits {
+	uint64_t hypercall;   /* HVC and SMC */
+	uint64_t sysreg;      /* trapped system register accesses */
+	uint64_t wfx;         /* WFI, WFE */
+	uint64_t irq;         /* physical interrupts taken while it ran */
+	uint64_t other;       /* aborts outside any device, undefined instructions */
+	uint64_t injected;    /* exceptions numbat injected: undef, abort, SError */
+	uint64_t virqs;       /* virtual interrupts put in a list register for it */
+};
+
 struct vcpu {
 	struct arch_regs regs;      /* first: the trap entry saves here */
+	struct vcpu_exits exits;    /* near the start: short offsets on trap paths */
 	struct arch_sysregs sys;
 	struct arch_fpsimd fp;
 	struct arch_debug debug;   /* self-hosted debug registers (debug.c) */

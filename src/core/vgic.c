@@ -251,6 +251,7 @@ static bool try_direct_hw(struct vcpu *vcpu, struct vgic_irq *irq)
 	irq->lr_pending = true;
 	irq->lr_vcpu = (uint8_t)vcpu->index;
 	irq->latch = false;
+	vcpu->exits.virqs++;
 	vgic_hw->write_lr_hw(i, VGIC_PPI_VTIMER, irq->priority);
 	return true;
 }
@@ -581,6 +582,7 @@ static void place(struct vcpu *vcpu, struct vgic_lr *lr)
 	irq->lr_pending = true;
 	irq->clear_req = false;
 	irq->lr_vcpu = (uint8_t)vcpu->index;
+	vcpu->exits.virqs++;
 	lr->hw = irq->hw;
 	lr->pintid = irq->hw ? lr->intid : 0;
 	lr->eoi_maint = !irq->edge && !irq->hw;

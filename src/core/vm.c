@@ -109,6 +109,7 @@ void vm_create_all(void)
 		vm->reports.tokens = VM_REPORT_BURST;
 		vm->reports.calm = true;
 		vm->reports.refilled = arch_now();
+		vm->dev_timer_at = UINT64_MAX;
 		if (!pcpus_present(cfg) || !vm_build(vm))
 			continue;
 		for (unsigned i = 0; i < cfg->vcpu_count; i++) {
@@ -133,17 +134,31 @@ enum { VM_LOAD_ZERO, VM_LOAD_COPY, VM_LOAD_DONE };
  * Starts (re)loading `vm` from its configuration: memory zeroed, images
  * copied, devices reset, vCPU 0 at the entry point. The work is done by
  * vm_load_step on vCPU 0's pCPU, which is kicked; vCPU 0 is runnable
- * meanwhile so the scheduler gives it turns. Caller holds vm->lock and no
- * vCPU of the VM is loaded.
+ * meanwhile so the scheduler gives it turns, but none before `not_before`
+ * (a restart's back-off: vm_load_wait). Caller holds vm->lock and no vCPU
+ * of the VM is loaded.
  */
-static void vm_load_begin(struct vm *vm)
+static void vm_load_begin(struct vm *vm, uint64_t not_before)
 {
 	struct vcpu *boot = &vm->vcpus[0];
 
-	vm->load = (struct vm_load){ .phase = VM_LOAD_ZERO };
+	vm->load = (struct vm_load){ .phase = VM_LOAD_ZERO, .not_before = not_before };
 	__atomic_store_n(&vm->state, VM_LOADING, __ATOMIC_RELEASE);
 	vcpu_set_state(boot, VCPU_RUNNABLE);
 	arch_kick(boot->pcpu);
+}
+
+bool vm_load_wait(struct vm *vm, uint64_t now)
+{
+	struct vcpu *boot = &vm->vcpus[0];
+
+	if (now >= vm->load.not_before)
+		return false;
+	spin_lock(&vm->lock);
+	boot->wake_at = vm->load.not_before;
+	vcpu_set_state(boot, VCPU_BLOCKED);
+	spin_unlock(&vm->lock);
+	return true;
 }
 
 /* The reload is complete: devices and vCPUs start afresh. vm->lock held. */
@@ -165,6 +180,8 @@ static void vm_load_finish(struct vm *vm)
 	vgic_reset_vm(vm);
 	console_vm_reset(vm);
 	vm->boots++;
+	vm->started_at = arch_now();
+	boot->woken_at = UINT64_MAX; /* a back-off is no wake-up latency */
 	vm->announce = vm_entry_stamp;
 	arch_vcpu_reset(boot, cfg->entry_ipa, cfg->boot_x0);
 	vcpu_set_state(boot, VCPU_RUNNABLE);
@@ -246,7 +263,7 @@ void vm_start_all(void)
 		if (vm->state != VM_OFF)
 			continue;
 		spin_lock(&vm->lock);
-		vm_load_begin(vm);
+		vm_load_begin(vm, 0);
 		spin_unlock(&vm->lock);
 		/* Before any VM runs there is nobody to share with: all at once. */
 		while (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_LOADING)
@@ -278,24 +295,75 @@ static void vm_transition_done(struct vm *vm)
 	if (vm->state == VM_RESETTING) {
 		if (vm_may_report(vm))
 			pr_info("vm %s: restarting\n", vm->cfg->name);
-		vm_load_begin(vm);
+		vm_load_begin(vm, vm->load.not_before);
 	} else if (vm->state == VM_STOPPING) {
 		__atomic_store_n(&vm->state, VM_OFF, __ATOMIC_RELEASE);
+		pr_info("vm %s is off\n", vm->cfg->name); /* once per start */
 	}
 }
 
-static void power_off_if_done(void)
+/*
+ * When every VM is off numbat has nothing left to do and powers the
+ * machine off, unless the last stop was the operator's (the monitor may
+ * start a VM again).
+ */
+static void power_off_if_done(const struct vm *vm)
 {
 	static bool powering_off;
 
+	if (vm->last_stop == VM_WHY_OPERATOR)
+		return;
 	if (all_vms_off() && !__atomic_exchange_n(&powering_off, true, __ATOMIC_ACQ_REL)) {
 		pr_info("all VMs are off; powering off\n");
 		arch_system_off();
 	}
 }
 
-/* Takes every vCPU of `vm` off; `next` is VM_STOPPING or VM_RESETTING. */
-static void vm_request(struct vm *vm, enum vm_state next, const char *why)
+const char *vm_why_name(enum vm_why why)
+{
+	static const char *const names[] = {
+		[VM_WHY_NONE] = "-", [VM_WHY_POWER_OFF] = "system-off",
+		[VM_WHY_CPUS_OFF] = "cpus-off", [VM_WHY_RESET] = "system-reset",
+		[VM_WHY_OPERATOR] = "operator", [VM_WHY_FAULT] = "fault",
+		[VM_WHY_SERROR] = "serror", [VM_WHY_WATCHDOG] = "watchdog",
+	};
+
+	return (unsigned)why < sizeof(names) / sizeof(names[0]) ? names[why] : "?";
+}
+
+/*
+ * A crash under the restart policy "restart": a reset after a back-off
+ * that doubles with each crash, while the limit allows; else a stop, said
+ * once. Returns the state the VM goes to. vm->lock held.
+ */
+static enum vm_state crash_policy(struct vm *vm, const char *msg)
+{
+	const struct vm_config *cfg = vm->cfg;
+	unsigned shift = vm->crashes < 16 ? vm->crashes : 16;
+	uint64_t ms = (uint64_t)cfg->restart_backoff_ms << shift;
+
+	if (cfg->restart_policy != RESTART_RESTART) {
+		pr_info("vm %s %s\n", cfg->name, msg);
+		return VM_STOPPING;
+	}
+	if (vm->crashes >= cfg->restart_limit) {
+		pr_info("vm %s %s; it crashed %u times, its restart limit: it stays stopped\n",
+			cfg->name, msg, vm->crashes + 1);
+		return VM_STOPPING;
+	}
+	vm->crashes++;
+	vm->load.not_before = arch_now() + read_cntfrq_el0() / 1000 * ms;
+	if (vm_may_report(vm))
+		pr_info("vm %s %s; restart %u of %u in %lu ms\n", cfg->name, msg,
+			vm->crashes, cfg->restart_limit, ms);
+	return VM_RESETTING;
+}
+
+/*
+ * Takes every vCPU of a running `vm` off; `next` is VM_STOPPING or
+ * VM_RESETTING, which a crash's restart policy may change.
+ */
+static void vm_request(struct vm *vm, enum vm_state next, enum vm_why why, const char *msg)
 {
 	bool done;
 
@@ -305,9 +373,15 @@ static void vm_request(struct vm *vm, enum vm_state next, const char *why)
 		spin_unlock(&vm->lock);
 		return;
 	}
-	/* A stop happens once; resets can repeat, so they are rate limited. */
-	if (next != VM_RESETTING || vm_may_report(vm))
-		pr_info("vm %s %s\n", vm->cfg->name, why);
+	vm->last_stop = why;
+	vm->load.not_before = 0;
+	if (why == VM_WHY_OPERATOR)
+		vm->crashes = 0; /* the operator's restart starts the count afresh */
+	if (why >= VM_WHY_FAULT)
+		next = crash_policy(vm, msg);
+	else if (next != VM_RESETTING || vm_may_report(vm))
+		/* A stop happens once; resets can repeat, so they are rate limited. */
+		pr_info("vm %s %s\n", vm->cfg->name, msg);
 	vm->state = next;
 	for (unsigned i = 0; i < vm->cfg->vcpu_count; i++) {
 		struct vcpu *v = &vm->vcpus[i];
@@ -321,17 +395,31 @@ static void vm_request(struct vm *vm, enum vm_state next, const char *why)
 		vm_transition_done(vm);
 	spin_unlock(&vm->lock);
 	if (done)
-		power_off_if_done();
+		power_off_if_done(vm);
 }
 
-void vm_stop(struct vm *vm, const char *why)
+void vm_stop(struct vm *vm, enum vm_why why, const char *msg)
 {
-	vm_request(vm, VM_STOPPING, why);
+	vm_request(vm, VM_STOPPING, why, msg);
 }
 
-void vm_reset(struct vm *vm)
+void vm_reset(struct vm *vm, enum vm_why why, const char *msg)
 {
-	vm_request(vm, VM_RESETTING, "requested a reset");
+	vm_request(vm, VM_RESETTING, why, msg);
+}
+
+bool vm_start(struct vm *vm)
+{
+	bool ok;
+
+	spin_lock(&vm->lock);
+	ok = vm->state == VM_OFF;
+	if (ok) {
+		vm->crashes = 0;
+		vm_load_begin(vm, 0);
+	}
+	spin_unlock(&vm->lock);
+	return ok;
 }
 
 void vm_vcpu_unloaded(struct vcpu *vcpu)
@@ -349,7 +437,26 @@ void vm_vcpu_unloaded(struct vcpu *vcpu)
 	}
 	spin_unlock(&vm->lock);
 	if (check_off)
-		power_off_if_done();
+		power_off_if_done(vm);
+}
+
+void vm_dev_timer_set(struct vm *vm, uint64_t at)
+{
+	uint64_t old = __atomic_exchange_n(&vm->dev_timer_at, at, __ATOMIC_RELAXED);
+
+	if (at < old)
+		arch_kick(vm->vcpus[0].pcpu);
+}
+
+void vm_dev_timer(struct vm *vm, uint64_t now)
+{
+	if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING) {
+		__atomic_store_n(&vm->dev_timer_at, UINT64_MAX, __ATOMIC_RELAXED);
+		return;
+	}
+	for (unsigned i = 0; i < vm->ndevs; i++)
+		if (vm->devs[i].ops->timer)
+			vm->devs[i].ops->timer(&vm->devs[i], now);
 }
 
 void *vm_guest_ptr(const struct vm *vm, ipaddr_t ipa, uint64_t len, uint32_t need)
@@ -416,7 +523,7 @@ void vm_guest_fault(struct vcpu *vcpu, const char *what, bool instruction,
 			vm->cfg->name, vcpu->index, what, vcpu->regs.pc, far, ipa,
 			stop ? "stopping the VM" : "external abort injected");
 	if (stop)
-		vm_stop(vm, "stopped by its fault policy");
+		vm_stop(vm, VM_WHY_FAULT, "stopped by its fault policy");
 	else
 		arch_inject_abort(vcpu, instruction, write, far);
 }
@@ -430,7 +537,7 @@ void vm_guest_serror(struct vcpu *vcpu, const char *what)
 		pr_info("vm %s vcpu %u: %s, pc 0x%lx: %s\n", vm->cfg->name, vcpu->index,
 			what, vcpu->regs.pc, stop ? "stopping the VM" : "virtual SError injected");
 	if (stop)
-		vm_stop(vm, "stopped by its fault policy");
+		vm_stop(vm, VM_WHY_SERROR, "stopped by its fault policy");
 	else
 		arch_inject_serror(vcpu);
 }

@@ -26,9 +26,28 @@ enum vm_state {
 	VM_OFF,
 };
 
+/*
+ * Why a VM last went down. The crashes (VM_WHY_FAULT and after) are what
+ * the VM's restart policy applies to; the others are requests.
+ */
+enum vm_why {
+	VM_WHY_NONE,       /* has not stopped since numbat booted */
+	VM_WHY_POWER_OFF,  /* PSCI SYSTEM_OFF */
+	VM_WHY_CPUS_OFF,   /* PSCI CPU_OFF of its last vCPU */
+	VM_WHY_RESET,      /* PSCI SYSTEM_RESET: a requested restart */
+	VM_WHY_OPERATOR,   /* the monitor's stop or restart */
+	VM_WHY_FAULT,      /* an access numbat cannot emulate, fault policy stop */
+	VM_WHY_SERROR,     /* a physical SError, fault policy stop */
+	VM_WHY_WATCHDOG,   /* its watchdog expired */
+};
+
+/* A short name for `why`, for reports and the monitor. */
+const char *vm_why_name(enum vm_why why);
+
 /* How far a (re)load of a VM's memory has got (vm_load_step). */
 struct vm_load {
 	unsigned phase;            /* VM_LOAD_ZERO, VM_LOAD_COPY, VM_LOAD_DONE */
+	uint64_t not_before;       /* counter value: the restart back-off */
 	unsigned idx;              /* region or blob */
 	uint64_t off;              /* bytes of it done */
 };
@@ -54,7 +73,15 @@ struct vm {
 	spinlock_t lock;           /* lock order: vm->lock, then console */
 	enum vm_state state;       /* protected by lock */
 	unsigned loaded;           /* vCPUs loaded on a pCPU; protected by lock */
-	unsigned boots;
+	unsigned boots;            /* (re)loads done, the first included */
+	unsigned crashes;          /* counted against the restart limit; lock */
+	enum vm_why last_stop;     /* protected by lock */
+	uint64_t started_at;       /* counter value when it last (re)started */
+	/*
+	 * When a device's timer (vdev_ops.timer) is due, or UINT64_MAX:
+	 * written by the device under its own lock, served by vCPU 0's pCPU.
+	 */
+	uint64_t dev_timer_at;
 	bool announce;             /* report vCPU 0's first entry */
 	struct arch_stage2 s2;
 	struct vcpu vcpus[CONFIG_MAX_VCPUS];
@@ -76,9 +103,19 @@ void vm_create_all(void);
 /* Starts vCPU 0 of every created VM. */
 void vm_start_all(void);
 
-/* Requests a stop (SYSTEM_OFF, fault policy) or a reset of `vm`. */
-void vm_stop(struct vm *vm, const char *why);
-void vm_reset(struct vm *vm);
+/*
+ * Requests a stop or a reset of a running `vm`, for the reason `why`
+ * (`msg` says it in the report). A crash (`why` >= VM_WHY_FAULT) passed
+ * to vm_stop goes by the VM's restart policy: a reset after a back-off
+ * while restarts are left, else a stop.
+ */
+void vm_stop(struct vm *vm, enum vm_why why, const char *msg);
+void vm_reset(struct vm *vm, enum vm_why why, const char *msg);
+/*
+ * Starts a VM that is off (the monitor's start); its crash count and
+ * back-off start afresh. Returns false if it is not off.
+ */
+bool vm_start(struct vm *vm);
 /* Called when a vCPU is taken off its pCPU: finishes stops and resets. */
 void vm_vcpu_unloaded(struct vcpu *vcpu);
 
@@ -89,6 +126,23 @@ void vm_vcpu_unloaded(struct vcpu *vcpu);
  * vCPU 0 runnable at the entry point (VM_RUNNING).
  */
 void vm_load_step(struct vm *vm);
+/*
+ * Whether `vm`'s reload must still wait at `now` (a restart's back-off);
+ * if so, vCPU 0 is blocked until then. Called by vCPU 0's pCPU.
+ */
+bool vm_load_wait(struct vm *vm, uint64_t now);
+
+/*
+ * A device of `vm` (at most one has a timer) wants its timer called at
+ * counter value `at` (UINT64_MAX: never); vCPU 0's pCPU is kicked if that
+ * is earlier than what it was told before.
+ */
+void vm_dev_timer_set(struct vm *vm, uint64_t at);
+/*
+ * Called by vCPU 0's pCPU when vm->dev_timer_at has passed: runs the
+ * devices' timers if the VM runs, else forgets the deadline.
+ */
+void vm_dev_timer(struct vm *vm, uint64_t now);
 
 /*
  * Whether numbat may print one more report about `vm` now (rate limit);

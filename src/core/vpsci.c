@@ -65,7 +65,7 @@ static void cpu_off(struct vcpu *vcpu)
 	spin_unlock(&vm->lock);
 	/* With every vCPU off nothing can turn one back on: the VM is off. */
 	if (last)
-		vm_stop(vm, "turned off its last vCPU");
+		vm_stop(vm, VM_WHY_CPUS_OFF, "turned off its last vCPU");
 }
 
 static int64_t features(uint32_t id)
@@ -109,10 +109,10 @@ void vpsci_handle(struct vcpu *vcpu, uint32_t fn)
 		ret = PSCI_MIGRATE_NOT_PRESENT;
 		break;
 	case PSCI_SYSTEM_OFF:
-		vm_stop(vcpu->vm, "powered off");
+		vm_stop(vcpu->vm, VM_WHY_POWER_OFF, "powered off");
 		break;
 	case PSCI_SYSTEM_RESET:
-		vm_reset(vcpu->vm);
+		vm_reset(vcpu->vm, VM_WHY_RESET, "requested a reset");
 		break;
 	case PSCI_FEATURES:
 		ret = features(call.feature);

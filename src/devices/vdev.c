@@ -7,6 +7,7 @@
 
 extern const struct vdev_ops testdev_ops;
 extern const struct vdev_ops pl011_ops;
+extern const struct vdev_ops sp805_ops;
 
 static const struct {
 	enum device_type type;
@@ -14,6 +15,7 @@ static const struct {
 } models[] = {
 	{ DEVICE_TEST, &testdev_ops },
 	{ DEVICE_PL011, &pl011_ops },
+	{ DEVICE_SP805, &sp805_ops },
 };
 
 bool vdev_bind(struct vdev *dev, const struct device_config *cfg, struct vm *vm)

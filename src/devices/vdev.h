@@ -31,6 +31,11 @@ struct vdev_ops {
 	 * (console devices). Any pCPU; returns false if the byte was dropped.
 	 */
 	bool (*input)(struct vdev *dev, uint8_t c);
+	/*
+	 * Optional: the VM's device timer (vm_dev_timer_set) is due at `now`.
+	 * Runs on the pCPU of the VM's vCPU 0, in its scheduler, no lock held.
+	 */
+	void (*timer)(struct vdev *dev, uint64_t now);
 };
 
 #define VDEV_STATE_SIZE 640
@@ -40,6 +45,8 @@ struct vdev {
 	const struct vdev_ops *ops;
 	const struct device_config *cfg;
 	struct vm *vm;                  /* the VM the device belongs to */
+	/* Accesses trapped, per vCPU index; each written by that vCPU's pCPU only. */
+	uint64_t exits[CONFIG_MAX_VCPUS];
 	uint8_t state[VDEV_STATE_SIZE] __attribute__((aligned(8))); /* model's own */
 };
 

@@ -81,7 +81,7 @@ vpl011_DEPS    := src/devices/pl011.c src/devices/vdev.h src/core/console.h \
                   src/core/vgic.h
 console_SRC    := src/lib/format.c
 console_CFLAGS := -Isrc -Isrc/plat/qemu-virt
-console_DEPS   := src/core/console.c src/core/console.h src/core/vm.h \
+console_DEPS   := src/core/console.c src/core/console.h src/core/vm.h src/core/monitor.h \
                   src/devices/vdev.h src/plat/qemu-virt/plat.h src/lib/format.h
 
 # The vGIC: list-register allocation (pure, compiled as it is), and the

@@ -2,12 +2,14 @@
  * Host tests of the console multiplexer (src/core/console.c): VM lines
  * and their prefixes, lines broken by another source and continued,
  * the focused VM's unfinished line shown at once, output filtering, the
- * input switch (Ctrl-A digit, Ctrl-A Ctrl-A, unknown VMs, help), the UART
+ * input switch (Ctrl-A digit, Ctrl-A Ctrl-A, unknown VMs, help), the
+ * monitor's input (Ctrl-A m: bytes go to it, not to a VM), the UART
  * receive interrupt, and which locks input and output take.
  *
  * console.c is compiled into this file, after a host stand-in for
  * core/spinlock.h (whose AArch64 hints do not assemble here); the UART
- * and the VMs' console devices are fakes.
+ * and the VMs' console devices are fakes, and so is the monitor (its
+ * commands are monitor.c's, tested by the QEMU scenario `monitor`).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -60,6 +62,31 @@ static const char *take(void)
 	buf[nterm] = '\0';
 	nterm = 0;
 	return buf;
+}
+
+/* The monitor: keys collected into a line, commands recorded. */
+static char mon_line[MONITOR_LINE_MAX], mon_cmds[256];
+static unsigned mon_len;
+
+bool monitor_key(char c, char *cmd)
+{
+	ck_assert_int_eq(in_lock.held, 1); /* the line is the console's */
+	if (c != '\n') {
+		mon_line[mon_len++] = c;
+		return false;
+	}
+	memcpy(cmd, mon_line, mon_len);
+	cmd[mon_len] = '\0';
+	mon_len = 0;
+	return true;
+}
+
+bool monitor_run(const char *cmd)
+{
+	ck_assert_int_eq(in_lock.held, 0); /* commands run with no lock held */
+	strcat(mon_cmds, cmd);
+	strcat(mon_cmds, ";");
+	return strcmp(cmd, "exit") == 0;
 }
 
 /* What each VM's console device received. */
@@ -156,7 +183,8 @@ START_TEST(no_uart_no_banner)
 	ck_assert_str_eq(take(), "");
 	type("abc\001?");
 	ck_assert_str_eq(take(), "numbat: console: input goes to no VM; Ctrl-A 0-9 sends "
-			 "it to that VM, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A ? prints this\n");
+			 "it to that VM, Ctrl-A m opens numbat's monitor, Ctrl-A Ctrl-A sends "
+			 "Ctrl-A, Ctrl-A ? prints this\n");
 	for (unsigned i = 0; i < CONFIG_MAX_VMS; i++)
 		ck_assert_uint_eq(ngot[i], 0);
 }
@@ -210,8 +238,27 @@ START_TEST(help_line)
 	take();
 	type("\001?");
 	ck_assert_str_eq(take(), "numbat: console: input goes to gamma; Ctrl-A 0-9 sends it "
-			 "to that VM, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A ? prints this\n");
+			 "to that VM, Ctrl-A m opens numbat's monitor, Ctrl-A Ctrl-A sends "
+			 "Ctrl-A, Ctrl-A ? prints this\n");
 	ck_assert_uint_eq(ngot[2], 0);
+}
+END_TEST
+
+START_TEST(monitor_takes_input)
+{
+	setup();
+	type("a\001m");
+	ck_assert_str_eq(take(), "monitor: numbat's monitor; help lists the commands, "
+			 "exit or Ctrl-A 0-9 goes back to a VM\n");
+	type("list\nstats beta\n\001\001x");
+	ck_assert_str_eq(mon_cmds, "list;stats beta;");
+	ck_assert_str_eq(got[1], "a"); /* nothing typed in the monitor reached beta */
+	type("\n\0012y");            /* Ctrl-A digit leaves the monitor */
+	ck_assert_str_eq(mon_cmds, "list;stats beta;x;");
+	ck_assert_str_eq(got[2], "y");
+	type("\001mexit\nz");         /* and so does exit */
+	ck_assert_str_eq(mon_cmds, "list;stats beta;x;exit;");
+	ck_assert_str_eq(got[2], "yz");
 }
 END_TEST
 
@@ -389,6 +436,7 @@ void host_tests_init(void)
 	HOST_TEST(s, escape_escape_sends_one);
 	HOST_TEST(s, unknown_vm_keeps_focus);
 	HOST_TEST(s, help_line);
+	HOST_TEST(s, monitor_takes_input);
 	HOST_TEST(s, whole_lines_prefixed);
 	HOST_TEST(s, one_line_per_output_lock);
 	HOST_TEST(s, focused_partial_shown_at_once);

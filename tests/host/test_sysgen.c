@@ -237,6 +237,10 @@ START_TEST(placement_defaults_and_flags)
 	ck_assert_uint_eq(v0->load_ipa, 0);
 	ck_assert_uint_eq(v0->entry_ipa, 0);
 	ck_assert_uint_eq(v0->fault_policy, FAULT_INJECT);
+	ck_assert_uint_eq(v0->restart_policy, RESTART_STOP);
+	ck_assert_uint_eq(v1->restart_policy, RESTART_RESTART);
+	ck_assert_uint_eq(v1->restart_limit, 5);
+	ck_assert_uint_eq(v1->restart_backoff_ms, 100);
 	ck_assert_uint_eq(v0->devices[0].size, 0x2000);
 	ck_assert_uint_eq(v1->vcpu_count, 2);
 	ck_assert_uint_eq(v1->vcpu_pcpu[0], 1);

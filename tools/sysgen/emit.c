@@ -121,6 +121,9 @@ static void put_vm(FILE *f, const struct sg_vm *vm, uint32_t idx)
 	fprintf(f, "\t\t.boot_x0 = 0x%llxull,\n", ULL(vm->boot_x0));
 	fprintf(f, "\t\t.fault_policy = %s,\n",
 		vm->fault_policy == FAULT_STOP ? "FAULT_STOP" : "FAULT_INJECT");
+	fprintf(f, "\t\t.restart_policy = %s, .restart_limit = %u, .restart_backoff_ms = %u,\n",
+		vm->restart_policy == RESTART_RESTART ? "RESTART_RESTART" : "RESTART_STOP",
+		vm->restart_limit, vm->restart_backoff_ms);
 	fprintf(f, "\t\t.vgic = { .dist_ipa = 0x%llxull, .redist_ipa = 0x%llxull,\n"
 		"\t\t\t  .cpuif_ipa = 0x%llxull },\n\t},\n", ULL(vm->vgic.dist_ipa),
 		ULL(vm->vgic.redist_ipa), ULL(vm->vgic.cpuif_ipa));

@@ -270,6 +270,28 @@ void sg_guest_dt_pl011(struct sg_guest_dt *g, const struct sg_device *d)
 	prop(g, "clock-names", clock_names, sizeof(clock_names));
 }
 
+/*
+ * Writes the properties of an SP805 watchdog node (Linux binding
+ * arm,sp805.yaml): the PrimeCell compatible so the AMBA bus probes its ID
+ * registers, the watchdog clock and the bus clock (the 24 MHz clock; the
+ * model counts at that rate), its interrupt if it has one.
+ */
+void sg_guest_dt_sp805(struct sg_guest_dt *g, const struct sg_device *d)
+{
+	static const char compat[] = "arm,sp805\0arm,primecell";
+	static const char clock_names[] = "wdog_clk\0apb_pclk";
+	const uint32_t irq[3] = { IRQ_TYPE_SPI, d->spi, IRQ_LEVEL_HI };
+	const uint32_t clocks[2] = { PHANDLE_CLK, PHANDLE_CLK };
+	uint64_t reg[2] = { d->ipa, d->size };
+
+	prop(g, "compatible", compat, sizeof(compat));
+	prop_reg(g, reg, 1);
+	if (d->has_spi)
+		prop_cells(g, "interrupts", irq, 3);
+	prop_cells(g, "clocks", clocks, 2);
+	prop(g, "clock-names", clock_names, sizeof(clock_names));
+}
+
 /* One node per device Linux sees, and /aliases serialN for the consoles. */
 static void write_devices(struct sg_guest_dt *g, bool aliases)
 {

@@ -5,6 +5,10 @@
  *   time-slice-us = <n>;            round-robin slice among equals (default 10000)
  *   budget-us = <b>; period-us = <t>;  each vCPU runs at most b in any t
  * and the system-wide check that the budgets pinned to a pCPU fit in it.
+ * Also what happens when the VM crashes:
+ *   restart-policy = "stop" | "restart";  (default "stop")
+ *   restart-limit = <n>;            crashes restarted, 1..1000 (default 3)
+ *   restart-backoff-ms = <n>;       first back-off, 1..60000 (default 100)
  */
 #include <string.h>
 
@@ -15,6 +19,10 @@
 #define BUDGET_US_MIN  10u
 #define PERIOD_US_MIN  100u
 #define PERIOD_US_MAX  10000000u
+#define RESTART_LIMIT_MAX     1000u
+#define RESTART_LIMIT_DEFAULT 3u
+#define BACKOFF_MS_MAX        60000u
+#define BACKOFF_MS_DEFAULT    100u
 
 /* Reads priority or vcpu-priorities into prio[] (vm->vcpu_count entries). */
 static bool parse_priorities(const struct sg_node *n, const struct sg_vm *vm, uint32_t *prio)
@@ -95,6 +103,32 @@ void sg_parse_vm_sched(const struct sg_node *n, struct sg_vm *vm)
 			.priority = prio[i], .slice_us = slice,
 			.budget_us = has_budget ? budget : 0, .period_us = has_budget ? period : 0,
 		};
+}
+
+void sg_parse_vm_restart(const struct sg_node *n, struct sg_vm *vm)
+{
+	const char *policy = "stop";
+	bool has_limit, has_backoff;
+	int rc = sg_read_string(n, "restart-policy", &policy);
+
+	vm->restart_policy = RESTART_STOP;
+	vm->restart_limit = RESTART_LIMIT_DEFAULT;
+	vm->restart_backoff_ms = BACKOFF_MS_DEFAULT;
+	if (rc == SG_OK && strcmp(policy, "restart") == 0)
+		vm->restart_policy = RESTART_RESTART;
+	else if (rc == SG_OK && strcmp(policy, "stop") != 0)
+		sg_error(n->sys, n->path, "restart-policy \"%s\": must be \"stop\" or \"restart\"",
+			 policy);
+	if (!read_in_range(n, "restart-limit", 1, RESTART_LIMIT_MAX, &vm->restart_limit,
+			   &has_limit) || !has_limit)
+		vm->restart_limit = RESTART_LIMIT_DEFAULT;
+	if (!read_in_range(n, "restart-backoff-ms", 1, BACKOFF_MS_MAX, &vm->restart_backoff_ms,
+			   &has_backoff) || !has_backoff)
+		vm->restart_backoff_ms = BACKOFF_MS_DEFAULT;
+	if ((has_limit || has_backoff) && vm->restart_policy != RESTART_RESTART)
+		sg_error(n->sys, n->path, "%s without restart-policy = \"restart\": it only "
+			 "applies to a VM that is restarted", has_limit ? "restart-limit" :
+			 "restart-backoff-ms");
 }
 
 /*

@@ -200,6 +200,12 @@ static void parse_devices(struct sg_system *s, const void *fdt, int off, struct 
 			continue;
 		}
 		parse_device(s, fdt, child, &vm->devices[vm->device_count++]);
+		if (vm->devices[vm->device_count - 1].model &&
+		    vm->devices[vm->device_count - 1].model->type == DEVICE_SP805 &&
+		    vm->has_watchdog++) {
+			sg_node_init(&c, s, fdt, child);
+			sg_error(s, c.path, "a second arm,sp805: at most one watchdog per VM");
+		}
 	}
 }
 
@@ -420,7 +426,8 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 	static const char *const allowed[] = {
 		"vm-name", "vcpus", "cpus", "image", "load-address", "entry", "fault-policy",
 		"kernel", "initrd", "bootargs", "priority", "vcpu-priorities", "time-slice-us",
-		"budget-us", "period-us", NULL
+		"budget-us", "period-us", "restart-policy", "restart-limit",
+		"restart-backoff-ms", NULL
 	};
 	struct sg_node n;
 	struct sg_vm *vm;
@@ -442,5 +449,6 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 	parse_vm_cpus(&n, vm);
 	sg_parse_vm_sched(&n, vm);
 	parse_vm_boot(&n, vm);
+	sg_parse_vm_restart(&n, vm);
 	parse_vm_children(&n, vm);
 }

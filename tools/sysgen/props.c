@@ -21,6 +21,8 @@ static const struct sg_device_model device_models[] = {
 	{ .compatible = "arm,pl011", .enum_name = "DEVICE_PL011", .type = DEVICE_PL011,
 	  .min_size = 0x1000, .dt_node = "pl011", .console = true,
 	  .guest_node = sg_guest_dt_pl011 },
+	{ .compatible = "arm,sp805", .enum_name = "DEVICE_SP805", .type = DEVICE_SP805,
+	  .min_size = 0x1000, .dt_node = "watchdog", .guest_node = sg_guest_dt_sp805 },
 };
 
 /* Properties any node may carry: dtc adds them for &label references. */

@@ -141,6 +141,10 @@ struct sg_vm {
 	uint64_t entry_ipa;
 	uint64_t boot_x0;       /* a Linux VM's device tree IPA; 0 otherwise */
 	uint32_t fault_policy;  /* enum fault_policy */
+	unsigned has_watchdog;  /* arm,sp805 devices seen */
+	uint32_t restart_policy; /* enum restart_policy */
+	uint32_t restart_limit;
+	uint32_t restart_backoff_ms;
 	struct sched_config sched[CONFIG_MAX_VCPUS];
 };
 
@@ -193,6 +197,8 @@ void sg_parse(struct sg_system *s, const void *fdt, size_t size);
 void sg_parse_vm(struct sg_system *s, const void *fdt, int off);
 /* parse_sched.c: a VM's priority, slice and budget properties. */
 void sg_parse_vm_sched(const struct sg_node *n, struct sg_vm *vm);
+/* Reads restart-policy, restart-limit and restart-backoff-ms of a vm node. */
+void sg_parse_vm_restart(const struct sg_node *n, struct sg_vm *vm);
 /* parse_sched.c: the budgets pinned to each pCPU fit in it. */
 void sg_check_sched(struct sg_system *s);
 
@@ -210,6 +216,7 @@ void sg_check_linux(struct sg_system *s, struct sg_vm *vm);
 /* guest_dt.c */
 const char *sg_guest_dtb(const struct sg_system *s, struct sg_vm *vm);
 void sg_guest_dt_pl011(struct sg_guest_dt *g, const struct sg_device *d);
+void sg_guest_dt_sp805(struct sg_guest_dt *g, const struct sg_device *d);
 
 /* place.c */
 void sg_place(struct sg_system *s);

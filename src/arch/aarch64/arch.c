@@ -366,6 +366,7 @@ static bool from_el0(const struct vcpu *vcpu)
  */
 void arch_inject_undef(struct vcpu *vcpu)
 {
+	vcpu->exits.injected++;
 	inject_sync(vcpu, read_esr_el2() & ESR_IL, 0, false);
 }
 
@@ -377,7 +378,8 @@ void arch_inject_undef(struct vcpu *vcpu)
  */
 void arch_inject_serror(struct vcpu *vcpu)
 {
-	(void)vcpu; /* it is loaded: HCR_EL2 is its */
+	/* It is loaded: HCR_EL2 is its. */
+	vcpu->exits.injected++;
 	if (has_ras)
 		write_vsesr_el2(0);
 	write_hcr_el2(read_hcr_el2() | HCR_VSE);
@@ -391,6 +393,7 @@ void arch_inject_serror(struct vcpu *vcpu)
  */
 void arch_inject_abort(struct vcpu *vcpu, bool instruction, bool write, uint64_t far)
 {
+	vcpu->exits.injected++;
 	unsigned ec = instruction ? EC_IABT_LOW : EC_DABT_LOW;
 	uint64_t wnr = (!instruction && write) ? (1ull << 6) : 0;
 

@@ -42,6 +42,7 @@ static void trap_wfx(struct vcpu *vcpu, uint64_t esr)
 	uint64_t ctl, cval;
 	unsigned rt;
 
+	vcpu->exits.wfx++;
 	vcpu_skip_insn(vcpu, esr);
 	if (esr_wfx_is_wfe(esr)) {
 		sched_yield(vcpu);
@@ -70,6 +71,7 @@ static void trap_iabt(struct vcpu *vcpu, uint64_t esr)
 	bool perm = !esr_abort_hpfar_valid(esr);
 	ipaddr_t ipa;
 
+	vcpu->exits.other++;
 	if (!arch_fault_ipa_slow(esr, &ipa))
 		return; /* its page tables changed meanwhile: fetch again */
 	vm_guest_fault(vcpu, perm ? "instruction fetch its memory does not permit" :
@@ -85,11 +87,13 @@ static void trap_iabt(struct vcpu *vcpu, uint64_t esr)
 static void trap_undef(struct vcpu *vcpu, uint64_t esr)
 {
 	(void)esr;
+	vcpu->exits.other++;
 	arch_inject_undef(vcpu);
 }
 
 static void trap_sysreg(struct vcpu *vcpu, uint64_t esr)
 {
+	vcpu->exits.sysreg++;
 	if (!sysreg_emulate(vcpu, esr))
 		arch_inject_undef(vcpu);
 }
@@ -118,6 +122,7 @@ struct vcpu *handle_guest_sync(struct vcpu *vcpu)
 
 struct vcpu *handle_guest_irq(struct vcpu *vcpu)
 {
+	vcpu->exits.irq++;
 	arch_irq_handle();
 	/* New virtual interrupts, and no reason to reschedule: just flush. */
 	if (vcpu->vgic.dirty && !pcpu_this()->resched)
