@@ -28,6 +28,13 @@ struct pcpu {
 	struct vcpu *vcpus[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS];
 	struct sched_queue rq;   /* round-robin order; this pCPU's only */
 	uint64_t kicks;          /* SGIs 0 and 2 received (the test device reads it) */
+	/*
+	 * Per VM, the vCPU (and the VM's boot count) whose translations this
+	 * pCPU's TLB and I-cache last held: another vCPU of the same VM, or a
+	 * new incarnation after a reset, gets them invalidated (arch.c).
+	 */
+	const struct vcpu *last_ran[CONFIG_MAX_VMS];
+	unsigned last_boot[CONFIG_MAX_VMS];
 };
 
 extern struct pcpu pcpus[CONFIG_MAX_PCPUS];

@@ -262,11 +262,35 @@ void arch_vtimer_release(struct vcpu *vcpu)
 }
 
 /* Makes `vcpu` the one whose EL1 state is in this pCPU's registers. */
+/*
+ * A VM's vCPUs share its VMID, so on one pCPU they share TLB entries and
+ * I-cache lines that the guest believes are each CPU's own: a guest
+ * invalidates its local TLB or I-cache only on the CPU it runs on, and a
+ * stale entry another of its vCPUs left here would then survive. So, as
+ * KVM does, when this pCPU last ran a different vCPU of the VM, or the VM
+ * was reset since (same VMID, new tables), everything of the VMID is
+ * invalidated here first (Arm ARM D8.13, TLBI VMALLS12E1; the VMID is the
+ * one VTTBR_EL2 now holds).
+ */
+static void flush_if_other_vcpu(const struct vcpu *vcpu)
+{
+	struct pcpu *p = pcpu_this();
+	unsigned id = vcpu->vm->id;
+
+	if (p->last_ran[id] == vcpu && p->last_boot[id] == vcpu->vm->boots)
+		return;
+	p->last_ran[id] = vcpu;
+	p->last_boot[id] = vcpu->vm->boots;
+	isb(); /* VTTBR_EL2 before the invalidation that uses its VMID */
+	__asm__ volatile("tlbi vmalls12e1\n dsb nsh\n ic iallu\n dsb nsh" ::: "memory");
+}
+
 void arch_vcpu_load(struct vcpu *vcpu)
 {
 	const struct arch_sysregs *s = &vcpu->sys;
 
 	write_vttbr_el2(vcpu->vm->s2.vttbr);
+	flush_if_other_vcpu(vcpu);
 	write_vmpidr_el2(s->vmpidr_el2);
 	if (s->vserror)
 		write_hcr_el2(HCR_GUEST | HCR_VSE);
