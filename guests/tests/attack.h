@@ -95,7 +95,8 @@ static inline struct probe probe_ldp(uintptr_t addr)
 			 : "=&r"(a), "=&r"(b), "=&r"(pc) : "r"(addr) : "memory");
 	p.x = exc_collect();
 	p.pc = pc;
-	p.value = a ^ b;
+	p.value = a;
+	(void)b;
 	return p;
 }
 

@@ -172,9 +172,9 @@ TEST(attack_s2, device_window_edges)
  */
 TEST(attack_s2, gic_frames)
 {
-	uint64_t vcpus = 1;
-
 	if (gic_version() == 3) {
+		uint64_t vcpus = 1;
+
 		/* The last redistributor says so in GICR_TYPER.Last (bit 4). */
 		while (vcpus < GUEST_MAX_VCPUS &&
 		       !(readq(GICR + (vcpus - 1) * GICR_FRAME + 8) & (1u << 4)))

@@ -342,6 +342,13 @@ static void refresh_lr(struct vgic_irq *irq, struct vgic_lr *lr)
 		if (!irq->enabled)
 			restore_pending(irq, lr);
 		lr->pending = false; /* withdrawn before the guest saw it */
+	} else if (lr->pending && !lr->active && more) {
+		/* Another edge while still pending: one pending state holds both
+		 * (IHI 0069 4.1.2), so it is not delivered twice. */
+		if (own)
+			irq->sgi_src &= (uint16_t)~own;
+		else
+			irq->latch = false;
 	}
 	if (own && (irq->sgi_src & (uint16_t)~own))
 		lr->eoi_maint = true;
@@ -352,9 +359,14 @@ static void refresh_lr(struct vgic_irq *irq, struct vgic_lr *lr)
 	irq->lr_pending = lr->pending;
 }
 
+/*
+ * An active interrupt is not signalled, pending or not, until it is
+ * deactivated (IHI 0069 4.1.2; IHI 0048 3.2.4): one the guest made active
+ * through ISACTIVER waits for ICACTIVER, whatever the running priority.
+ */
 static bool deliverable(const struct vgic_irq *irq)
 {
-	return irq->enabled && !irq->in_lr && vgic_irq_pending(irq);
+	return irq->enabled && !irq->in_lr && !irq->active && vgic_irq_pending(irq);
 }
 
 static struct vgic_candidate candidate(unsigned intid, const struct vgic_irq *irq)
