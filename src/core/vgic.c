@@ -448,9 +448,15 @@ void vgic_flush(struct vcpu *vcpu)
 	spin_lock(&vm->vgic.lock);
 	vcpu->vgic.dirty = false;
 	sync_lrs(vcpu, lrs, nr, &others);
-	for (unsigned i = 0; i < nr; i++)
-		if (lrs[i].intid != VGIC_LR_FREE)
-			refresh_lr(vgic_get_irq(vm, vcpu, lrs[i].intid), &lrs[i]);
+	for (unsigned i = 0; i < nr; i++) {
+		if (lrs[i].intid == VGIC_LR_FREE)
+			continue;
+		refresh_lr(vgic_get_irq(vm, vcpu, lrs[i].intid), &lrs[i]);
+		/* Withdrawn (ICPENDR): if the plan gives this entry back to
+		 * the same interrupt, it is a new placement. */
+		if (lrs[i].intid == VGIC_LR_FREE)
+			vcpu->vgic.lr_intid[i] = VGIC_LR_FREE;
+	}
 	n = gather(vcpu, c);
 	vgic_lr_plan(lrs, nr, c, n, &plan);
 	for (unsigned i = 0; i < plan.nr_evicted; i++)
