@@ -23,6 +23,8 @@ packages=(
 	cppcheck                    # static analysis in make test
 	qemu-system-arm             # qemu-system-aarch64: runs every system
 	cpio gzip                   # the Linux guests' initramfs
+	clang-14                    # libFuzzer harnesses (tests/fuzz): clang's -fsanitize=fuzzer
+	libclang-rt-14-dev          # the libFuzzer, ASan and UBSan runtimes clang-14 links
 )
 missing=()
 for p in "${packages[@]}"; do

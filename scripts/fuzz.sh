@@ -29,6 +29,11 @@ for t in "$@"; do
 	dict=()
 	[ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
 	log="$dir/$t.log"
+	if [ ! -x "$dir/fuzz_$t" ]; then
+		echo "FAIL: fuzz/$t (not built: clang-14 and libclang-rt-14-dev, scripts/deps.sh)"
+		status=1
+		continue
+	fi
 	if [ "$mode" = smoke ]; then
 		limit=(-runs="$amount")
 	else

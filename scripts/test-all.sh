@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # numbat's whole test suite, as `make test` runs it: host unit tests, static
-# analysis, the Linux guest software (make linux: Debian's kernel and the
+# analysis, a short round of each libFuzzer harness, the Linux guest software (make linux: Debian's kernel and the
 # busybox initramfs, cached in the build directory), the QEMU scenario
 # runner's self-test, then the QEMU integration scenarios. Every stage prints
 # "PASS: name" / "FAIL: name ..." (or "SKIP: name (why)") lines; the last
@@ -38,6 +38,7 @@ linux_guest() {
 start=$(date +%s)
 stage "host unit tests" scripts/run-host-tests.sh "$build"
 stage "static analysis" scripts/cppcheck.sh
+stage "fuzzing smoke round" make --no-print-directory fuzz-smoke BUILD="$build"
 stage "Linux guest software" linux_guest
 stage "QEMU runner self-test" python3 tests/qemu/selftest.py
 stage "QEMU integration tests" python3 tests/qemu/run.py --build "$build"
