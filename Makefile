@@ -59,6 +59,7 @@ include mk/core.mk
 include tools/sysgen/sysgen.mk
 include guests/guests.mk
 include tests/host/host.mk
+include tests/fuzz/fuzz.mk
 include mk/linux.mk
 
 # A system whose description boots a Linux kernel needs `make linux` first.

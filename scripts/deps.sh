@@ -26,6 +26,8 @@ packages=(
 	libc6-dev-arm64-cross       # static libc for the nbench suite (guests/linux/bench)
 	gnuplot-nox                 # make bench-linux's overhead chart (PNG and SVG)
 	gdb-multiarch               # make debug, and its check in make test
+	clang-14                    # libFuzzer harnesses (tests/fuzz): clang's -fsanitize=fuzzer
+	libclang-rt-14-dev          # the libFuzzer, ASan and UBSan runtimes clang-14 links
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # numbat's whole test suite, as `make test` runs it: host unit tests, static
-# analysis, the Linux guest software (make linux: Debian's kernel and the
-# busybox initramfs, cached in the build directory), make debug (a gdb
-# breakpoint on numbat's trap handler), the QEMU scenario
+# analysis, a short round of each libFuzzer harness, the Linux guest
+# software (make linux: Debian's kernel and the busybox initramfs, cached in
+# the build directory), make debug (a gdb breakpoint on numbat's trap
+# handler), the QEMU scenario
 # runner's self-test, then the QEMU integration scenarios. Every stage prints
 # "PASS: name" / "FAIL: name ..." (or "SKIP: name (why)") lines; the last
 # line counts them.
@@ -39,6 +40,7 @@ linux_guest() {
 start=$(date +%s)
 stage "host unit tests" scripts/run-host-tests.sh "$build"
 stage "static analysis" scripts/cppcheck.sh
+stage "fuzzing smoke round" make --no-print-directory fuzz-smoke BUILD="$build"
 stage "Linux guest software" linux_guest
 stage "make debug" scripts/debug-check.sh "$build"
 stage "QEMU runner self-test" python3 tests/qemu/selftest.py

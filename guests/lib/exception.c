@@ -87,7 +87,13 @@ void exception_handle(struct exc_frame *frame, uint64_t vector)
 		st->info.esr = esr;
 		st->info.elr = frame->elr;
 		st->info.far = far;
-		frame->elr += 4;
+		/* An instruction abort has no next instruction to resume at:
+		 * return to the caller of the code that could not be fetched
+		 * (x30), as if it had returned. */
+		if (ESR_EC(esr) == ESR_EC_IABT_CUR)
+			frame->elr = frame->x[30];
+		else
+			frame->elr += 4;
 		return;
 	}
 

@@ -325,7 +325,8 @@ extern void (*irq_handler)(void);
 extern bool (*sync_handler)(uint64_t esr, uint64_t *elr, uint64_t *spsr);
 
 /* Arms the calling vCPU: the next synchronous exception is recorded and
- * execution resumes at ELR + 4. */
+ * execution resumes at ELR + 4 (after an instruction abort: at x30, so a
+ * branch-and-link into unfetchable code comes back to its caller). */
 void exc_expect(void);
 /* Disarms and returns what was recorded since exc_expect(). */
 struct exc_info exc_collect(void);

@@ -499,6 +499,13 @@ static void refresh_lr(struct vcpu *vcpu, struct vgic_irq *irq, struct vgic_lr *
 		lr->pending = false; /* the timer's output dropped first */
 		irq->latch = false;
 		arch_vtimer_release(vcpu);
+	} else if (lr->pending && !lr->active && more) {
+		/* Another edge while still pending: one pending state holds both
+		 * (IHI 0069 4.1.2), so it is not delivered twice. */
+		if (own)
+			irq->sgi_src &= (uint16_t)~own;
+		else
+			irq->latch = false;
 	}
 	if (own && (irq->sgi_src & (uint16_t)~own))
 		lr->eoi_maint = true;
@@ -510,9 +517,14 @@ static void refresh_lr(struct vcpu *vcpu, struct vgic_irq *irq, struct vgic_lr *
 	irq->lr_pending = lr->pending;
 }
 
+/*
+ * An active interrupt is not signalled, pending or not, until it is
+ * deactivated (IHI 0069 4.1.2; IHI 0048 3.2.4): one the guest made active
+ * through ISACTIVER waits for ICACTIVER, whatever the running priority.
+ */
 static bool deliverable(const struct vgic_irq *irq)
 {
-	return irq->enabled && !irq->in_lr && vgic_irq_pending(irq);
+	return irq->enabled && !irq->in_lr && !irq->active && vgic_irq_pending(irq);
 }
 
 static struct vgic_candidate candidate(unsigned intid, const struct vgic_irq *irq)
@@ -627,8 +639,12 @@ static uint32_t refresh_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t *li
 		struct vgic_lr before = lrs[i];
 
 		refresh_lr(vcpu, vgic_get_irq(vcpu->vm, vcpu, lrs[i].intid), &lrs[i]);
-		if (lrs[i].intid == VGIC_LR_FREE)
+		if (lrs[i].intid == VGIC_LR_FREE) {
 			*live &= ~(1u << i);
+			/* Withdrawn (ICPENDR): if this entry is given back to the
+			 * same interrupt, that is a new placement (commit_lrs). */
+			vcpu->vgic.lr_intid[i] = VGIC_LR_FREE;
+		}
 		if (lrs[i].intid != before.intid || lrs[i].pending != before.pending ||
 		    lrs[i].eoi_maint != before.eoi_maint)
 			changed |= 1u << i;

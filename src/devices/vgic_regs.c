@@ -152,7 +152,10 @@ static void bits_write(struct vm *vm, struct vcpu *vcpu, unsigned family,
 		switch (family) {
 		case 0x100: irq->enabled = true; break;
 		case 0x180: irq->enabled = false; break;
-		case 0x200: if (first + b >= 16) irq->latch = true; break;
+		case 0x200: /* GICv2 SGIs: only through SPENDSGIR (IHI 0048 4.3.7) */
+			if (first + b >= 16 || !vgic_hw->sgi_sources)
+				irq->latch = true;
+			break;
 		case 0x280:
 			irq->latch = false;
 			irq->sgi_src = 0;

@@ -640,6 +640,67 @@ START_TEST(edge_active_pending_same_lr)
 }
 END_TEST
 
+/* Pending is a state: a second edge before the acknowledge is the same one. */
+START_TEST(edge_pending_twice_delivered_once)
+{
+	set_edge(50);
+	enable(0, 50, 0x40);
+	irq_bit_write(0, REG_ISPENDR, 50);
+	flush(0);
+	ck_assert_int_ge(lr_of(0, 50), 0);
+	irq_bit_write(0, REG_ISPENDR, 50);   /* still pending in its LR */
+	flush(0);
+	run_guest(0);
+	flush(0);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 1);
+	ck_assert_uint_eq(valid_lrs(0), 0);
+}
+END_TEST
+
+/*
+ * ICPENDR, then pending again, both before the next flush: the list
+ * register the plan hands back to the interrupt is a new placement (found
+ * by tests/fuzz/fuzz_vgic: the model thought it was not in a list register).
+ */
+START_TEST(icpendr_then_pending_again_before_flush)
+{
+	int i;
+
+	set_edge(50);
+	enable(0, 50, 0x40);
+	irq_bit_write(0, REG_ISPENDR, 50);
+	flush(0);
+	i = lr_of(0, 50);
+	ck_assert_int_ge(i, 0);
+	irq_bit_write(0, REG_ICPENDR, 50);
+	irq_bit_write(0, REG_ISPENDR, 50);
+	flush(0);
+	ck_assert(vgic_get_irq(&tvm, vc(0), 50)->in_lr);
+	run_guest(0);
+	flush(0);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 1);
+	ck_assert_uint_eq(valid_lrs(0), 0);
+}
+END_TEST
+
+/* An interrupt made active through ISACTIVER is not signalled (IHI 0069 4.1.2). */
+START_TEST(isactiver_holds_delivery)
+{
+	enable(0, 9, 0x40);
+	irq_bit_write(0, REG_ISACTIVER, 9);
+	vgic_raise_sgi(vc(0), 9, 0);
+	flush(0);
+	ck_assert_int_lt(lr_of(0, 9), 0);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 9, 0), 0);
+	irq_bit_write(0, REG_ICACTIVER, 9);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 9, 0), 1);
+}
+END_TEST
+
 START_TEST(level_spi_lowered_is_withdrawn)
 {
 	int i;
@@ -1628,6 +1689,9 @@ void host_tests_init(void)
 	ADD(m, cpu_off_folds_spis_back, setup_v3);
 	ADD(m, cpu_off_folds_spis_back, setup_v2);
 	ADD(m, no_kick_unless_loaded, setup_v2);
+	ADD(m, edge_pending_twice_delivered_once, setup_v3);
+	ADD(m, icpendr_then_pending_again_before_flush, setup_v3);
+	ADD(m, isactiver_holds_delivery, setup_v3);
 
 	ADD(r, v3_ctlr, setup_v3);
 	ADD(r, ctlr_same_value_kicks_nobody, setup_v3);
