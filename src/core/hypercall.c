@@ -59,18 +59,11 @@ static void hc_vcpu_stats(struct vcpu *vcpu, uint64_t *x)
 	}
 }
 
-void hypercall_dispatch(struct vcpu *vcpu, uint64_t esr)
+/* Every call but the cheapest; out of line, so that one needs no frame. */
+static __attribute__((noinline)) void dispatch(struct vcpu *vcpu, uint32_t fn)
 {
 	uint64_t *x = vcpu->regs.x;
-	uint32_t fn = (uint32_t)x[0]; /* SMCCC: the function ID is w0 */
 
-	(void)esr;
-	vcpu->exits.hypercall++;
-	/* The cheapest call answers without a stack frame. */
-	if (fn == NUMBAT_HC_VERSION) {
-		x[0] = NUMBAT_VERSION;
-		return;
-	}
 	switch (fn) {
 	case NUMBAT_HC_CONSOLE_WRITE:
 		x[0] = (uint64_t)hc_console_write(vcpu, x[1], x[2]);
@@ -101,4 +94,18 @@ void hypercall_dispatch(struct vcpu *vcpu, uint64_t esr)
 			x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
 		return;
 	}
+}
+
+void hypercall_dispatch(struct vcpu *vcpu, uint64_t esr)
+{
+	uint32_t fn = (uint32_t)vcpu->regs.x[0]; /* SMCCC: the function ID is w0 */
+
+	(void)esr;
+	vcpu->exits.hypercall++;
+	/* The cheapest call answers without a stack frame. */
+	if (fn == NUMBAT_HC_VERSION) {
+		vcpu->regs.x[0] = NUMBAT_VERSION;
+		return;
+	}
+	dispatch(vcpu, fn);
 }

@@ -22,8 +22,12 @@ struct vcpu *sched_reschedule(void);
 
 static inline struct vcpu *sched_return(struct vcpu *vcpu)
 {
-	/* Relaxed: whoever changes the state also kicks this pCPU. */
-	if (__builtin_expect(__atomic_load_n(&vcpu->state, __ATOMIC_RELAXED) ==
+	/*
+	 * A plain single load (volatile: GCC gives a relaxed atomic load its
+	 * own address computation) is enough: whoever changes the state also
+	 * kicks this pCPU.
+	 */
+	if (__builtin_expect(*(volatile const enum vcpu_state *)&vcpu->state ==
 			     VCPU_RUNNABLE && !pcpu_this()->resched, 1))
 		return vcpu;
 	return sched_reschedule();
