@@ -219,7 +219,8 @@ static bool try_direct(struct vcpu *vcpu, unsigned intid, struct vgic_irq *irq)
 /*
  * try_direct for the forwarded vtimer, the most frequent interrupt: the
  * commonest case (its own previous entry finished, an empty list register)
- * without the general path's bookkeeping.
+ * without the general path's bookkeeping. `vcpu` is the one loaded on
+ * this pCPU (the only caller is vgic_vtimer_fire). dist->lock held.
  */
 static bool try_direct_hw(struct vcpu *vcpu, struct vgic_irq *irq)
 {
@@ -227,8 +228,8 @@ static bool try_direct_hw(struct vcpu *vcpu, struct vgic_irq *irq)
 	uint32_t empty, stale;
 	unsigned i;
 
-	if (vcpu != pcpu_this()->current || c->dirty || c->waiting || !irq->enabled ||
-	    vcpu->state != VCPU_RUNNABLE)
+	/* `vcpu` is this pCPU's current one: vgic_vtimer_fire's contract. */
+	if (c->dirty || c->waiting || !irq->enabled || vcpu->state != VCPU_RUNNABLE)
 		return false;
 	empty = vgic_hw->empty_lrs();
 	stale = empty & c->lr_used;

@@ -113,7 +113,10 @@ void vgic_vcpu_off(struct vcpu *vcpu);
 /* True if `vcpu` has an interrupt to take (WFI must not block). */
 bool vgic_vcpu_pending(struct vcpu *vcpu);
 
-/* Physical interrupts numbat forwards or handles for the loaded vCPU. */
+/*
+ * Physical interrupts numbat forwards or handles for the loaded vCPU:
+ * `vcpu` must be this pCPU's current one.
+ */
 void vgic_vtimer_fire(struct vcpu *vcpu);
 /*
  * False if `irq` is `vcpu`'s forwarded vtimer and its output is known to
