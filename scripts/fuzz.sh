@@ -30,7 +30,11 @@ for t in "$@"; do
 	[ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
 	log="$dir/$t.log"
 	if [ ! -x "$dir/fuzz_$t" ]; then
-		echo "FAIL: fuzz/$t (not built: clang-14 and libclang-rt-14-dev, scripts/deps.sh)"
+		if command -v clang-14 >/dev/null; then
+			echo "FAIL: fuzz/$t (did not build: make fuzz-bin shows why)"
+		else
+			echo "FAIL: fuzz/$t (not built: no clang-14; scripts/deps.sh installs it)"
+		fi
 		status=1
 		continue
 	fi

@@ -52,10 +52,23 @@ void arch_kick_vgic(const struct pcpu *target)
 	arch_kick(target);
 }
 
-void sched_wake_locked(struct vcpu *v)
+/* The vtimer's output: unknown to the model, as for another pCPU's vCPU. */
+enum arch_line arch_vtimer_line(const struct vcpu *v)
+{
+	(void)v;
+	return ARCH_LINE_UNKNOWN;
+}
+
+void arch_vtimer_release(struct vcpu *v)
+{
+	(void)v;
+}
+
+bool sched_wake_locked(struct vcpu *v)
 {
 	FUZZ_ASSERT(tvm.lock.held == 1 && tvm.vgic.lock.held == 0);
 	(void)v;
+	return false;
 }
 
 int arch_stage2_map(struct arch_stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size,
