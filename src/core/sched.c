@@ -286,6 +286,7 @@ void sched_yield(struct vcpu *vcpu)
 		if (p->vcpus[i] != vcpu && state_of(p->vcpus[i]) == VCPU_RUNNABLE) {
 			vcpu->se.slice_left = 0;
 			p->resched = true;
+			break;
 		}
 	}
 }

@@ -136,7 +136,15 @@ static void sp805_sync(struct vdev *dev)
 	spin_lock(&s->irq_lock);
 	spin_lock(&s->lock);
 	level = level_of(s);
-	vm_dev_timer_set(dev->vm, (s->ctrl & CTRL_INTEN) ? s->zero_at : NEVER);
+	/*
+	 * Only a zero that changes something needs the timer: the first one
+	 * (the interrupt), or the second with RESEN (the reset). With the
+	 * interrupt raised and no reset output, later zeros are caught up by
+	 * advance() on the next access, so a guest that loads 0 cannot make
+	 * the timer fire every few nanoseconds on a shared pCPU.
+	 */
+	vm_dev_timer_set(dev->vm, (s->ctrl & CTRL_INTEN) && (!s->ris || (s->ctrl & CTRL_RESEN))
+				  ? s->zero_at : NEVER);
 	spin_unlock(&s->lock);
 	if (level != s->irq_level && dev->cfg->irq) {
 		s->irq_level = level;
@@ -170,7 +178,7 @@ static struct vdev_read sp805_read(struct vdev *dev, uint64_t off, unsigned size
 	case WDT_LOCK: r.value = s->locked; break;
 	case WDT_ITCR: r.value = s->itcr; break;
 	default:
-		if (off >= WDT_ID_BASE)
+		if (off >= WDT_ID_BASE && off < WDT_ID_BASE + 4 * sizeof(sp805_ids))
 			r.value = sp805_ids[(off - WDT_ID_BASE) / 4];
 		break; /* reserved and write-only registers read as zero */
 	}
