@@ -53,7 +53,7 @@ struct arch_sysregs {
 	uint64_t vbar_el1, contextidr_el1, tpidr_el1, tpidr_el0, tpidrro_el0;
 	uint64_t sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1;
 	uint64_t afsr0_el1, afsr1_el1, par_el1, cpacr_el1, csselr_el1;
-	uint64_t cntkctl_el1, cntv_ctl_el0, cntv_cval_el0, mdscr_el1;
+	uint64_t cntkctl_el1, cntv_ctl_el0, cntv_cval_el0;
 	uint64_t vmpidr_el2;
 	uint64_t tpidr2_el0;    /* FEAT_SME only */
 	uint64_t vdisr_el2;     /* FEAT_RAS only: the guest's DISR_EL1 */

@@ -135,7 +135,7 @@ bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr)
 	/* Every IPI a GICv3 guest sends: decoded before anything else. */
 	if ((esr & ISS_SYSREG_MASK) == ISS_MSR_SGI1R && vgic_hw && vgic_hw->version == 3) {
 		sgi1r(vcpu, vcpu_get_reg(vcpu, (unsigned)(esr >> 5) & 0x1f));
-		vcpu->regs.pc += 4;
+		vcpu_skip_insn(vcpu, esr); /* BTYPE and a single step, as any other */
 		return true;
 	}
 	a = esr_decode_sysreg(esr);
@@ -155,8 +155,6 @@ bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr)
 			return true;                           /* now on the hardware */
 	} else if (raz_wi(&a, key)) {
 		val = 0;
-	} else if (key == ICC_SGI1R_EL1 && !a.read && vgic_hw && vgic_hw->version == 3) {
-		sgi1r(vcpu, val);
 	} else if (key == CNTP_CTL_EL0 || key == CNTP_CVAL_EL0 || key == CNTP_TVAL_EL0) {
 		enum ptimer_reg r = key == CNTP_CTL_EL0 ? PTIMER_CTL :
 				    key == CNTP_CVAL_EL0 ? PTIMER_CVAL : PTIMER_TVAL;

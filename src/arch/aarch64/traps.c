@@ -236,11 +236,7 @@ uint64_t arch_ticks_to_ns(uint64_t ticks)
 	return ticks / freq * 1000000000ull + ticks % freq * 1000000000ull / freq;
 }
 
-/*
- * Waits for an interrupt with IRQs masked (a pending one still ends WFI),
- * then lets it be taken: no wake-up is lost between the caller's check
- * and the WFI.
- */
+/* Lets pending physical interrupts be taken, then masks them again. */
 void arch_irq_window(void)
 {
 	irq_enable();
@@ -248,10 +244,13 @@ void arch_irq_window(void)
 	irq_disable();
 }
 
+/*
+ * Waits for an interrupt with IRQs masked (a pending one still ends WFI),
+ * then lets it be taken: no wake-up is lost between the caller's check
+ * and the WFI.
+ */
 void arch_idle(void)
 {
 	wfi();
-	irq_enable();
-	isb();
-	irq_disable();
+	arch_irq_window();
 }

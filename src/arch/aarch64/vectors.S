@@ -106,8 +106,9 @@ arch_vcpu_enter:
 	b	guest_exit
 
 /*
- * An IRQ while numbat itself runs (only in the idle loop, the one place it
- * unmasks them): save what C may clobber, handle, return.
+ * An IRQ while numbat itself runs (only where arch_irq_window unmasks them:
+ * the idle loop, and between the steps of a VM's reload): save what C may
+ * clobber, handle, return.
  */
 el2_irq:
 	sub	sp, sp, #(24 * 8)

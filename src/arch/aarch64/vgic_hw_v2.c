@@ -114,8 +114,11 @@ static void v2_reset_cpu(struct vgic_cpu *c)
 /* At boot the list registers and active priorities are UNKNOWN. */
 static void v2_clear_cpu(void)
 {
+	/* Every implemented one, also those beyond the VGIC_MAX_LR numbat uses. */
+	unsigned n = (rd32(gich + GICH_VTR) & 0x3f) + 1;
+
 	wr32(gich + GICH_HCR, 0);
-	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
+	for (unsigned i = 0; i < n; i++)
 		wr32(gich + GICH_LR0 + 4 * i, 0);
 	wr32(gich + GICH_APR, 0);
 }
@@ -127,9 +130,7 @@ static void v2_save(struct vgic_cpu *c)
 	c->hcr = rd32(gich + GICH_HCR);
 	wr32(gich + GICH_HCR, 0);
 	live = (c->lr_used | ~v2_empty_lrs()) & ((1u << vgic_hw->nr_lr) - 1);
-	c->lr_live = live;
-	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
-		c->lr_saved[i] = 0;
+	c->lr_live = live; /* restore reads lr_saved[] of these (and lr_used) only */
 	for (; live; live &= live - 1) {
 		unsigned i = (unsigned)__builtin_ctz(live);
 

@@ -178,9 +178,7 @@ static void v3_save(struct vgic_cpu *c)
 	c->hcr = read_ich_hcr();
 	write_ich_hcr(0); /* no maintenance interrupts while it is away */
 	live = v3_live_lrs(c);
-	c->lr_live = live;
-	for (unsigned i = 0; i < vgic_hw->nr_lr; i++)
-		c->lr_saved[i] = 0;
+	c->lr_live = live; /* restore reads lr_saved[] of these (and lr_used) only */
 	for (; live; live &= live - 1) {
 		unsigned i = (unsigned)__builtin_ctz(live);
 
