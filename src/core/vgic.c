@@ -283,6 +283,30 @@ void vgic_set_level(struct vm *vm, unsigned intid, bool level)
 		kick_owner(owner);
 }
 
+void vgic_pulse(struct vm *vm, unsigned intid)
+{
+	struct vgic_irq *irq = vgic_get_irq(vm, &vm->vcpus[0], intid);
+	struct vcpu *owner;
+
+	if (!irq || intid < VGIC_NR_PRIVATE)
+		return;
+	spin_lock(&vm->vgic.lock);
+	/* A level-sensitive input sees the line low again: nothing pending. */
+	if (!irq->edge || irq->latch) {
+		spin_unlock(&vm->vgic.lock);
+		return;
+	}
+	irq->latch = true;
+	if ((irq->targets & (irq->targets - 1)) && !irq->in_lr)
+		vgic_v2_route(vm, irq);
+	owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
+	if (owner)
+		notify(owner, intid);
+	spin_unlock(&vm->vgic.lock);
+	if (owner)
+		kick_owner(owner);
+}
+
 void vgic_set_private_level(struct vcpu *vcpu, unsigned intid, bool level)
 {
 	struct vm *vm = vcpu->vm;

@@ -29,6 +29,15 @@ struct vcpu;
  */
 void vgic_set_level(struct vm *vm, unsigned intid, bool level);
 
+/*
+ * A rising and a falling edge on the line of SPI `intid` of `vm`, as from
+ * an edge-triggered device (virtio-mmio, a vIRQ): pending if the guest
+ * configured it edge-triggered (GICD_ICFGR), nothing if level-sensitive.
+ * An interrupt already pending stays one pending interrupt, so a sender
+ * in a tight loop costs the receiver at most one.
+ */
+void vgic_pulse(struct vm *vm, unsigned intid);
+
 /* Sets the line of private interrupt `intid` (a PPI) of `vcpu`. */
 void vgic_set_private_level(struct vcpu *vcpu, unsigned intid, bool level);
 

@@ -659,6 +659,36 @@ START_TEST(edge_pending_twice_delivered_once)
 END_TEST
 
 /*
+ * vgic_pulse: an edge-triggered SPI pulsed many times before the guest
+ * acknowledges it is delivered once, then again after the acknowledge; a
+ * level-sensitive one sees the line fall again and stays idle.
+ */
+START_TEST(pulse_edge_once_level_never)
+{
+	set_edge(50);
+	enable(0, 50, 0x40);
+	enable(0, 51, 0x40);
+	route(50, 0);
+	route(51, 0);
+	for (int n = 0; n < 1000; n++)
+		vgic_pulse(&tvm, 50);
+	vgic_pulse(&tvm, 51);
+	ck_assert(!irq_bit_read(0, REG_ISPENDR, 51));
+	flush(0);
+	run_guest(0);
+	flush(0);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 1);
+	ck_assert_uint_eq(times(0, 51, 0), 0);
+	vgic_pulse(&tvm, 50);
+	flush(0);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 2);
+	ck_assert_uint_eq(valid_lrs(0), 0);
+}
+END_TEST
+
+/*
  * ICPENDR, then pending again, both before the next flush: the list
  * register the plan hands back to the interrupt is a new placement (found
  * by tests/fuzz/fuzz_vgic: the model thought it was not in a list register).
@@ -1690,6 +1720,8 @@ void host_tests_init(void)
 	ADD(m, cpu_off_folds_spis_back, setup_v2);
 	ADD(m, no_kick_unless_loaded, setup_v2);
 	ADD(m, edge_pending_twice_delivered_once, setup_v3);
+	ADD(m, pulse_edge_once_level_never, setup_v3);
+	ADD(m, pulse_edge_once_level_never, setup_v2);
 	ADD(m, icpendr_then_pending_again_before_flush, setup_v3);
 	ADD(m, isactiver_holds_delivery, setup_v3);
 
