@@ -34,6 +34,10 @@ enum device_type {
 	DEVICE_TEST = 1,  /* "numbat,test-device", see abi.h */
 	DEVICE_PL011 = 2, /* "arm,pl011": a virtual UART on numbat's console */
 	DEVICE_SP805 = 3, /* "arm,sp805": a watchdog; its reset is a crash */
+	/* virtio-mmio (version 2) devices, endpoints of links (below). */
+	DEVICE_VIRTIO_NET = 4,   /* "virtio,net": one end of a network link */
+	DEVICE_VIRTIO_VSOCK = 5, /* "virtio,vsock": sockets along its links */
+	DEVICE_VIRTIO_BLK = 6,   /* "virtio,block": a disk a disk server serves */
 };
 
 /* Virtual SPIs per VM: guest INTIDs 32 .. 32 + CONFIG_MAX_SPIS - 1. */
@@ -70,6 +74,32 @@ struct device_config {
 	uint64_t ipa;   /* guest-physical base, page aligned */
 	uint64_t size;  /* bytes, page multiple */
 	uint32_t irq;   /* guest INTID the device signals (an SPI), 0 if none */
+	uint64_t cid;   /* virtio-vsock: the context id of its VM */
+	uint8_t mac[6]; /* virtio-net: the MAC address it reports */
+};
+
+/*
+ * A channel between two VMs that the description declares: what a VM may
+ * reach outside itself. Data links join two virtio devices (net: a pair,
+ * vsock: one route between two CIDs, block: a disk and its server); numbat
+ * copies each buffer once between the two VMs' memories. A vIRQ link lets
+ * vm[0] raise SPI `irq` in vm[1] (NUMBAT_HC_VIRQ_RAISE).
+ */
+enum link_type {
+	LINK_NET = 1,
+	LINK_VSOCK = 2,
+	LINK_BLOCK = 3,
+	LINK_VIRQ = 4,
+};
+
+#define CONFIG_MAX_LINKS    32
+
+struct link_config {
+	uint32_t type;      /* enum link_type */
+	char name[CONFIG_NAME_MAX];
+	uint32_t vm[2];     /* the endpoints' VM indices (virq: sender, receiver) */
+	uint32_t dev[2];    /* data links: each end's device index in its VM */
+	uint32_t irq;       /* virq: the INTID raised in vm[1] */
 };
 
 /*
@@ -136,6 +166,8 @@ struct system_config {
 	uint64_t hyp_size;
 	uint32_t vm_count;
 	const struct vm_config *vms;
+	uint32_t link_count;
+	const struct link_config *links;
 };
 
 extern const struct system_config numbat_system;

@@ -29,7 +29,9 @@ struct vm {
 
 static struct vm vm;
 static struct vdev dev;
-static struct device_config cfg = { DEVICE_PL011, 0x9000000, 0x1000, IRQ };
+static struct device_config cfg = {
+	.type = DEVICE_PL011, .ipa = 0x9000000, .size = 0x1000, .irq = IRQ,
+};
 static bool line;
 
 void vgic_set_level(struct vm *v, unsigned intid, bool level)

@@ -64,7 +64,9 @@ void console_vm_write(struct vm *vm, const char *s, size_t n)
 #define IRQ 37
 
 static struct vm vm;
-static struct device_config cfg = { DEVICE_PL011, 0x9000000, 0x1000, IRQ };
+static struct device_config cfg = {
+	.type = DEVICE_PL011, .ipa = 0x9000000, .size = 0x1000, .irq = IRQ,
+};
 
 /* A freshly bound and reset device; no vGIC calls recorded. */
 static void setup(void)
