@@ -10,10 +10,20 @@
  * another source first ends it with a newline, and a VM that continues a
  * line so broken prints its prefix and the whole line again.
  *
- * Fairness. out_lock (the UART) is a ticket lock, so waiters are served
- * in order, and it is held for at most one line at a time: a VM that
- * floods its UART gets one line out, then every pCPU already waiting gets
- * its turn. A VM's own line lock holds up only that VM (and a focus switch
+ * Asynchronous output. Nothing waits for the UART: whole lines go into
+ * an output ring under out_lock (a copy, held for one line at a time),
+ * and whoever finds the transmitter free moves at most CONSOLE_DRAIN_MAX
+ * bytes from the ring to the UART's FIFO, as far as it has room. Bytes
+ * left over are sent from the UART's transmit interrupt. A pCPU so never
+ * spends more than a line's copy and one bounded drain on the console
+ * with interrupts masked, however slow the UART (87 us a byte at 115200
+ * baud) and however many VMs print. When the ring is full, output is
+ * dropped and the loss reported in a line of its own. The panic path and
+ * power off flush the ring, polled (console_flush).
+ *
+ * Fairness. out_lock is a ticket lock, so waiters are served in order,
+ * and it is held for at most one line at a time: a VM that floods its
+ * UART gets one line out, then every pCPU already waiting gets its turn. A VM's own line lock holds up only that VM (and a focus switch
  * to it, for one write at most). Input never depends on output: bytes go
  * from console_input to the focused VM's device under in_lock and the
  * device's locks, never out_lock; only the focus messages print, after
@@ -43,6 +53,8 @@
 #define CONSOLE_LINE_MAX  160  /* bytes of a VM line before it is printed anyway */
 #define CONSOLE_RX_BATCH  64   /* bytes taken per UART interrupt; more re-raise it */
 #define CONSOLE_MSG_MAX   192
+#define CONSOLE_RING      16384  /* bytes of output waiting for the UART; a power of two */
+#define CONSOLE_DRAIN_MAX 256    /* bytes one drain moves to the UART */
 
 #define TERM_NONE   (-1)       /* the cursor is at the start of a line */
 
@@ -60,6 +72,19 @@ static spinlock_t out_lock = SPINLOCK_INIT;
 static int term_owner = TERM_NONE;   /* protected by out_lock: a VM id or TERM_* */
 static unsigned term_shown;          /* protected by out_lock: bytes of the owner's line shown */
 
+/*
+ * The output ring: bytes [ring_tail, ring_head) wait for the UART (free
+ * running indices). ring_head and ring_lost are written under out_lock;
+ * ring_tail only by the drainer, the pCPU that set `draining`. Invariant:
+ * while the ring holds bytes, a drainer is at work (and looks again
+ * after it lets go) or the UART's transmit interrupt is unmasked.
+ */
+static char ring[CONSOLE_RING];
+static uint32_t ring_head, ring_tail;
+static uint32_t ring_lost;           /* bytes dropped since the last notice */
+static bool draining;
+static bool tx_irq_ok;               /* the UART's interrupt reaches numbat */
+
 static struct console_line lines[CONFIG_MAX_VMS];
 
 static spinlock_t in_lock = SPINLOCK_INIT;
@@ -67,8 +92,64 @@ static bool in_escape;               /* protected by in_lock: Ctrl-A seen */
 static bool in_monitor;              /* protected by in_lock: input goes to the monitor */
 static int focus = -1;               /* written under in_lock; read anywhere */
 
+/*
+ * Moves up to `budget` bytes from the ring to the UART, never waiting for
+ * room; returns at once if another pCPU is draining (it looks at the ring
+ * again after it lets go, so nothing written before that is stranded).
+ * With no UART interrupt, everything is sent, polled, as there is nobody
+ * to send the rest later.
+ */
+static void drain(unsigned budget)
+{
+	while (!__atomic_exchange_n(&draining, true, __ATOMIC_SEQ_CST)) {
+		uint32_t tail = ring_tail, head = __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE);
+
+		for (; tail != head && (!tx_irq_ok || (budget && plat_uart_tx_room())); tail++) {
+			if (tx_irq_ok)
+				plat_uart_tx(ring[tail % CONSOLE_RING]);
+			else
+				plat_uart_putc(ring[tail % CONSOLE_RING]);
+			budget -= budget ? 1 : 0;
+		}
+		__atomic_store_n(&ring_tail, tail, __ATOMIC_RELEASE);
+		if (tx_irq_ok && tail == head)
+			plat_uart_tx_irq(false);
+		__atomic_store_n(&draining, false, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&ring_head, __ATOMIC_SEQ_CST) == tail)
+			return;
+		if (!budget || !plat_uart_tx_room()) {
+			plat_uart_tx_irq(true);  /* the interrupt sends the rest */
+			return;
+		}
+	}
+}
+
+/* Sends everything in the ring, polled; `force`: even if a drainer holds it. */
+static void flush(bool force)
+{
+	for (unsigned spins = 0; !force && __atomic_load_n(&draining, __ATOMIC_ACQUIRE); spins++)
+		if (spins > 10000000)
+			force = true;   /* a drainer that never lets go: a stopped pCPU */
+	for (uint32_t t = ring_tail; t != __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE); t++) {
+		plat_uart_putc(ring[t % CONSOLE_RING]);
+		__atomic_store_n(&ring_tail, t + 1, __ATOMIC_RELEASE);
+	}
+}
+
+void console_flush(void)
+{
+	flush(false);
+}
+
+void console_uart_irq_on(void)
+{
+	plat_uart_enable_rx_irq();
+	__atomic_store_n(&tx_irq_ok, true, __ATOMIC_SEQ_CST);
+}
+
 void console_write_unlocked(const char *s, size_t n)
 {
+	flush(true);   /* what was printed before stays before */
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			plat_uart_putc('\r');
@@ -76,12 +157,51 @@ void console_write_unlocked(const char *s, size_t n)
 	}
 }
 
+/* Adds bytes to the ring, '\n' as "\r\n"; all or nothing. Holds out_lock. */
+static void out_put(const char *s, size_t n)
+{
+	uint32_t head = ring_head, room = CONSOLE_RING - (head - __atomic_load_n(&ring_tail, __ATOMIC_ACQUIRE));
+	size_t need = n;
+
+	for (size_t i = 0; i < n; i++)
+		need += s[i] == '\n';
+	if (need > room) {
+		ring_lost += (uint32_t)n;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			ring[head++ % CONSOLE_RING] = '\r';
+		ring[head++ % CONSOLE_RING] = s[i];
+	}
+	__atomic_store_n(&ring_head, head, __ATOMIC_SEQ_CST);
+}
+
 /* Ends the terminal's current line if another source left it unfinished. */
 static void term_break(void)
 {
 	if (term_owner != TERM_NONE)
-		console_write_unlocked("\n", 1);
+		out_put("\n", 1);
 	term_owner = TERM_NONE;
+}
+
+/*
+ * Starts a locked section of output: if output was lost since the last
+ * notice, says how much in a line of its own (once the ring has room).
+ * Holds out_lock.
+ */
+static void out_begin(void)
+{
+	char msg[80];
+	size_t n;
+
+	if (!ring_lost)
+		return;
+	term_break();
+	n = format(msg, sizeof(msg), "numbat: console: %u bytes of output lost "
+		   "(more than the UART could take)\n", ring_lost);
+	ring_lost = 0;
+	out_put(msg, n);
 }
 
 /*
@@ -94,11 +214,13 @@ void console_write(const char *s, size_t n)
 	if (!n)
 		return;
 	spin_lock(&out_lock);
+	out_begin();
 	term_break();
-	console_write_unlocked(s, n);
+	out_put(s, n);
 	if (s[n - 1] != '\n')
-		console_write_unlocked("\n", 1);
+		out_put("\n", 1);
 	spin_unlock(&out_lock);
+	drain(CONSOLE_DRAIN_MAX);
 }
 
 void console_printf(const char *fmt, ...)
@@ -123,21 +245,23 @@ static void line_show(const struct vm *vm, const struct console_line *l, bool en
 	int id = (int)vm->id;
 
 	spin_lock(&out_lock);
+	out_begin();
 	if (term_owner != id) {
 		term_break();
-		console_write_unlocked("[", 1);
-		console_write_unlocked(vm->cfg->name, strnlen(vm->cfg->name, CONFIG_NAME_MAX));
-		console_write_unlocked("] ", 2);
+		out_put("[", 1);
+		out_put(vm->cfg->name, strnlen(vm->cfg->name, CONFIG_NAME_MAX));
+		out_put("] ", 2);
 		term_owner = id;
 		term_shown = 0;
 	}
-	console_write_unlocked(l->buf + term_shown, l->len - term_shown);
+	out_put(l->buf + term_shown, l->len - term_shown);
 	term_shown = l->len;
 	if (end) {
-		console_write_unlocked("\n", 1);
+		out_put("\n", 1);
 		term_owner = TERM_NONE;
 	}
 	spin_unlock(&out_lock);
+	drain(CONSOLE_DRAIN_MAX);
 }
 
 /*
@@ -319,6 +443,7 @@ void console_input(char c)
 
 void console_uart_irq(void)
 {
+	drain(CONSOLE_DRAIN_MAX);
 	for (unsigned i = 0; i < CONSOLE_RX_BATCH; i++) {
 		int c = plat_uart_getc();
 

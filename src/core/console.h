@@ -18,8 +18,18 @@ struct vm;
 void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes one numbat message, as console_printf. */
 void console_write(const char *s, size_t n);
-/* Writes without taking the lock: the panic path and early boot only. */
+/*
+ * Writes polled, without taking the lock, after what waits in the output
+ * ring: the panic path and early boot only.
+ */
 void console_write_unlocked(const char *s, size_t n);
+/* Sends all the output waiting in the ring, polled: before powering off. */
+void console_flush(void);
+/*
+ * The UART's interrupt now reaches numbat (console_uart_irq): input is
+ * taken from it, and output no longer waits for the UART.
+ */
+void console_uart_irq_on(void);
 
 #define pr_info(...) console_printf("numbat: " __VA_ARGS__)
 
@@ -46,7 +56,10 @@ void console_start(void);
  * focus between VMs; other bytes go to the focused VM's console device.
  */
 void console_input(char c);
-/* numbat's UART receive interrupt: passes every received byte to console_input. */
+/*
+ * numbat's UART interrupt: sends waiting output as far as the FIFO has
+ * room, and passes every received byte to console_input.
+ */
 void console_uart_irq(void);
 
 /* The input escape byte: Ctrl-A. */

@@ -216,7 +216,7 @@ void boot_primary(const void *fdt)
 	console_start();
 	if (bootinfo.uart_intid) {
 		gic_enable_spi(bootinfo.uart_intid, pcpus[0].mpidr);
-		plat_uart_enable_rx_irq();
+		console_uart_irq_on();
 	}
 	vm_entry_stamp = bootinfo.entry_stamp;
 	vm_start_all();

@@ -274,6 +274,7 @@ void vm_start_all(void)
 	if (!started) {
 		/* Nothing would ever run: say so (the reasons are above) and stop. */
 		pr_info("no VM can run on this machine; powering off\n");
+		console_flush();
 		arch_system_off();
 	}
 }
@@ -315,6 +316,7 @@ static void power_off_if_done(const struct vm *vm)
 		return;
 	if (all_vms_off() && !__atomic_exchange_n(&powering_off, true, __ATOMIC_ACQ_REL)) {
 		pr_info("all VMs are off; powering off\n");
+		console_flush();
 		arch_system_off();
 	}
 }

@@ -28,7 +28,7 @@ static unsigned watched_takes;
 #include "core/console.c"
 
 /* The terminal: what numbat wrote to its UART, '\r' checked and removed. */
-static char term[8192];
+static char term[3 * CONSOLE_RING];
 static size_t nterm;
 static bool after_cr;
 
@@ -42,6 +42,37 @@ void plat_uart_putc(char c)
 	ck_assert_msg(after_cr == (c == '\n'), "'\\n' must come as \"\\r\\n\"");
 	after_cr = false;
 	term[nterm++] = c;
+}
+
+/*
+ * The transmitter once the UART interrupt is on: a FIFO with room for
+ * fifo_room more bytes (the test empties it), and the transmit
+ * interrupt's mask.
+ */
+static unsigned fifo_room, tx_count;
+static bool tx_irq_unmasked, rx_irq_on;
+
+bool plat_uart_tx_room(void)
+{
+	return fifo_room > 0;
+}
+
+void plat_uart_tx(char c)
+{
+	ck_assert_uint_gt(fifo_room, 0);
+	fifo_room--;
+	tx_count++;
+	plat_uart_putc(c);
+}
+
+void plat_uart_tx_irq(bool on)
+{
+	tx_irq_unmasked = on;
+}
+
+void plat_uart_enable_rx_irq(void)
+{
+	rx_irq_on = true;
 }
 
 /* Bytes the UART has received, for plat_uart_getc. */
@@ -426,6 +457,81 @@ START_TEST(uart_irq_drains)
 }
 END_TEST
 
+/*
+ * With the UART interrupt on, output never waits for the UART: what the
+ * FIFO cannot take stays in the ring, the transmit interrupt is unmasked,
+ * and each interrupt sends what the FIFO has room for, in order.
+ */
+START_TEST(output_never_waits)
+{
+	setup();
+	console_uart_irq_on();
+	ck_assert(rx_irq_on);
+	fifo_room = 8;
+	vm_puts(beta, "0123456789abcdef\n");
+	ck_assert_str_eq(take(), "[beta] 0");
+	ck_assert(tx_irq_unmasked);
+	fifo_room = 1000;
+	console_uart_irq();
+	ck_assert_str_eq(take(), "123456789abcdef\n");
+	ck_assert(!tx_irq_unmasked);
+}
+END_TEST
+
+/* One drain moves at most CONSOLE_DRAIN_MAX bytes; the interrupt sends the rest. */
+START_TEST(drain_is_bounded)
+{
+	char line[CONSOLE_LINE_MAX];
+
+	setup();
+	console_uart_irq_on();
+	fifo_room = 0;
+	memset(line, 'x', sizeof(line) - 2);
+	line[sizeof(line) - 2] = '\n';
+	line[sizeof(line) - 1] = '\0';
+	for (int i = 0; i < 4; i++)
+		vm_puts(gamma_, line);
+	take();
+	fifo_room = 100000;
+	tx_count = 0;
+	console_write("numbat: hello\n", 14);
+	ck_assert_uint_eq(tx_count, CONSOLE_DRAIN_MAX);
+	ck_assert(tx_irq_unmasked);
+	while (tx_irq_unmasked)
+		console_uart_irq();
+	ck_assert(strstr(take(), "numbat: hello\n") != NULL);
+}
+END_TEST
+
+/*
+ * A full ring drops output and says so in a line of its own; flushing
+ * (power off) and the panic path send everything, in order.
+ */
+START_TEST(full_ring_reports_loss)
+{
+	char line[101];
+	const char *t;
+
+	setup();
+	console_uart_irq_on();
+	fifo_room = 0;
+	memset(line, 'y', 99);
+	line[99] = '\n';
+	line[100] = '\0';
+	for (int i = 0; i < CONSOLE_RING / 100 + 10; i++)
+		vm_puts(beta, line);
+	console_flush();
+	ck_assert_uint_eq(ring_tail, ring_head);
+	take();
+	console_write("numbat: after\n", 14);
+	console_write_unlocked("panic\n", 6);
+	t = take();
+	ck_assert_msg(strstr(t, "numbat: console: ") == t, "%s", t);
+	ck_assert(strstr(t, "bytes of output lost") != NULL);
+	ck_assert(strstr(t, "\nnumbat: after\npanic\n") != NULL);
+}
+END_TEST
+
 void host_tests_init(void)
 {
 	Suite *s = host_suite("console");
@@ -447,4 +553,7 @@ void host_tests_init(void)
 	HOST_TEST(s, output_filtered);
 	HOST_TEST(s, reset_flushes_partial_line);
 	HOST_TEST(s, uart_irq_drains);
+	HOST_TEST(s, output_never_waits);
+	HOST_TEST(s, drain_is_bounded);
+	HOST_TEST(s, full_ring_reports_loss);
 }

@@ -6,12 +6,19 @@
 #ifndef PLAT_PLAT_H
 #define PLAT_PLAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PLAT_FALLBACK_UART 0x09000000ull
 
 void plat_uart_init(uint64_t base);
+/* Writes one byte, waiting (bounded) for room: the panic path and early boot. */
 void plat_uart_putc(char c);
+/* Whether the transmit FIFO has room for a byte; then plat_uart_tx never waits. */
+bool plat_uart_tx_room(void);
+void plat_uart_tx(char c);
+/* Masks or unmasks the transmit interrupt (raised while the FIFO has room). */
+void plat_uart_tx_irq(bool on);
 /* A received byte, or -1 if there is none; never waits. */
 int plat_uart_getc(void);
 /* Has the UART raise its interrupt when bytes arrive (pending ones cleared). */
