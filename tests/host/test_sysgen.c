@@ -166,6 +166,23 @@ static struct sg_system *run_file(const char *rel)
 #define ASSERT_REPORTED(text) \
 	ck_assert_msg(strstr(errors, (text)) != NULL, "no '%s' in:\n%s", (text), errors)
 
+/* A buffer shorter than a header, or cut inside the tree, is refused unread. */
+START_TEST(short_blob_refused)
+{
+	static struct sg_system sys;
+	static const uint8_t four[4] = { 0xd0, 0x0d, 0xfe, 0xed };
+	size_t len;
+	FILE *f;
+
+	f = open_memstream(&errors, &len);
+	sg_init(&sys, "short.dtb", "/tmp", f);
+	sg_process(&sys, four, sizeof(four));
+	fclose(f);
+	ck_assert_uint_gt(sys.errors, 0);
+	ASSERT_REPORTED("not a valid device tree blob");
+}
+END_TEST
+
 START_TEST(default_system)
 {
 	struct sg_system *s = run_file("systems/default.dts");
@@ -679,6 +696,7 @@ void host_tests_init(void)
 	Suite *l = host_suite("sysgen_linux");
 
 	HOST_TEST(s, default_system);
+	HOST_TEST(s, short_blob_refused);
 	HOST_TEST(s, placement_first_fit);
 	HOST_TEST(s, placement_defaults_and_flags);
 	HOST_TEST(s, hypervisor_fits_images_exactly);

@@ -143,9 +143,8 @@ void sg_parse(struct sg_system *s, const void *fdt, size_t size)
 	bool have_platform = false;
 	int child, rc;
 
-	rc = fdt_check_header(fdt);
-	if (rc == 0 && fdt_totalsize(fdt) > size)
-		rc = -FDT_ERR_TRUNCATED;
+	/* The buffer's size first: the header is not read past its end. */
+	rc = size < sizeof(struct fdt_header) ? -FDT_ERR_TRUNCATED : fdt_check_full(fdt, size);
 	if (rc != 0) {
 		sg_error(s, "/", "not a valid device tree blob: %s", fdt_strerror(rc));
 		s->ram_ok = false;
