@@ -224,7 +224,7 @@ static uint64_t load_piece(struct vm *vm, uint64_t budget)
 	if (l->phase == VM_LOAD_ZERO)
 		arch_zero(dst + l->off, n);
 	else
-		memcpy(dst + l->off, (const uint8_t *)cfg->blobs[l->idx].data + l->off, n);
+		arch_copy(dst + l->off, (const uint8_t *)cfg->blobs[l->idx].data + l->off, n);
 	arch_dcache_clean(dst + l->off, n);
 	l->off += n;
 	if (l->off == size) {

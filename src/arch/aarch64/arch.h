@@ -165,12 +165,17 @@ static inline ipaddr_t arch_fault_ipa(void)
  */
 bool arch_fault_ipa_slow(uint64_t esr, ipaddr_t *ipa);
 
-/* Makes [p, p + len) visible to a guest running with its caches off. */
 /*
  * Zeroes n bytes at p (cacheable memory), a cache line per instruction
  * where the CPU allows DC ZVA and p and n are multiples of its block.
  */
 void arch_zero(void *p, uint64_t n);
+/*
+ * Copies n bytes, 64 a round, any alignment: MMU on, Normal memory,
+ * ranges that do not overlap (copy.S).
+ */
+void arch_copy(void *dst, const void *src, uint64_t n);
+/* Makes [p, p + len) visible to a guest running with its caches off. */
 void arch_dcache_clean(const void *p, uint64_t len);
 
 /* Firmware (PSCI over SMC to the platform). */

@@ -1,0 +1,43 @@
+/*
+ * arch_copy: bulk copies for numbat with its MMU on, between Normal
+ * cacheable mappings (guest memory, numbat's heap): the channels' one copy
+ * between two VMs (core/virtq.c) and VM image loads. SCTLR_EL2.A is clear
+ * once the MMU is on, so unaligned LDP/STP are allowed (Arm ARM B2.5.2);
+ * the C memcpy (lib/string.c) stays for code that may run before that.
+ * General registers only: a guest's FP/SIMD state is live in the CPU.
+ *
+ * void arch_copy(void *dst, const void *src, uint64_t n)
+ * The ranges must not overlap.
+ */
+	.text
+	.global arch_copy
+	.type	arch_copy, %function
+arch_copy:
+	cmp	x2, #64
+	b.lo	2f
+1:	ldp	x3, x4, [x1]			/* 64 bytes a round */
+	ldp	x5, x6, [x1, #16]
+	ldp	x7, x8, [x1, #32]
+	ldp	x9, x10, [x1, #48]
+	add	x1, x1, #64
+	sub	x2, x2, #64
+	stp	x3, x4, [x0]
+	stp	x5, x6, [x0, #16]
+	stp	x7, x8, [x0, #32]
+	stp	x9, x10, [x0, #48]
+	add	x0, x0, #64
+	cmp	x2, #64
+	b.hs	1b
+2:	cmp	x2, #8
+	b.lo	3f
+	ldr	x3, [x1], #8
+	sub	x2, x2, #8
+	str	x3, [x0], #8
+	b	2b
+3:	cbz	x2, 4f
+	ldrb	w3, [x1], #1
+	sub	x2, x2, #1
+	strb	w3, [x0], #1
+	b	3b
+4:	ret
+	.size	arch_copy, . - arch_copy
