@@ -14,6 +14,7 @@
 #define GICD_ISENABLER   0x100
 #define GICD_ICENABLER   0x180
 #define GICD_ISPENDR     0x200
+#define GICD_ICPENDR     0x280
 #define GICD_IPRIORITYR  0x400
 #define GICD_ITARGETSR   0x800
 #define GICD_ICFGR       0xc00          /* 2 bits per INTID; bit 1: edge */
@@ -107,6 +108,11 @@ void gic_disable(unsigned intid)
 bool gic_pending(unsigned intid)
 {
 	return (readl(bank_of(intid) + GICD_ISPENDR + (intid / 32) * 4) >> (intid % 32)) & 1;
+}
+
+void gic_clear_pending(unsigned intid)
+{
+	writel(bank_of(intid) + GICD_ICPENDR + (intid / 32) * 4, 1u << (intid % 32));
 }
 
 unsigned gic_ack(void)

@@ -311,6 +311,7 @@ void gic_init_cpu(void);       /* this vCPU's interface only */
 void gic_enable(unsigned intid, uint8_t priority);
 void gic_disable(unsigned intid);     /* ICENABLER */
 bool gic_pending(unsigned intid);     /* ISPENDR, as this vCPU sees it */
+void gic_clear_pending(unsigned intid); /* ICPENDR */
 unsigned gic_ack(void);        /* 1023: nothing pending */
 void gic_eoi(unsigned intid);
 void gic_send_sgi(unsigned target, unsigned intid);
