@@ -26,11 +26,12 @@ static void put_flags(FILE *f, uint32_t flags)
 		{ REGION_READ, "REGION_READ" },
 		{ REGION_WRITE, "REGION_WRITE" },
 		{ REGION_EXEC, "REGION_EXEC" },
+		{ REGION_SHARED, "REGION_SHARED" },
 	};
 	const char *sep = "";
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if (flags & names[i].bit) {
 			fprintf(f, "%s%s", sep, names[i].name);
 			sep = " | ";
@@ -38,19 +39,41 @@ static void put_flags(FILE *f, uint32_t flags)
 	}
 }
 
-/* Writes the regions and devices initialisers of one VM. */
-static void put_vm_memory(FILE *f, const struct sg_vm *vm)
+/* Writes one region initialiser. */
+static void put_region(FILE *f, uint64_t ipa, uint64_t pa, uint64_t size, uint32_t flags,
+		       const char *path)
 {
-	uint32_t i;
+	fprintf(f, "\t\t\t{ .ipa = 0x%llxull, .pa = 0x%llxull, .size = 0x%llxull,\n"
+		"\t\t\t  .flags = ", ULL(ipa), ULL(pa), ULL(size));
+	put_flags(f, flags);
+	fprintf(f, " }, /* %s */\n", path);
+}
 
-	fprintf(f, "\t\t.region_count = %u,\n\t\t.regions = {\n", vm->region_count);
+/*
+ * Writes the regions and devices initialisers of VM idx: its own memory
+ * regions, then each shared region it maps (REGION_SHARED).
+ */
+static void put_vm_memory(FILE *f, const struct sg_system *s, const struct sg_vm *vm,
+			  uint32_t idx)
+{
+	uint32_t i, j, n = vm->region_count;
+
+	for (i = 0; i < s->shm_count; i++)
+		for (j = 0; j < s->shms[i].map_count; j++)
+			n += s->shms[i].maps[j].vm == idx;
+	fprintf(f, "\t\t.region_count = %u,\n\t\t.regions = {\n", n);
 	for (i = 0; i < vm->region_count; i++) {
 		const struct sg_region *r = &vm->regions[i];
 
-		fprintf(f, "\t\t\t{ .ipa = 0x%llxull, .pa = 0x%llxull, .size = 0x%llxull,\n"
-			"\t\t\t  .flags = ", ULL(r->ipa), ULL(r->pa), ULL(r->size));
-		put_flags(f, r->flags);
-		fprintf(f, " }, /* %s */\n", r->path);
+		put_region(f, r->ipa, r->pa, r->size, r->flags, r->path);
+	}
+	for (i = 0; i < s->shm_count; i++) {
+		const struct sg_shm *shm = &s->shms[i];
+
+		for (j = 0; j < shm->map_count; j++)
+			if (shm->maps[j].vm == idx)
+				put_region(f, shm->maps[j].ipa, shm->region.pa, shm->region.size,
+					   shm->maps[j].flags | REGION_SHARED, shm->maps[j].path);
 	}
 	fprintf(f, "\t\t},\n\t\t.device_count = %u,\n", vm->device_count);
 	if (vm->device_count == 0)
@@ -101,7 +124,7 @@ static void put_vm_blobs(FILE *f, const struct sg_vm *vm, uint32_t idx)
 }
 
 /* Writes the initialiser of VM idx. */
-static void put_vm(FILE *f, const struct sg_vm *vm, uint32_t idx)
+static void put_vm(FILE *f, const struct sg_system *s, const struct sg_vm *vm, uint32_t idx)
 {
 	uint32_t i;
 
@@ -115,7 +138,7 @@ static void put_vm(FILE *f, const struct sg_vm *vm, uint32_t idx)
 			".period_us = %u },\n", vm->sched[i].priority, vm->sched[i].slice_us,
 			vm->sched[i].budget_us, vm->sched[i].period_us);
 	fprintf(f, "\t\t},\n");
-	put_vm_memory(f, vm);
+	put_vm_memory(f, s, vm, idx);
 	put_vm_blobs(f, vm, idx);
 	fprintf(f, "\t\t.entry_ipa = 0x%llxull,\n", ULL(vm->entry_ipa));
 	fprintf(f, "\t\t.boot_x0 = 0x%llxull,\n", ULL(vm->boot_x0));
@@ -185,7 +208,7 @@ int sg_emit_config(const struct sg_system *s, FILE *f)
 	}
 	fprintf(f, "\nstatic const struct vm_config numbat_vms[%u] = {\n", s->vm_count);
 	for (i = 0; i < s->vm_count; i++)
-		put_vm(f, &s->vms[i], i);
+		put_vm(f, s, &s->vms[i], i);
 	fprintf(f, "};\n");
 	put_links(f, s);
 	fprintf(f, "\nconst struct system_config numbat_system = {\n");

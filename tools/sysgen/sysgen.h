@@ -162,6 +162,25 @@ struct sg_link {
 	uint32_t spi;           /* virq: SPI raised in vm[1]; INTID 32 + spi */
 };
 
+/*
+ * A region of the top-level `shared-memory` node (parse_shm.c): placed
+ * once in physical memory (region.pa), mapped into each VM of maps[].
+ */
+#define SG_MAX_SHM 8
+
+struct sg_shm_map {
+	char path[SG_PATH_MAX];
+	uint32_t vm;            /* VM index */
+	uint64_t ipa;           /* where it appears in that VM */
+	uint32_t flags;         /* REGION_READ, | REGION_WRITE */
+};
+
+struct sg_shm {
+	struct sg_region region; /* path, size, ok, pa (place.c) */
+	uint32_t map_count;
+	struct sg_shm_map maps[CONFIG_MAX_VMS];
+};
+
 struct sg_system {
 	const char *source;     /* the .dts named in messages */
 	const char *image_dir;  /* where images are looked up */
@@ -181,6 +200,8 @@ struct sg_system {
 	struct sg_vm vms[CONFIG_MAX_VMS];
 	uint32_t link_count;
 	struct sg_link links[CONFIG_MAX_LINKS];
+	uint32_t shm_count;
+	struct sg_shm shms[SG_MAX_SHM];
 };
 
 /* A node being read: where it is and whom to tell about problems. */
@@ -227,6 +248,9 @@ void sg_parse_links(struct sg_system *s, const void *fdt, int off);
 bool sg_read_vm_ref(const struct sg_node *n, const char *name, uint32_t *vm);
 /* parse_virq.c: one `type = "virq"` link. */
 void sg_parse_link_virq(const struct sg_node *n, struct sg_link *l);
+
+/* parse_shm.c: the top-level `shared-memory` node, after every VM. */
+void sg_parse_shm(struct sg_system *s, const void *fdt, int off);
 
 /* check.c, check_vm.c */
 void sg_check(struct sg_system *s);
