@@ -9,7 +9,9 @@
 #    loop>" for the null hypercall, emulated MMIO reads (the test device's
 #    ID; each distributor and PL011 register a guest reads at run time and
 #    their medians), the vtimer interrupt path and an IPI round trip
-#    between its two vCPUs (on two pCPUs: QEMU -smp 2).
+#    between its two vCPUs (on two pCPUs: QEMU -smp 2); then the vIRQ round
+#    trip between two native VMs (guests/virqbench) on two pCPUs
+#    (bench/virq-2pcpu.dts) and on one (bench/virq-1pcpu.dts).
 # 2. Linux boot: Debian's kernel and the initramfs of BUILD_DIR/linux (make
 #    linux), from kernel entry to the first line of /init, booted directly by
 #    QEMU at EL1 and under numbat (bench/linux1.dts: 1 vCPU, bench/linux2.dts:
@@ -313,8 +315,40 @@ linux_boot() {
 	echo "   numbat: bench/linux1.dts, bench/linux2.dts; logs in ${bench_out[0]}, ${bench_out[1]})"
 }
 
+# ---- 1b. vIRQ round trips (issue 9) -----------------------------------------
+
+# virq_round_trip DTS OUT: builds and runs a guests/virqbench system under
+# -icount shift=0; prints its instructions per round trip, or nothing.
+virq_round_trip() {
+	local dts=$1 out=$2 build_log
+	if ! build_log=$("${make_cmd[@]}" BUILD="$build" SYSTEM="$dts" OUT="$out" 2>&1); then
+		echo "$build_log" > "$out.build.log"
+		return 0
+	fi
+	timeout --kill-after=5 "$limit" setsid "$qemu" \
+		-M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -smp 2 -m 1G \
+		-nographic -no-reboot -nic none -icount shift=0 \
+		-kernel "$out/numbat.bin" < /dev/null > "$out/console.log" 2>&1 || true
+	sed -n 's/.*BENCH virq_round_trip \([0-9]*\).*/\1/p' "$out/console.log" | tail -n 1
+}
+
+# Two native VMs raise vIRQs at each other (ping raises, pong's handler
+# raises back, ping's handler counts), both waiting in WFI.
+virq_round_trips() {
+	local two one
+	two=$(virq_round_trip bench/virq-2pcpu.dts "$build/bench-virq2")
+	one=$(virq_round_trip bench/virq-1pcpu.dts "$build/bench-virq1")
+	printf '\n%-22s %12s %8s   %s\n' "operation" "instructions" "target" "reference points"
+	printf '%-22s %12s %8s   %s\n' "vIRQ round trip" "${two:-?}" "<= 1300" \
+		"two VMs on two pCPUs (bench/virq-2pcpu.dts); Bao 2653 (IPC hypercall + interrupt, both ways)"
+	printf '%-22s %12s %8s   %s\n' "  (on one pCPU)" "${one:-?}" "" \
+		"both VMs on pCPU 0: two vCPU switches per round trip (bench/virq-1pcpu.dts)"
+	echo "(NUMBAT_HC_VIRQ_RAISE to the handler and back, guests/virqbench; consoles in $build/bench-virq{2,1})"
+}
+
 status=0
 path_lengths || status=$?
+virq_round_trips
 [ "${BENCH_LINUX:-1}" = 0 ] || linux_boot
 # 3. Linux workloads (issue 11): scripts/bench-linux.py, also make bench-linux.
 [ "${BENCH_LINUX:-1}" = 0 ] || scripts/bench-linux.py "$build" || true

@@ -74,7 +74,7 @@ TEST(attack_hc, console_write_ranges)
 static bool known_fid(uint32_t fid)
 {
 	return fid == SMCCC_VERSION || fid == SMCCC_ARCH_FEATURES ||
-	       (fid >= NUMBAT_HC_VERSION && fid <= NUMBAT_HC_VM_ID) ||
+	       (fid >= NUMBAT_HC_VERSION && fid <= NUMBAT_HC_VIRQ_RAISE) ||
 	       (fid & 0xbfffffe0u) == 0x84000000u;
 }
 
@@ -98,7 +98,7 @@ TEST(attack_hc, unknown_ids_every_range)
 	printf("%u unknown calls refused\n", calls);
 	/* numbat's neighbours and PSCI's unimplemented numbers. */
 	static const uint32_t near[] = {
-		NUMBAT_HC_VM_ID + 1, 0xC600ffffu, 0x86000000u, 0x86000001u,
+		NUMBAT_HC_VIRQ_RAISE + 1, 0xC600ffffu, 0x86000000u, 0x86000001u,
 		0x84000005u, 0x84000007u, 0x8400000Bu, 0x8400001Fu,
 		0xC4000008u, 0xC4000009u, 0xC4000002u, 0xC400000Au,
 		0x80000002u, 0x80008000u, 0x8000ffffu,
@@ -107,6 +107,10 @@ TEST(attack_hc, unknown_ids_every_range)
 		EXPECT_EQ(hvc(near[i], 0, 0, 0), SMCCC_NOT_SUPPORTED);
 		EXPECT_EQ(smc(near[i], 0, 0, 0), SMCCC_NOT_SUPPORTED);
 	}
+	/* A VM without virq links can name none, whatever it passes. */
+	for (int i = 0; i < 64; i++)
+		EXPECT_EQ(hvc(NUMBAT_HC_VIRQ_RAISE, i == 63 ? ~0ull : (uint64_t)i << i, ~0ull,
+			      ~0ull), SMCCC_INVALID_PARAMETER);
 	EXPECT_EQ(hvc(SMCCC_ARCH_FEATURES, ~0ull, 0, 0), SMCCC_NOT_SUPPORTED);
 	EXPECT_EQ(hvc(SMCCC_ARCH_FEATURES, 0xffffffff00000000ull | SMCCC_VERSION, 0, 0),
 		  SMCCC_SUCCESS);

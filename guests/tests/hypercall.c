@@ -54,7 +54,7 @@ TEST(hypercall, smccc_version)
 TEST(hypercall, unknown_ids)
 {
 	static const uint32_t ids[] = {
-		0xC6000004u, 0xC600FFFFu, 0xC6FFFFFFu, /* vendor hyp, unused */
+		0xC6000005u, 0xC600FFFFu, 0xC6FFFFFFu, /* vendor hyp, unused */
 		0x86000000u,                           /* SMC32 version of it */
 		0xC5000000u, 0xC7000000u, 0xC3000000u, /* other owners */
 		0x8400001Fu, 0x84000100u,              /* PSCI, unassigned */

@@ -27,6 +27,9 @@
 #define REGION_WRITE        (1u << 1)
 #define REGION_EXEC         (1u << 2)
 #define REGION_DEVICE       (1u << 3) /* numbat-internal: device memory type */
+#define REGION_SHARED       (1u << 4) /* a shared-memory region other VMs map
+                                         too: zeroed once at boot, never by
+                                         a VM's reset */
 
 /* Emulated device models a description may name. */
 enum device_type {

@@ -67,6 +67,18 @@ static bool ram_covers(uint64_t base, uint64_t size)
 	return false;
 }
 
+/*
+ * Whether one of the first n ranges starts at pa (a shared region mapped
+ * by several VMs is listed once).
+ */
+static bool range_listed(const struct mmu_range *r, unsigned n, uint64_t pa)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (r[i].base == pa)
+			return true;
+	return false;
+}
+
 /* Everything numbat maps for itself: its region, VM memory, its devices. */
 static unsigned collect_ranges(struct mmu_range *r, unsigned max)
 {
@@ -83,10 +95,14 @@ static unsigned collect_ranges(struct mmu_range *r, unsigned max)
 		r[n++] = (struct mmu_range){ bootinfo.gicc_base, bootinfo.gicc_size, true };
 	if (bootinfo.gich_size)
 		r[n++] = (struct mmu_range){ bootinfo.gich_base, bootinfo.gich_size, true };
-	for (unsigned v = 0; v < numbat_system.vm_count; v++)
-		for (unsigned i = 0; i < numbat_system.vms[v].region_count && n < max; i++)
-			r[n++] = (struct mmu_range){ numbat_system.vms[v].regions[i].pa,
-				numbat_system.vms[v].regions[i].size, false };
+	for (unsigned v = 0; v < numbat_system.vm_count; v++) {
+		for (unsigned i = 0; i < numbat_system.vms[v].region_count && n < max; i++) {
+			const struct region_config *g = &numbat_system.vms[v].regions[i];
+
+			if (!(g->flags & REGION_SHARED) || !range_listed(r, n, g->pa))
+				r[n++] = (struct mmu_range){ g->pa, g->size, false };
+		}
+	}
 	return n;
 }
 

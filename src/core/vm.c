@@ -79,6 +79,14 @@ static bool vm_build(struct vm *vm)
 				arch_ipa_bits());
 			return false;
 		}
+		/*
+		 * A shared region is zeroed here, at boot, before any VM runs,
+		 * by each VM that maps it; never again (load_piece skips it).
+		 */
+		if (r->flags & REGION_SHARED) {
+			arch_zero(pa_to_ptr(pa_init(r->pa)), r->size);
+			arch_dcache_clean(pa_to_ptr(pa_init(r->pa)), r->size);
+		}
 	}
 	for (unsigned i = 0; i < cfg->device_count; i++) {
 		if (!vdev_bind(&vm->devs[i], &cfg->devices[i], vm)) {
@@ -207,6 +215,10 @@ static uint64_t load_piece(struct vm *vm, uint64_t budget)
 	}
 	if (l->phase == VM_LOAD_COPY && l->idx == cfg->blob_count) {
 		l->phase = VM_LOAD_DONE;
+		return 0;
+	}
+	if (l->phase == VM_LOAD_ZERO && (cfg->regions[l->idx].flags & REGION_SHARED)) {
+		l->idx++;   /* other VMs use it: a reset does not clear it */
 		return 0;
 	}
 	if (l->phase == VM_LOAD_ZERO) {

@@ -26,11 +26,12 @@ static void put_flags(FILE *f, uint32_t flags)
 		{ REGION_READ, "REGION_READ" },
 		{ REGION_WRITE, "REGION_WRITE" },
 		{ REGION_EXEC, "REGION_EXEC" },
+		{ REGION_SHARED, "REGION_SHARED" },
 	};
 	const char *sep = "";
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if (flags & names[i].bit) {
 			fprintf(f, "%s%s", sep, names[i].name);
 			sep = " | ";
@@ -38,19 +39,41 @@ static void put_flags(FILE *f, uint32_t flags)
 	}
 }
 
-/* Writes the regions and devices initialisers of one VM. */
-static void put_vm_memory(FILE *f, const struct sg_vm *vm)
+/* Writes one region initialiser. */
+static void put_region(FILE *f, uint64_t ipa, uint64_t pa, uint64_t size, uint32_t flags,
+		       const char *path)
 {
-	uint32_t i;
+	fprintf(f, "\t\t\t{ .ipa = 0x%llxull, .pa = 0x%llxull, .size = 0x%llxull,\n"
+		"\t\t\t  .flags = ", ULL(ipa), ULL(pa), ULL(size));
+	put_flags(f, flags);
+	fprintf(f, " }, /* %s */\n", path);
+}
 
-	fprintf(f, "\t\t.region_count = %u,\n\t\t.regions = {\n", vm->region_count);
+/*
+ * Writes the regions and devices initialisers of VM idx: its own memory
+ * regions, then each shared region it maps (REGION_SHARED).
+ */
+static void put_vm_memory(FILE *f, const struct sg_system *s, const struct sg_vm *vm,
+			  uint32_t idx)
+{
+	uint32_t i, j, n = vm->region_count;
+
+	for (i = 0; i < s->shm_count; i++)
+		for (j = 0; j < s->shms[i].map_count; j++)
+			n += s->shms[i].maps[j].vm == idx;
+	fprintf(f, "\t\t.region_count = %u,\n\t\t.regions = {\n", n);
 	for (i = 0; i < vm->region_count; i++) {
 		const struct sg_region *r = &vm->regions[i];
 
-		fprintf(f, "\t\t\t{ .ipa = 0x%llxull, .pa = 0x%llxull, .size = 0x%llxull,\n"
-			"\t\t\t  .flags = ", ULL(r->ipa), ULL(r->pa), ULL(r->size));
-		put_flags(f, r->flags);
-		fprintf(f, " }, /* %s */\n", r->path);
+		put_region(f, r->ipa, r->pa, r->size, r->flags, r->path);
+	}
+	for (i = 0; i < s->shm_count; i++) {
+		const struct sg_shm *shm = &s->shms[i];
+
+		for (j = 0; j < shm->map_count; j++)
+			if (shm->maps[j].vm == idx)
+				put_region(f, shm->maps[j].ipa, shm->region.pa, shm->region.size,
+					   shm->maps[j].flags | REGION_SHARED, shm->maps[j].path);
 	}
 	fprintf(f, "\t\t},\n\t\t.device_count = %u,\n", vm->device_count);
 	if (vm->device_count == 0)
@@ -101,7 +124,7 @@ static void put_vm_blobs(FILE *f, const struct sg_vm *vm, uint32_t idx)
 }
 
 /* Writes the initialiser of VM idx. */
-static void put_vm(FILE *f, const struct sg_vm *vm, uint32_t idx)
+static void put_vm(FILE *f, const struct sg_system *s, const struct sg_vm *vm, uint32_t idx)
 {
 	uint32_t i;
 
@@ -115,7 +138,7 @@ static void put_vm(FILE *f, const struct sg_vm *vm, uint32_t idx)
 			".period_us = %u },\n", vm->sched[i].priority, vm->sched[i].slice_us,
 			vm->sched[i].budget_us, vm->sched[i].period_us);
 	fprintf(f, "\t\t},\n");
-	put_vm_memory(f, vm);
+	put_vm_memory(f, s, vm, idx);
 	put_vm_blobs(f, vm, idx);
 	fprintf(f, "\t\t.entry_ipa = 0x%llxull,\n", ULL(vm->entry_ipa));
 	fprintf(f, "\t\t.boot_x0 = 0x%llxull,\n", ULL(vm->boot_x0));
@@ -127,6 +150,40 @@ static void put_vm(FILE *f, const struct sg_vm *vm, uint32_t idx)
 	fprintf(f, "\t\t.vgic = { .dist_ipa = 0x%llxull, .redist_ipa = 0x%llxull,\n"
 		"\t\t\t  .cpuif_ipa = 0x%llxull },\n\t},\n", ULL(vm->vgic.dist_ipa),
 		ULL(vm->vgic.redist_ipa), ULL(vm->vgic.cpuif_ipa));
+}
+
+/* The enum link_type constant of type. */
+static const char *link_type_name(uint32_t type)
+{
+	switch (type) {
+	case LINK_NET:
+		return "LINK_NET";
+	case LINK_VSOCK:
+		return "LINK_VSOCK";
+	case LINK_BLOCK:
+		return "LINK_BLOCK";
+	default:
+		return "LINK_VIRQ";
+	}
+}
+
+/* Writes numbat_links, the links of s in description order, if any. */
+static void put_links(FILE *f, const struct sg_system *s)
+{
+	uint32_t i;
+
+	if (s->link_count == 0)
+		return;
+	fprintf(f, "\nstatic const struct link_config numbat_links[%u] = {\n", s->link_count);
+	for (i = 0; i < s->link_count; i++) {
+		const struct sg_link *l = &s->links[i];
+
+		fprintf(f, "\t{ .type = %s, .name = \"%s\", .vm = { %u, %u }, "
+			".dev = { %u, %u }, .irq = %u }, /* %s */\n",
+			link_type_name(l->type), l->name, l->vm[0], l->vm[1], l->dev[0],
+			l->dev[1], l->type == LINK_VIRQ ? SG_SPI_BASE + l->spi : 0, l->path);
+	}
+	fprintf(f, "};\n");
 }
 
 /*
@@ -151,15 +208,20 @@ int sg_emit_config(const struct sg_system *s, FILE *f)
 	}
 	fprintf(f, "\nstatic const struct vm_config numbat_vms[%u] = {\n", s->vm_count);
 	for (i = 0; i < s->vm_count; i++)
-		put_vm(f, &s->vms[i], i);
-	fprintf(f, "};\n\nconst struct system_config numbat_system = {\n");
+		put_vm(f, s, &s->vms[i], i);
+	fprintf(f, "};\n");
+	put_links(f, s);
+	fprintf(f, "\nconst struct system_config numbat_system = {\n");
 	fprintf(f, "\t.ram_base = 0x%llxull,\n\t.ram_size = 0x%llxull,\n",
 		ULL(s->ram_base), ULL(s->ram_size));
 	fprintf(f, "\t.pcpu_count = %u,\n\t.gic_version = %u,\n", s->pcpu_count,
 		s->gic_version);
 	fprintf(f, "\t.hyp_base = 0x%llxull,\n\t.hyp_size = 0x%llxull,\n",
 		ULL(s->hyp_base), ULL(s->hyp_size));
-	fprintf(f, "\t.vm_count = %u,\n\t.vms = numbat_vms,\n};\n", s->vm_count);
+	fprintf(f, "\t.vm_count = %u,\n\t.vms = numbat_vms,\n", s->vm_count);
+	if (s->link_count)
+		fprintf(f, "\t.link_count = %u,\n\t.links = numbat_links,\n", s->link_count);
+	fprintf(f, "};\n");
 	return ferror(f) ? -1 : 0;
 }
 

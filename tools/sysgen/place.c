@@ -6,7 +6,7 @@
 #include "sysgen.h"
 
 #define ULL(v) ((unsigned long long)(v))
-#define SG_MAX_PLACED (CONFIG_MAX_VMS * CONFIG_MAX_REGIONS)
+#define SG_MAX_PLACED (CONFIG_MAX_VMS * CONFIG_MAX_REGIONS + SG_MAX_SHM)
 
 /* The regions that own physical memory so far. */
 struct placed {
@@ -121,4 +121,8 @@ void sg_place(struct sg_system *s)
 				allocate(s, &p, r);
 		}
 	}
+	/* Each shared region once, whoever maps it (parse_shm.c). */
+	for (i = 0; i < s->shm_count; i++)
+		if (s->shms[i].region.ok)
+			allocate(s, &p, &s->shms[i].region);
 }

@@ -148,6 +148,39 @@ struct sg_vm {
 	struct sched_config sched[CONFIG_MAX_VCPUS];
 };
 
+/*
+ * A child of the top-level `links` node (parse_links.c): a channel the
+ * description declares between two VMs.
+ */
+struct sg_link {
+	char path[SG_PATH_MAX];
+	char name[CONFIG_NAME_MAX]; /* the node name */
+	bool ok;                /* parsed and every check passed */
+	uint32_t type;          /* enum link_type */
+	uint32_t vm[2];         /* VM indices (virq: sender, receiver) */
+	uint32_t dev[2];        /* data links: each end's device index */
+	uint32_t spi;           /* virq: SPI raised in vm[1]; INTID 32 + spi */
+};
+
+/*
+ * A region of the top-level `shared-memory` node (parse_shm.c): placed
+ * once in physical memory (region.pa), mapped into each VM of maps[].
+ */
+#define SG_MAX_SHM 8
+
+struct sg_shm_map {
+	char path[SG_PATH_MAX];
+	uint32_t vm;            /* VM index */
+	uint64_t ipa;           /* where it appears in that VM */
+	uint32_t flags;         /* REGION_READ, | REGION_WRITE */
+};
+
+struct sg_shm {
+	struct sg_region region; /* path, size, ok, pa (place.c) */
+	uint32_t map_count;
+	struct sg_shm_map maps[CONFIG_MAX_VMS];
+};
+
 struct sg_system {
 	const char *source;     /* the .dts named in messages */
 	const char *image_dir;  /* where images are looked up */
@@ -165,6 +198,10 @@ struct sg_system {
 	uint64_t hyp_size;
 	uint32_t vm_count;
 	struct sg_vm vms[CONFIG_MAX_VMS];
+	uint32_t link_count;
+	struct sg_link links[CONFIG_MAX_LINKS];
+	uint32_t shm_count;
+	struct sg_shm shms[SG_MAX_SHM];
 };
 
 /* A node being read: where it is and whom to tell about problems. */
@@ -201,6 +238,19 @@ void sg_parse_vm_sched(const struct sg_node *n, struct sg_vm *vm);
 void sg_parse_vm_restart(const struct sg_node *n, struct sg_vm *vm);
 /* parse_sched.c: the budgets pinned to each pCPU fit in it. */
 void sg_check_sched(struct sg_system *s);
+
+/* parse_links.c: the top-level `links` node, after every VM is parsed. */
+void sg_parse_links(struct sg_system *s, const void *fdt, int off);
+/*
+ * Reads property `name` of n, one phandle, naming a vm node; sets *vm to
+ * its index. Reports and returns false otherwise.
+ */
+bool sg_read_vm_ref(const struct sg_node *n, const char *name, uint32_t *vm);
+/* parse_virq.c: one `type = "virq"` link. */
+void sg_parse_link_virq(const struct sg_node *n, struct sg_link *l);
+
+/* parse_shm.c: the top-level `shared-memory` node, after every VM. */
+void sg_parse_shm(struct sg_system *s, const void *fdt, int off);
 
 /* check.c, check_vm.c */
 void sg_check(struct sg_system *s);
