@@ -125,12 +125,14 @@ static void parse_root_child(struct sg_system *s, const void *fdt, int off,
 		parse_hypervisor(s, fdt, off);
 	} else if (sg_is_node(name, "vm")) {
 		sg_parse_vm(s, fdt, off);
+	} else if (strcmp(name, "links") == 0) {
+		sg_parse_links(s, fdt, off);
 	} else {
 		for (int i = 0; standard_nodes[i]; i++)
 			if (strcmp(name, standard_nodes[i]) == 0)
 				return;
 		sg_node_init(&n, s, fdt, off);
-		sg_error(s, n.path, "unknown node (expected platform, hypervisor or vm@...)");
+		sg_error(s, n.path, "unknown node (expected platform, hypervisor, links or vm@...)");
 	}
 }
 

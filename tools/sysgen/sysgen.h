@@ -79,6 +79,26 @@ struct sg_device {
 	uint64_t size;
 	bool has_spi;           /* `interrupts` given and valid */
 	uint32_t spi;           /* SPI number; the guest INTID is 32 + spi */
+	uint32_t phandle;       /* its label's phandle (links name it), 0 if none */
+	uint64_t cid;           /* virtio,vsock: `cid` (0 if absent) */
+	uint8_t mac[6];         /* virtio,net: `mac-address`, or a default */
+	unsigned links;         /* links naming it as an endpoint (check_links) */
+};
+
+/*
+ * A link of the top-level `links` node (parse_links.c): its type and
+ * endpoints as phandles; check_links resolves them to VM and device
+ * indices. A data link (net, vsock, block) names two devices.
+ */
+struct sg_link {
+	char path[SG_PATH_MAX];
+	char name[CONFIG_NAME_MAX];
+	bool ok;                /* parsed; endpoints resolved and valid */
+	uint32_t type;          /* enum link_type */
+	uint32_t ref[2];        /* the endpoints' phandles */
+	uint32_t vm[2];         /* resolved: VM indices */
+	uint32_t dev[2];        /* resolved: device indices (data links) */
+	uint32_t irq;           /* virq: the INTID raised in vm[1] */
 };
 
 /* A file a VM embeds: its image or kernel, or its initrd. */
@@ -165,6 +185,8 @@ struct sg_system {
 	uint64_t hyp_size;
 	uint32_t vm_count;
 	struct sg_vm vms[CONFIG_MAX_VMS];
+	uint32_t link_count;
+	struct sg_link links[CONFIG_MAX_LINKS];
 };
 
 /* A node being read: where it is and whom to tell about problems. */
@@ -202,6 +224,13 @@ void sg_parse_vm_restart(const struct sg_node *n, struct sg_vm *vm);
 /* parse_sched.c: the budgets pinned to each pCPU fit in it. */
 void sg_check_sched(struct sg_system *s);
 
+/* parse_links.c: the links node, virtio device properties, their checks. */
+void sg_parse_links(struct sg_system *s, const void *fdt, int off);
+/* The properties a device node of this model may have beyond compatible, reg, interrupts. */
+void sg_parse_device_extra(const struct sg_node *n, struct sg_device *d);
+void sg_check_links(struct sg_system *s);
+void sg_emit_links(const struct sg_system *s, FILE *f);
+
 /* check.c, check_vm.c */
 void sg_check(struct sg_system *s);
 uint64_t sg_image_space(const struct sg_system *s);
@@ -217,6 +246,7 @@ void sg_check_linux(struct sg_system *s, struct sg_vm *vm);
 const char *sg_guest_dtb(const struct sg_system *s, struct sg_vm *vm);
 void sg_guest_dt_pl011(struct sg_guest_dt *g, const struct sg_device *d);
 void sg_guest_dt_sp805(struct sg_guest_dt *g, const struct sg_device *d);
+void sg_guest_dt_virtio(struct sg_guest_dt *g, const struct sg_device *d);
 
 /* place.c */
 void sg_place(struct sg_system *s);
