@@ -183,8 +183,7 @@ static void parse_device(struct sg_system *s, const void *fdt, int off, struct s
 	}
 	d->has_spi = rc == SG_OK;
 	d->ok = ok;
-	d->phandle = fdt_get_phandle(fdt, off);
-	sg_parse_device_extra(&n, d);
+	sg_parse_virtio_props(&n, d);
 }
 
 /* Reads a VM's optional devices node. */

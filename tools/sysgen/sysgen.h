@@ -79,26 +79,9 @@ struct sg_device {
 	uint64_t size;
 	bool has_spi;           /* `interrupts` given and valid */
 	uint32_t spi;           /* SPI number; the guest INTID is 32 + spi */
-	uint32_t phandle;       /* its label's phandle (links name it), 0 if none */
-	uint64_t cid;           /* virtio,vsock: `cid` (0 if absent) */
+	uint64_t cid;           /* virtio,vsock: `cid` (parse_netlink.c) */
 	uint8_t mac[6];         /* virtio,net: `mac-address`, or a default */
-	unsigned links;         /* links naming it as an endpoint (check_links) */
-};
-
-/*
- * A link of the top-level `links` node (parse_links.c): its type and
- * endpoints as phandles; check_links resolves them to VM and device
- * indices. A data link (net, vsock, block) names two devices.
- */
-struct sg_link {
-	char path[SG_PATH_MAX];
-	char name[CONFIG_NAME_MAX];
-	bool ok;                /* parsed; endpoints resolved and valid */
-	uint32_t type;          /* enum link_type */
-	uint32_t ref[2];        /* the endpoints' phandles */
-	uint32_t vm[2];         /* resolved: VM indices */
-	uint32_t dev[2];        /* resolved: device indices (data links) */
-	uint32_t irq;           /* virq: the INTID raised in vm[1] */
+	unsigned links;         /* data links naming it as an endpoint */
 };
 
 /* A file a VM embeds: its image or kernel, or its initrd. */
@@ -168,6 +151,20 @@ struct sg_vm {
 	struct sched_config sched[CONFIG_MAX_VCPUS];
 };
 
+/*
+ * A child of the top-level `links` node (parse_links.c): a channel the
+ * description declares between two VMs.
+ */
+struct sg_link {
+	char path[SG_PATH_MAX];
+	char name[CONFIG_NAME_MAX]; /* the node name */
+	bool ok;                /* parsed and every check passed */
+	uint32_t type;          /* enum link_type */
+	uint32_t vm[2];         /* VM indices (virq: sender, receiver) */
+	uint32_t dev[2];        /* data links: each end's device index */
+	uint32_t spi;           /* virq: SPI raised in vm[1]; INTID 32 + spi */
+};
+
 struct sg_system {
 	const char *source;     /* the .dts named in messages */
 	const char *image_dir;  /* where images are looked up */
@@ -224,12 +221,24 @@ void sg_parse_vm_restart(const struct sg_node *n, struct sg_vm *vm);
 /* parse_sched.c: the budgets pinned to each pCPU fit in it. */
 void sg_check_sched(struct sg_system *s);
 
-/* parse_links.c: the links node, virtio device properties, their checks. */
+/* parse_links.c: the top-level `links` node, after every VM is parsed. */
 void sg_parse_links(struct sg_system *s, const void *fdt, int off);
-/* The properties a device node of this model may have beyond compatible, reg, interrupts. */
-void sg_parse_device_extra(const struct sg_node *n, struct sg_device *d);
-void sg_check_links(struct sg_system *s);
-void sg_emit_links(const struct sg_system *s, FILE *f);
+/*
+ * Reads property `name` of n, one phandle, naming a vm node; sets *vm to
+ * its index. Reports and returns false otherwise.
+ */
+bool sg_read_vm_ref(const struct sg_node *n, const char *name, uint32_t *vm);
+/* parse_virq.c: one `type = "virq"` link. */
+void sg_parse_link_virq(const struct sg_node *n, struct sg_link *l);
+/*
+ * parse_netlink.c: `type = "net"` and `type = "vsock"` links, the virtio
+ * device properties (cid, mac-address; interrupts required), and the
+ * checks across them once everything is parsed.
+ */
+void sg_parse_link_net(const struct sg_node *n, struct sg_link *l);
+void sg_parse_link_vsock(const struct sg_node *n, struct sg_link *l);
+void sg_parse_virtio_props(const struct sg_node *n, struct sg_device *d);
+void sg_check_netlinks(struct sg_system *s);
 
 /* check.c, check_vm.c */
 void sg_check(struct sg_system *s);
