@@ -83,8 +83,10 @@ static void put_vm_memory(FILE *f, const struct sg_system *s, const struct sg_vm
 		const struct sg_device *d = &vm->devices[i];
 
 		fprintf(f, "\t\t\t{ .type = %s, .ipa = 0x%llxull, .size = 0x%llxull, "
-			".irq = %u }, /* %s */\n", d->model->enum_name, ULL(d->ipa), ULL(d->size),
-			d->has_spi ? SG_SPI_BASE + d->spi : 0, d->path);
+			".irq = %u, .cid = %llu,\n\t\t\t  .mac = { %u, %u, %u, %u, %u, %u } }, "
+			"/* %s */\n", d->model->enum_name, ULL(d->ipa), ULL(d->size),
+			d->has_spi ? SG_SPI_BASE + d->spi : 0, ULL(d->cid), d->mac[0], d->mac[1],
+			d->mac[2], d->mac[3], d->mac[4], d->mac[5], d->path);
 	}
 	fprintf(f, "\t\t},\n");
 }

@@ -79,6 +79,9 @@ struct sg_device {
 	uint64_t size;
 	bool has_spi;           /* `interrupts` given and valid */
 	uint32_t spi;           /* SPI number; the guest INTID is 32 + spi */
+	uint64_t cid;           /* virtio,vsock: `cid` (parse_netlink.c) */
+	uint8_t mac[6];         /* virtio,net: `mac-address`, or a default */
+	unsigned links;         /* data links naming it as an endpoint */
 };
 
 /* A file a VM embeds: its image or kernel, or its initrd. */
@@ -248,6 +251,15 @@ void sg_parse_links(struct sg_system *s, const void *fdt, int off);
 bool sg_read_vm_ref(const struct sg_node *n, const char *name, uint32_t *vm);
 /* parse_virq.c: one `type = "virq"` link. */
 void sg_parse_link_virq(const struct sg_node *n, struct sg_link *l);
+/*
+ * parse_netlink.c: `type = "net"` and `type = "vsock"` links, the virtio
+ * device properties (cid, mac-address; interrupts required), and the
+ * checks across them once everything is parsed.
+ */
+void sg_parse_link_net(const struct sg_node *n, struct sg_link *l);
+void sg_parse_link_vsock(const struct sg_node *n, struct sg_link *l);
+void sg_parse_virtio_props(const struct sg_node *n, struct sg_device *d);
+void sg_check_netlinks(struct sg_system *s);
 
 /* parse_shm.c: the top-level `shared-memory` node, after every VM. */
 void sg_parse_shm(struct sg_system *s, const void *fdt, int off);
@@ -267,6 +279,7 @@ void sg_check_linux(struct sg_system *s, struct sg_vm *vm);
 const char *sg_guest_dtb(const struct sg_system *s, struct sg_vm *vm);
 void sg_guest_dt_pl011(struct sg_guest_dt *g, const struct sg_device *d);
 void sg_guest_dt_sp805(struct sg_guest_dt *g, const struct sg_device *d);
+void sg_guest_dt_virtio(struct sg_guest_dt *g, const struct sg_device *d);
 
 /* place.c */
 void sg_place(struct sg_system *s);

@@ -13,31 +13,29 @@
 	.global arch_copy
 	.type	arch_copy, %function
 arch_copy:
-	cmp	x2, #64
-	b.lo	2f
-1:	ldp	x3, x4, [x1]			/* 64 bytes a round */
-	ldp	x5, x6, [x1, #16]
-	ldp	x7, x8, [x1, #32]
-	ldp	x9, x10, [x1, #48]
-	add	x1, x1, #64
-	sub	x2, x2, #64
-	stp	x3, x4, [x0]
-	stp	x5, x6, [x0, #16]
-	stp	x7, x8, [x0, #32]
-	stp	x9, x10, [x0, #48]
-	add	x0, x0, #64
-	cmp	x2, #64
-	b.hs	1b
-2:	cmp	x2, #8
-	b.lo	3f
+	lsr	x4, x2, #6			/* 64-byte rounds */
+	cbz	x4, 2f
+1:	ldp	x5, x6, [x1], #16		/* 10 instructions a round */
+	ldp	x7, x8, [x1], #16
+	ldp	x9, x10, [x1], #16
+	ldp	x11, x12, [x1], #16
+	stp	x5, x6, [x0], #16
+	stp	x7, x8, [x0], #16
+	stp	x9, x10, [x0], #16
+	stp	x11, x12, [x0], #16
+	subs	x4, x4, #1
+	b.ne	1b
+2:	and	x2, x2, #63
+3:	cmp	x2, #8
+	b.lo	4f
 	ldr	x3, [x1], #8
 	sub	x2, x2, #8
 	str	x3, [x0], #8
-	b	2b
-3:	cbz	x2, 4f
+	b	3b
+4:	cbz	x2, 5f
 	ldrb	w3, [x1], #1
 	sub	x2, x2, #1
 	strb	w3, [x0], #1
-	b	3b
-4:	ret
+	b	4b
+5:	ret
 	.size	arch_copy, . - arch_copy
