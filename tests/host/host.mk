@@ -97,6 +97,12 @@ vgic_DEPS      := src/core/vgic.c src/core/vgic.h src/core/vgic_lr.c src/core/vg
                   src/core/vgic_types.h src/devices/vgic_regs.c src/devices/vdev.h \
                   src/core/vm.h src/core/vcpu.h src/core/pcpu.h src/core/sched.h
 
+# The virtio-vsock device's header checks and routing, pure.
+HOST_TESTS          += vsock_route
+vsock_route_SRC     := src/devices/vsock_route.c
+vsock_route_CFLAGS  := -Isrc
+vsock_route_DEPS    := src/devices/vsock_route.h
+
 # One link rule per program; everything is compiled in one step.
 define host_test_rule
 $(HOST_TEST_DIR)/test_$(1): tests/host/test_$(1).c $$($(1)_SRC) $$($(1)_DEPS) $$(HOST_TEST_COMMON)
