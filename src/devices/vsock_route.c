@@ -49,7 +49,7 @@ int vsock_route_find(const struct system_config *sys, uint32_t vm, uint32_t dev,
 			    d->cid != dst_cid ||
 			    (l->vm[1 - end] == vm && l->dev[1 - end] == dev))
 				continue;
-			*peer = (struct vsock_peer){ l->vm[1 - end], l->dev[1 - end] };
+			*peer = (struct vsock_peer){ l->vm[1 - end], l->dev[1 - end], i, 1 - end };
 			return 1;
 		}
 	}

@@ -31,9 +31,10 @@ enum vsock_verdict {
 enum vsock_verdict vsock_route_check(const struct virtio_vsock_hdr *h,
 				     uint32_t out_len, uint64_t own_cid);
 
-/* Where a packet goes: the VM and device index of the peer's vsock device. */
+/* Where a packet goes: the peer's vsock device, and the link that reaches it. */
 struct vsock_peer {
-	uint32_t vm, dev;
+	uint32_t vm, dev;     /* the peer's VM index and device index in it */
+	uint32_t link, end;   /* sys->links[link], whose end `end` is the peer */
 };
 
 /*

@@ -90,15 +90,18 @@ static void setup(void)
 
 START_TEST(find_along_links_both_ways)
 {
-	struct vsock_peer p = { 99, 99 };
+	struct vsock_peer p = { 99, 99, 99, 99 };
 
 	setup();
 	ck_assert_int_eq(vsock_route_find(&sys, 0, 1, 4, &p), 1);
 	ck_assert_uint_eq(p.vm, 1);
 	ck_assert_uint_eq(p.dev, 0);
+	ck_assert_uint_eq(p.link, 0);
+	ck_assert_uint_eq(p.end, 1);
 	ck_assert_int_eq(vsock_route_find(&sys, 1, 0, 3, &p), 1);   /* the reverse way */
 	ck_assert_uint_eq(p.vm, 0);
 	ck_assert_uint_eq(p.dev, 1);
+	ck_assert_uint_eq(p.end, 0);
 }
 END_TEST
 
