@@ -79,9 +79,12 @@ static bool vsock_ctl(struct vsock *vs, struct vsock_conn *c, uint16_t op, uint3
 /* RST in answer to a packet that has no connection (never to an RST). */
 static void vsock_refuse(struct vsock *vs, const struct virtio_vsock_hdr *h)
 {
-	if (h->op != VSOCK_OP_RST)
-		vsock_xmit(vs, NULL, h->src_cid, h->src_port, h->dst_port,
-			   VSOCK_OP_RST, 0, NULL, 0);
+	if (h->op == VSOCK_OP_RST)
+		return;
+	if (vs->on_refused)
+		vs->on_refused(vs, h);
+	vsock_xmit(vs, NULL, h->src_cid, h->src_port, h->dst_port,
+		   VSOCK_OP_RST, 0, NULL, 0);
 }
 
 /* ---------------------------------------------------------------------

@@ -77,8 +77,14 @@ struct vsock_pkt {
 	uint8_t data[VSOCK_PKT_PAYLOAD];
 };
 
+struct vsock;
+
+/* Called for each packet that reached no connection and was answered RST. */
+typedef void vsock_refused_fn(struct vsock *vs, const struct virtio_vsock_hdr *h);
+
 struct vsock {
 	struct virtio_dev dev;
+	vsock_refused_fn *on_refused;       /* optional: set after vsock_init */
 	struct virtio_queue q[VSOCK_VQ_COUNT];
 	uint64_t cid;                       /* ours, from the device */
 	uint32_t next_port;                 /* ephemeral ports for vsock_connect */

@@ -29,7 +29,11 @@
  * H1's global order by address) and routed again, since the driver may
  * have changed it meanwhile. Interrupts are raised with no lock held.
  */
+#include <stddef.h>
+
 #include <numbat/virtio_vsock.h>
+
+#include "core/vm.h"
 
 #include "devices/virtio.h"
 #include "devices/vsock_route.h"
