@@ -160,6 +160,7 @@ int virtio_queue_setup(struct virtio_dev *dev, struct virtio_queue *q,
 
 void virtio_driver_ok(struct virtio_dev *dev)
 {
+	gic_set_edge(dev->intid);   /* virtio-mmio SPIs are edge-triggered */
 	gic_enable(dev->intid, 0x80);
 	mmio_wr(dev, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
 		VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
@@ -281,8 +282,10 @@ void *virtio_reap(struct virtio_queue *q, uint32_t *written)
 	q->desc[d].next = q->free_head;
 	q->free_head = (uint16_t)id;
 	q->num_free = (uint16_t)(q->num_free + n);
-	if (q->event_idx)      /* used_event: interrupt us for the next one */
+	if (q->event_idx) {    /* used_event: interrupt us for the next one */
 		q->avail->ring[q->num] = q->last_used;
+		virtio_mb();   /* before the caller re-reads used->idx */
+	}
 	if (written)
 		*written = len;
 	return token;

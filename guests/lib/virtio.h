@@ -59,13 +59,13 @@
 /*
  * Bytes of ring memory for a queue of `num` entries: the descriptor table
  * (16 bytes each), the available ring (with used_event) and the used ring
- * (with avail_event), each placed at its alignment (section 2.7). Give it
- * 16-byte aligned; a page alignment costs nothing and is what this
- * library's users do.
+ * (with avail_event), each placed at its alignment (section 2.7), rounded
+ * up to 16 bytes so that an array of rings keeps each one aligned. Give it
+ * 16-byte aligned.
  */
 #define VIRTIO_AVAIL_OFF(num)  (16u * (num))
 #define VIRTIO_USED_OFF(num)   ((VIRTIO_AVAIL_OFF(num) + 6u + 2u * (num) + 3u) & ~3u)
-#define VIRTIO_RING_BYTES(num) (VIRTIO_USED_OFF(num) + 6u + 8u * (num))
+#define VIRTIO_RING_BYTES(num) ((VIRTIO_USED_OFF(num) + 6u + 8u * (num) + 15u) & ~15u)
 
 struct virtio_dev {
 	uintptr_t base;       /* the virtio-mmio register window */

@@ -20,7 +20,8 @@ static int vsock_tx_slot(struct vsock *vs)
 	struct vsock_pkt *p;
 
 	while ((p = virtio_reap(&vs->q[VSOCK_VQ_TX], NULL)))
-		vs->tx_busy[p - vs->tx] = false;
+		if (p >= vs->tx && p < vs->tx + VSOCK_TX_BUFS)   /* not a raw post */
+			vs->tx_busy[p - vs->tx] = false;
 	for (int i = 0; i < VSOCK_TX_BUFS; i++)
 		if (!vs->tx_busy[i])
 			return i;
