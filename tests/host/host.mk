@@ -97,6 +97,18 @@ vgic_DEPS      := src/core/vgic.c src/core/vgic.h src/core/vgic_lr.c src/core/vg
                   src/core/vgic_types.h src/devices/vgic_regs.c src/devices/vdev.h \
                   src/core/vm.h src/core/vcpu.h src/core/pcpu.h src/core/sched.h
 
+# The virtqueue walker and the virtio devices, #included by their tests
+# over a fake VM memory and a fake driver (fake_guest_mem.h, fake_driver.h).
+HOST_TESTS     += virtq
+virtq_CFLAGS   := -Isrc -DNUMBAT_HOST_TEST
+virtq_DEPS     := src/core/virtq.c src/core/virtq.h tests/host/fake_guest_mem.h \
+                  tests/host/fake_driver.h
+HOST_TESTS     += virtio
+virtio_CFLAGS  := -Isrc -DNUMBAT_HOST_TEST
+virtio_DEPS    := src/core/virtq.c src/core/virtq.h src/devices/virtio.h \
+                  src/devices/virtio_mmio.c src/devices/virtio_net.c \
+                  tests/host/fake_guest_mem.h tests/host/fake_driver.h tests/host/fake_virtio.h
+
 # The virtio-vsock device's header checks and routing, pure.
 HOST_TESTS          += vsock_route
 vsock_route_SRC     := src/devices/vsock_route.c
