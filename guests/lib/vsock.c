@@ -166,8 +166,10 @@ static void vsock_rx_conn(struct vsock *vs, struct vsock_conn *c,
 
 	c->peer_buf_alloc = h->buf_alloc;
 	c->peer_fwd_cnt = h->fwd_cnt;
-	if (c->state == VSOCK_CLOSED)
-		return;
+	if (c->state == VSOCK_CLOSING && h->op == VSOCK_OP_RST)
+		c->state = VSOCK_FREE;     /* the peer's answer to our SHUTDOWN */
+	if (c->state == VSOCK_CLOSED || c->state == VSOCK_CLOSING || c->state == VSOCK_FREE)
+		return;                    /* late data and credit: ignored */
 	switch (h->op) {
 	case VSOCK_OP_RESPONSE:
 		if (c->state == VSOCK_CONNECTING)
@@ -268,6 +270,10 @@ int vsock_poll(struct vsock *vs, uint64_t timeout_ms)
 	}
 	virtio_kick(evq);
 	vsock_tx_slot(vs);
+	for (int i = 0; i < VSOCK_MAX_CONN; i++)
+		if (vs->conn[i].state == VSOCK_CLOSING &&
+		    counter_read() - vs->conn[i].closed_at > counter_ms(VSOCK_LINGER_MS))
+			vs->conn[i].state = VSOCK_FREE;
 	return n;
 }
 
@@ -350,7 +356,8 @@ int vsock_connect(struct vsock *vs, uint64_t cid, uint32_t port, uint64_t timeou
 
 static struct vsock_conn *vsock_conn(struct vsock *vs, int c)
 {
-	if (c < 0 || c >= VSOCK_MAX_CONN || vs->conn[c].state == VSOCK_FREE)
+	if (c < 0 || c >= VSOCK_MAX_CONN || vs->conn[c].state == VSOCK_FREE ||
+	    vs->conn[c].state == VSOCK_CLOSING)
 		return NULL;
 	return &vs->conn[c];
 }
@@ -385,6 +392,25 @@ int vsock_send(struct vsock *vs, int ci, const void *buf, uint32_t len)
 	return (int)sent;
 }
 
+uint32_t vsock_send_space(struct vsock *vs, int ci)
+{
+	const struct vsock_conn *c = vsock_conn(vs, ci);
+	uint32_t in_flight, free = 0, room;
+
+	if (!c || c->state != VSOCK_ESTABLISHED || (c->peer_shut & VSOCK_SHUTDOWN_RCV))
+		return 0;
+	in_flight = c->tx_cnt - c->peer_fwd_cnt;
+	if (in_flight >= c->peer_buf_alloc)
+		return 0;
+	room = c->peer_buf_alloc - in_flight;
+	vsock_tx_slot(vs);                 /* reaps what the device finished */
+	for (int i = 0; i < VSOCK_TX_BUFS; i++)
+		free += !vs->tx_busy[i];
+	/* One buffer stays for control packets (credit updates, RST). */
+	free = free ? free - 1 : 0;
+	return room < free * VSOCK_PKT_PAYLOAD ? room : free * VSOCK_PKT_PAYLOAD;
+}
+
 int vsock_recv(struct vsock *vs, int ci, void *buf, uint32_t len)
 {
 	struct vsock_conn *c = vsock_conn(vs, ci);
@@ -417,11 +443,17 @@ void vsock_close(struct vsock *vs, int ci)
 		return;
 	if (c->state == VSOCK_ESTABLISHED) {
 		/* The peer that already shut down both ways waits for our RST. */
-		if (c->peer_shut == (VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND))
+		if (c->peer_shut == (VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND)) {
 			vsock_ctl(vs, c, VSOCK_OP_RST, 0);
-		else
+		} else {
+			/* It answers SHUTDOWN with RST (5.10.6.5); until then
+			 * its late packets find the connection, not a refusal. */
 			vsock_ctl(vs, c, VSOCK_OP_SHUTDOWN,
 				  VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND);
+			c->state = VSOCK_CLOSING;
+			c->closed_at = counter_read();
+			return;
+		}
 	}
 	c->state = VSOCK_FREE;
 }

@@ -48,7 +48,11 @@ enum vsock_state {
 	VSOCK_CONNECTING,      /* REQUEST sent, waiting for RESPONSE */
 	VSOCK_ESTABLISHED,
 	VSOCK_CLOSED,          /* reset by the peer: vsock_close frees it */
+	VSOCK_CLOSING,         /* closed by us: SHUTDOWN sent, waiting for the
+	                          peer's RST (at most VSOCK_LINGER_MS), then free */
 };
+
+#define VSOCK_LINGER_MS    10000
 
 struct vsock_conn {
 	uint8_t state;         /* enum vsock_state */
@@ -61,6 +65,7 @@ struct vsock_conn {
 	uint32_t fwd_cnt;      /* bytes the program has read */
 	uint32_t fwd_advertised;   /* fwd_cnt the peer last heard */
 	uint32_t rx_head, rx_len;  /* unread bytes in rx_buf (a ring) */
+	uint64_t closed_at;        /* VSOCK_CLOSING: counter when it was closed */
 	uint8_t rx_buf[VSOCK_CONN_BUF];
 };
 
@@ -133,6 +138,12 @@ int vsock_connect(struct vsock *vs, uint64_t cid, uint32_t port, uint64_t timeou
  * VSOCK_ERESET or VSOCK_EINVAL.
  */
 int vsock_send(struct vsock *vs, int c, const void *buf, uint32_t len);
+
+/*
+ * Bytes vsock_send would take now: the peer's credit, bounded by the free
+ * packet buffers. 0 for a connection that cannot send.
+ */
+uint32_t vsock_send_space(struct vsock *vs, int c);
 
 /*
  * Reads up to `len` received bytes. Returns them (0: nothing yet),

@@ -114,13 +114,31 @@ static void command_bytes(int c, const uint8_t *b, int n)
 	}
 }
 
-/* Serves connection c: reads what arrived and answers it. */
+/*
+ * Serves connection c: reads what arrived and answers it. The echo reads
+ * only what it can send back at once, so a slow reader holds the data in
+ * our buffer and its sender waits for credit: flow control end to end.
+ */
 static void serve(int c)
 {
 	uint8_t buf[1024];
 	int n;
 
-	while ((n = vsock_recv(&vs, c, buf, sizeof(buf))) > 0) {
+	for (;;) {
+		uint32_t want = sizeof(buf);
+
+		if (svc[c].port == PORT_ECHO) {
+			uint32_t room = vsock_send_space(&vs, c);
+
+			want = room < want ? room : want;
+		}
+		if (want == 0) {               /* no credit: leave it for later */
+			n = vsock_state(&vs, c) == VSOCK_CLOSED ? VSOCK_ERESET : 0;
+			break;
+		}
+		n = vsock_recv(&vs, c, buf, want);
+		if (n <= 0)
+			break;
 		if (svc[c].port == PORT_ECHO)
 			send_all(c, buf, (uint32_t)n);
 		else
@@ -172,7 +190,8 @@ int main(void)
 			       vs.conn[c].peer_cid, vs.conn[c].peer_port, svc[c].port);
 		}
 		for (c = 0; c < VSOCK_MAX_CONN; c++)
-			if (vs.conn[c].state != VSOCK_FREE && vs.conn[c].accepted)
+			if ((vs.conn[c].state == VSOCK_ESTABLISHED ||
+			     vs.conn[c].state == VSOCK_CLOSED) && vs.conn[c].accepted)
 				serve(c);
 	}
 }
