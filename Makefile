@@ -46,7 +46,7 @@ LIBFDT_A   := $(LIBFDT_DIR)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 export Q BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
 
-.PHONY: all deps run debug test bench bench-sched bench-linux clean core guests tools host-tests cppcheck lines system-image
+.PHONY: all deps run debug test bench bench-sched bench-linux bench-net clean core guests tools host-tests cppcheck lines system-image
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/numbat.bin
@@ -99,6 +99,10 @@ bench: all
 # The scheduling figures alone: vCPU switch, wake-up latency.
 bench-sched: all
 	@scripts/bench-sched.sh $(BUILD)
+
+# iperf3 between linux0 and linux1 over their network link vs loopback.
+bench-net: all
+	@scripts/bench-net.py $(BUILD)
 
 # The Linux workload suite alone (also the last part of make bench).
 bench-linux: all linux

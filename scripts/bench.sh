@@ -318,4 +318,7 @@ path_lengths || status=$?
 [ "${BENCH_LINUX:-1}" = 0 ] || linux_boot
 # 3. Linux workloads (issue 11): scripts/bench-linux.py, also make bench-linux.
 [ "${BENCH_LINUX:-1}" = 0 ] || scripts/bench-linux.py "$build" || true
+
+# 4. TCP between two Linux VMs over a network link vs loopback (issue 9).
+[ "${BENCH_NET:-1}" = 0 ] || scripts/bench-net.py "$build" || true
 exit "$status"

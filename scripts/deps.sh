@@ -23,6 +23,7 @@ packages=(
 	cppcheck                    # static analysis in make test
 	qemu-system-arm             # qemu-system-aarch64: runs every system
 	cpio gzip                   # the Linux guests' initramfs
+	kmod                        # depmod: the virtio modules' load order for the initramfs
 	libc6-dev-arm64-cross       # static libc for the nbench suite (guests/linux/bench)
 	gnuplot-nox                 # make bench-linux's overhead chart (PNG and SVG)
 	gdb-multiarch               # make debug, and its check in make test

@@ -41,7 +41,7 @@ apt_update() {
 # Host tools (scripts/deps.sh installs them with everything else; this keeps
 # the script usable alone).
 missing=()
-for p in cpio gzip gcc-aarch64-linux-gnu; do
+for p in cpio gzip gcc-aarch64-linux-gnu kmod; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -145,6 +145,44 @@ dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp" \
 install -m 0644 "$tmp/lib/modules/$kver/kernel/drivers/watchdog/"{watchdog,sp805_wdt}.ko \
 	"$root/lib/modules/"
 
+# The virtio drivers for numbat's virtio-mmio devices (network, vsock and
+# block links) and everything they depend on, from the kernel package, in
+# load order: depmod computes the package's modules.dep (Debian's package
+# leaves that to its postinst), and a depth-first walk of it puts each
+# module after its dependencies. rcS insmods /etc/modules.virtio in order.
+virtio_modules="virtio_mmio virtio_net vsock vmw_vsock_virtio_transport_common
+	vmw_vsock_virtio_transport virtio_blk"
+kmods="$tmp/kmods"
+mkdir -p "$kmods"
+dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$kmods" "./lib/modules/$kver"
+depmod -b "$kmods" "$kver"
+python3 - "$kmods/lib/modules/$kver" "$root" $virtio_modules <<'PYEOF'
+import os, shutil, sys
+base, root, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
+deps, by_name = {}, {}
+for line in open(os.path.join(base, "modules.dep")):
+    mod, _, rest = line.partition(":")
+    deps[mod] = rest.split()
+    by_name[os.path.basename(mod)[:-len(".ko")].replace("-", "_")] = mod
+order = []
+def visit(mod):
+    if mod in order:
+        return
+    for d in deps[mod]:
+        visit(d)
+    order.append(mod)
+for w in wanted:
+    if w not in by_name:
+        sys.exit("linux: module %s is not in the kernel package" % w)
+    visit(by_name[w])
+with open(os.path.join(root, "etc/modules.virtio"), "w") as f:
+    for mod in order:
+        name = os.path.basename(mod)
+        shutil.copy(os.path.join(base, mod), os.path.join(root, "lib/modules", name))
+        f.write(name + "\n")
+print("linux: virtio modules: " + " ".join(os.path.basename(m)[:-3] for m in order))
+PYEOF
+
 # The applets the guests and tests use, each a link to busybox. /init is
 # busybox init itself, so poweroff and reboot (signals to PID 1) run the
 # inittab shutdown actions and end in the reboot system call, which Linux
@@ -156,7 +194,8 @@ applets_bin="sh ash cat cp cut date dd df dmesg echo env false grep egrep head
 	cttyhack setsid login more less find od hexdump md5sum sha256sum gzip
 	zcat tar ln chmod chown id whoami basename dirname readlink realpath
 	[ [[ timeout nice taskset"
-applets_sbin="init poweroff reboot halt ifconfig mdev sysctl devmem insmod watchdog"
+applets_sbin="init poweroff reboot halt ifconfig mdev sysctl devmem insmod watchdog
+	ip route ping ping6 nc arp"
 for a in $applets_bin; do ln -sf busybox "$root/bin/$a"; done
 for a in $applets_sbin; do ln -sf ../bin/busybox "$root/sbin/$a"; done
 ln -sf bin/busybox "$root/init"

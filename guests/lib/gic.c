@@ -14,9 +14,10 @@
 #define GICD_ISENABLER   0x100
 #define GICD_ICENABLER   0x180
 #define GICD_ISPENDR     0x200
+#define GICD_ICPENDR     0x280
 #define GICD_IPRIORITYR  0x400
-#define GICD_ICFGR       0xc00
 #define GICD_ITARGETSR   0x800
+#define GICD_ICFGR       0xc00          /* 2 bits per INTID; bit 1: edge */
 #define GICD_PIDR2_V3    0xffe8
 #define GICD_PIDR2_V2    0xfe8
 #define GICR_WAKER       0x14
@@ -78,26 +79,25 @@ void gic_enable(unsigned intid, uint8_t priority)
 	writel(bank + GICD_ISENABLER + (intid / 32) * 4, 1u << (intid % 32));
 }
 
+/*
+ * Makes SPI `intid` edge-triggered (`edge`) or level-sensitive in
+ * GICD_ICFGR (GICv3 spec 12.9.9; the SPI should be disabled meanwhile).
+ */
+void gic_set_edge(unsigned intid, bool edge)
+{
+	uintptr_t reg = GICD + GICD_ICFGR + (intid / 16) * 4;
+	uint32_t bit = 2u << (2 * (intid % 16));
+	uint32_t v = readl(reg);
+
+	writel(reg, edge ? v | bit : v & ~bit);
+}
+
 /* The distributor-layout bank holding `intid` for the calling vCPU. */
 static uintptr_t bank_of(unsigned intid)
 {
 	if (gic_version() == 3 && intid < 32)
 		return GICR + this_vcpu() * 0x20000ul + GICR_SGI;
 	return GICD;
-}
-
-/*
- * Makes SPI `intid` edge-triggered (GICD_ICFGR<n>: two bits per INTID,
- * the upper one set for edge; GICv3 section 12.9.9). Devices that pulse
- * their line (virtio-mmio, vIRQs) need it: a level-sensitive SPI ignores
- * pulses. Before enabling it.
- */
-void gic_set_edge(unsigned intid)
-{
-	uintptr_t r = GICD + GICD_ICFGR + (intid / 16) * 4;
-
-	if (intid >= 32)
-		writel(r, readl(r) | (2u << (2 * (intid % 16))));
 }
 
 void gic_disable(unsigned intid)
@@ -108,6 +108,11 @@ void gic_disable(unsigned intid)
 bool gic_pending(unsigned intid)
 {
 	return (readl(bank_of(intid) + GICD_ISPENDR + (intid / 32) * 4) >> (intid % 32)) & 1;
+}
+
+void gic_clear_pending(unsigned intid)
+{
+	writel(bank_of(intid) + GICD_ICPENDR + (intid / 32) * 4, 1u << (intid % 32));
 }
 
 unsigned gic_ack(void)

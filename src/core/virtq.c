@@ -273,6 +273,49 @@ void virtq_want_notify(struct vm *vm, struct virtq *q, bool want)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);   /* then the caller re-reads idx */
 }
 
+#if defined(__aarch64__) && !defined(NUMBAT_HOST_TEST)
+/*
+ * Copies n bytes between guest buffers of any alignment. Guest memory is
+ * Normal memory in EL2's map and SCTLR_EL2.A is clear, so unaligned LDP,
+ * STP, LDR and STR are architecturally fine (Arm ARM B2.5.2); numbat's
+ * memcpy falls back to bytes unless everything is 8-aligned, which a
+ * frame after a 12-byte header never is. 64 bytes per 10 instructions.
+ */
+static void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n)
+{
+	uint64_t blocks = n / 64, words = (n % 64) / 8;
+
+	if (blocks)
+		__asm__ volatile(
+			"1:	ldp x9, x10, [%1], #16\n"
+			"	ldp x11, x12, [%1], #16\n"
+			"	ldp x13, x14, [%1], #16\n"
+			"	ldp x15, x16, [%1], #16\n"
+			"	stp x9, x10, [%0], #16\n"
+			"	stp x11, x12, [%0], #16\n"
+			"	stp x13, x14, [%0], #16\n"
+			"	stp x15, x16, [%0], #16\n"
+			"	subs %2, %2, #1\n"
+			"	b.ne 1b\n"
+			: "+r"(d), "+r"(s), "+r"(blocks)
+			: : "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "cc", "memory");
+	if (words)
+		__asm__ volatile(
+			"1:	ldr x9, [%1], #8\n"
+			"	str x9, [%0], #8\n"
+			"	subs %2, %2, #1\n"
+			"	b.ne 1b\n"
+			: "+r"(d), "+r"(s), "+r"(words) : : "x9", "cc", "memory");
+	for (n %= 8; n; n--)
+		*d++ = *s++;
+}
+#else
+static void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n)
+{
+	memcpy(d, s, n);
+}
+#endif
+
 /*
  * Finds byte `off` of the part [first, first + n) of `c`'s segments:
  * sets *seg and *in; false if the part is shorter.
@@ -307,7 +350,7 @@ uint32_t virtq_copy(struct virtq_chain *dst, uint32_t doff,
 			n = src->seg[si].len - sin;
 		if (n > dst->seg[di].len - din)
 			n = dst->seg[di].len - din;
-		memcpy(dst->seg[di].p + din, src->seg[si].p + sin, n);
+		copy_bytes(dst->seg[di].p + din, src->seg[si].p + sin, n);
 		done += n;
 		sin += n;
 		din += n;
@@ -336,7 +379,7 @@ uint32_t virtq_read(const struct virtq_chain *src, uint32_t soff, void *buf, uin
 
 		if (n > len - done)
 			n = len - done;
-		memcpy(b + done, src->seg[i].p + in, n);
+		copy_bytes(b + done, src->seg[i].p + in, n);
 		done += n;
 	}
 	return done;
@@ -355,7 +398,7 @@ uint32_t virtq_write(struct virtq_chain *dst, uint32_t doff, const void *buf, ui
 
 		if (n > len - done)
 			n = len - done;
-		memcpy(dst->seg[i].p + in, b + done, n);
+		copy_bytes(dst->seg[i].p + in, b + done, n);
 		done += n;
 	}
 	return done;

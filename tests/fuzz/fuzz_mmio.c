@@ -30,8 +30,8 @@ static uint64_t fuzz_far, fuzz_ipa;
 static struct vm tvm;
 static struct vm_config tcfg;
 static struct device_config dcfg[2] = {
-	{ DEVICE_PL011, 0x09000000, 0x1000, 0 },
-	{ DEVICE_TEST, 0x09100000, 0x1000, 40 },
+	{ .type = DEVICE_PL011, .ipa = 0x09000000, .size = 0x1000, .irq = 0 },
+	{ .type = DEVICE_TEST, .ipa = 0x09100000, .size = 0x1000, .irq = 40 },
 };
 static unsigned faults, accesses, levels;
 static struct { uint64_t off, val; unsigned size; bool write; } last;

@@ -145,9 +145,11 @@ START_TEST(vm_linux)
 
 	ck_assert_str_eq(vm->name, "penguin");
 	ck_assert_uint_eq(vm->regions[0].pa, 0x82400000);
-	ck_assert_uint_eq(vm->device_count, 1);
+	ck_assert_uint_eq(vm->device_count, 2);
 	ck_assert_uint_eq(vm->devices[0].type, DEVICE_PL011);
 	ck_assert_uint_eq(vm->devices[0].irq, 33);
+	ck_assert_uint_eq(vm->devices[1].type, DEVICE_VIRTIO_NET);
+	ck_assert_uint_eq(vm->devices[1].irq, 49);
 	ck_assert_uint_eq(vm->blob_count, 3);
 	ck_assert_ptr_eq(vm->blobs[0].data, numbat_image_3);
 	ck_assert_uint_eq(vm->blobs[0].ipa, 0x40000000);
@@ -183,6 +185,44 @@ START_TEST(linux_dtb_embedded)
 }
 END_TEST
 
+/* The net link: endpoints by VM and device index, MACs given and default. */
+START_TEST(links_emitted)
+{
+	const struct link_config *l = numbat_system.links;
+	static const uint8_t given[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	static const uint8_t dflt[6] = { 0x02, 'n', 'b', 0, 2, 0 };
+
+	ck_assert_uint_eq(numbat_system.link_count, 1);
+	ck_assert_uint_eq(l[0].type, LINK_NET);
+	ck_assert_str_eq(l[0].name, "net0");
+	ck_assert_uint_eq(l[0].vm[0], 3);
+	ck_assert_uint_eq(l[0].dev[0], 1);
+	ck_assert_uint_eq(l[0].vm[1], 2);
+	ck_assert_uint_eq(l[0].dev[1], 0);
+	ck_assert(memcmp(numbat_system.vms[3].devices[1].mac, given, 6) == 0);
+	ck_assert(memcmp(numbat_system.vms[2].devices[0].mac, dflt, 6) == 0);
+	ck_assert_uint_eq(numbat_system.vms[2].devices[0].type, DEVICE_VIRTIO_NET);
+}
+END_TEST
+
+/* Linux sees the virtio device as virtio,mmio with an edge SPI, coherent. */
+START_TEST(linux_dtb_virtio_node)
+{
+	const void *fdt = numbat_system.vms[3].blobs[2].data;
+	int node = fdt_path_offset(fdt, "/virtio_mmio@a001000"), len;
+	const fdt32_t *irq;
+
+	ck_assert_int_ge(node, 0);
+	ck_assert_str_eq(fdt_getprop(fdt, node, "compatible", NULL), "virtio,mmio");
+	ck_assert_ptr_ne(fdt_getprop(fdt, node, "dma-coherent", NULL), NULL);
+	irq = fdt_getprop(fdt, node, "interrupts", &len);
+	ck_assert_int_eq(len, 12);
+	ck_assert_uint_eq(fdt32_to_cpu(irq[0]), 0);    /* SPI */
+	ck_assert_uint_eq(fdt32_to_cpu(irq[1]), 17);
+	ck_assert_uint_eq(fdt32_to_cpu(irq[2]), 1);    /* rising edge */
+}
+END_TEST
+
 /* Registers the sysgen_emit suite. */
 void host_tests_init(void)
 {
@@ -194,4 +234,6 @@ void host_tests_init(void)
 	HOST_TEST(s, images_embedded);
 	HOST_TEST(s, vm_linux);
 	HOST_TEST(s, linux_dtb_embedded);
+	HOST_TEST(s, links_emitted);
+	HOST_TEST(s, linux_dtb_virtio_node);
 }

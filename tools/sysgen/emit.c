@@ -60,8 +60,10 @@ static void put_vm_memory(FILE *f, const struct sg_vm *vm)
 		const struct sg_device *d = &vm->devices[i];
 
 		fprintf(f, "\t\t\t{ .type = %s, .ipa = 0x%llxull, .size = 0x%llxull, "
-			".irq = %u }, /* %s */\n", d->model->enum_name, ULL(d->ipa), ULL(d->size),
-			d->has_spi ? SG_SPI_BASE + d->spi : 0, d->path);
+			".irq = %u, .cid = %llu,\n\t\t\t  .mac = { %u, %u, %u, %u, %u, %u } }, "
+			"/* %s */\n", d->model->enum_name, ULL(d->ipa), ULL(d->size),
+			d->has_spi ? SG_SPI_BASE + d->spi : 0, ULL(d->cid), d->mac[0], d->mac[1],
+			d->mac[2], d->mac[3], d->mac[4], d->mac[5], d->path);
 	}
 	fprintf(f, "\t\t},\n");
 }
@@ -129,6 +131,40 @@ static void put_vm(FILE *f, const struct sg_vm *vm, uint32_t idx)
 		ULL(vm->vgic.redist_ipa), ULL(vm->vgic.cpuif_ipa));
 }
 
+/* The enum link_type constant of type. */
+static const char *link_type_name(uint32_t type)
+{
+	switch (type) {
+	case LINK_NET:
+		return "LINK_NET";
+	case LINK_VSOCK:
+		return "LINK_VSOCK";
+	case LINK_BLOCK:
+		return "LINK_BLOCK";
+	default:
+		return "LINK_VIRQ";
+	}
+}
+
+/* Writes numbat_links, the links of s in description order, if any. */
+static void put_links(FILE *f, const struct sg_system *s)
+{
+	uint32_t i;
+
+	if (s->link_count == 0)
+		return;
+	fprintf(f, "\nstatic const struct link_config numbat_links[%u] = {\n", s->link_count);
+	for (i = 0; i < s->link_count; i++) {
+		const struct sg_link *l = &s->links[i];
+
+		fprintf(f, "\t{ .type = %s, .name = \"%s\", .vm = { %u, %u }, "
+			".dev = { %u, %u }, .irq = %u }, /* %s */\n",
+			link_type_name(l->type), l->name, l->vm[0], l->vm[1], l->dev[0],
+			l->dev[1], l->type == LINK_VIRQ ? SG_SPI_BASE + l->spi : 0, l->path);
+	}
+	fprintf(f, "};\n");
+}
+
 /*
  * Writes config.c for the checked system s. Returns 0, or -1 if writing
  * failed.
@@ -152,14 +188,19 @@ int sg_emit_config(const struct sg_system *s, FILE *f)
 	fprintf(f, "\nstatic const struct vm_config numbat_vms[%u] = {\n", s->vm_count);
 	for (i = 0; i < s->vm_count; i++)
 		put_vm(f, &s->vms[i], i);
-	fprintf(f, "};\n\nconst struct system_config numbat_system = {\n");
+	fprintf(f, "};\n");
+	put_links(f, s);
+	fprintf(f, "\nconst struct system_config numbat_system = {\n");
 	fprintf(f, "\t.ram_base = 0x%llxull,\n\t.ram_size = 0x%llxull,\n",
 		ULL(s->ram_base), ULL(s->ram_size));
 	fprintf(f, "\t.pcpu_count = %u,\n\t.gic_version = %u,\n", s->pcpu_count,
 		s->gic_version);
 	fprintf(f, "\t.hyp_base = 0x%llxull,\n\t.hyp_size = 0x%llxull,\n",
 		ULL(s->hyp_base), ULL(s->hyp_size));
-	fprintf(f, "\t.vm_count = %u,\n\t.vms = numbat_vms,\n};\n", s->vm_count);
+	fprintf(f, "\t.vm_count = %u,\n\t.vms = numbat_vms,\n", s->vm_count);
+	if (s->link_count)
+		fprintf(f, "\t.link_count = %u,\n\t.links = numbat_links,\n", s->link_count);
+	fprintf(f, "};\n");
 	return ferror(f) ? -1 : 0;
 }
 

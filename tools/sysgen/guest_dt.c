@@ -20,6 +20,7 @@
 #define IRQ_TYPE_SPI  0
 #define IRQ_TYPE_PPI  1
 #define IRQ_LEVEL_HI  0x4
+#define IRQ_EDGE_RISE 0x1
 #define GICV2_CPU_MASK_SHIFT 8  /* GICv2 PPIs: which CPUs, bits 15:8 */
 
 /* Architected timer PPIs: secure phys, non-secure phys, virtual, hyp. */
@@ -290,6 +291,23 @@ void sg_guest_dt_sp805(struct sg_guest_dt *g, const struct sg_device *d)
 		prop_cells(g, "interrupts", irq, 3);
 	prop_cells(g, "clocks", clocks, 2);
 	prop(g, "clock-names", clock_names, sizeof(clock_names));
+}
+
+/*
+ * Writes the properties of a virtio-mmio node (Linux binding
+ * virtio/mmio.yaml): its window, its SPI as a rising edge (numbat pulses
+ * it: vgic_pulse), and dma-coherent, since numbat reads and writes the
+ * rings and buffers through the cache.
+ */
+void sg_guest_dt_virtio(struct sg_guest_dt *g, const struct sg_device *d)
+{
+	const uint32_t irq[3] = { IRQ_TYPE_SPI, d->spi, IRQ_EDGE_RISE };
+	uint64_t reg[2] = { d->ipa, d->size };
+
+	prop_str(g, "compatible", "virtio,mmio");
+	prop_reg(g, reg, 1);
+	prop_cells(g, "interrupts", irq, 3);
+	prop(g, "dma-coherent", NULL, 0);
 }
 
 /* One node per device Linux sees, and /aliases serialN for the consoles. */

@@ -141,7 +141,9 @@ static void parse_memory(struct sg_system *s, const void *fdt, int off, struct s
 /* Reads one device node of a VM's devices node into d. */
 static void parse_device(struct sg_system *s, const void *fdt, int off, struct sg_device *d)
 {
-	static const char *const allowed[] = { "compatible", "reg", "interrupts", NULL };
+	static const char *const allowed[] = {
+		"compatible", "reg", "interrupts", "cid", "mac-address", NULL
+	};
 	struct sg_node n;
 	const char *compat;
 	bool ok;
@@ -181,6 +183,7 @@ static void parse_device(struct sg_system *s, const void *fdt, int off, struct s
 	}
 	d->has_spi = rc == SG_OK;
 	d->ok = ok;
+	sg_parse_virtio_props(&n, d);
 }
 
 /* Reads a VM's optional devices node. */

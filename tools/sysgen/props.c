@@ -23,6 +23,13 @@ static const struct sg_device_model device_models[] = {
 	  .guest_node = sg_guest_dt_pl011 },
 	{ .compatible = "arm,sp805", .enum_name = "DEVICE_SP805", .type = DEVICE_SP805,
 	  .min_size = 0x1000, .dt_node = "watchdog", .guest_node = sg_guest_dt_sp805 },
+	/* virtio-mmio devices (devices/virtio_mmio.c): endpoints of links. */
+	{ .compatible = "virtio,net", .enum_name = "DEVICE_VIRTIO_NET",
+	  .type = DEVICE_VIRTIO_NET, .min_size = 0x1000, .dt_node = "virtio_mmio",
+	  .guest_node = sg_guest_dt_virtio },
+	{ .compatible = "virtio,vsock", .enum_name = "DEVICE_VIRTIO_VSOCK",
+	  .type = DEVICE_VIRTIO_VSOCK, .min_size = 0x1000, .dt_node = "virtio_mmio",
+	  .guest_node = sg_guest_dt_virtio },
 };
 
 /* Properties any node may carry: dtc adds them for &label references. */

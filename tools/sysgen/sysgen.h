@@ -79,6 +79,9 @@ struct sg_device {
 	uint64_t size;
 	bool has_spi;           /* `interrupts` given and valid */
 	uint32_t spi;           /* SPI number; the guest INTID is 32 + spi */
+	uint64_t cid;           /* virtio,vsock: `cid` (parse_netlink.c) */
+	uint8_t mac[6];         /* virtio,net: `mac-address`, or a default */
+	unsigned links;         /* data links naming it as an endpoint */
 };
 
 /* A file a VM embeds: its image or kernel, or its initrd. */
@@ -148,6 +151,20 @@ struct sg_vm {
 	struct sched_config sched[CONFIG_MAX_VCPUS];
 };
 
+/*
+ * A child of the top-level `links` node (parse_links.c): a channel the
+ * description declares between two VMs.
+ */
+struct sg_link {
+	char path[SG_PATH_MAX];
+	char name[CONFIG_NAME_MAX]; /* the node name */
+	bool ok;                /* parsed and every check passed */
+	uint32_t type;          /* enum link_type */
+	uint32_t vm[2];         /* VM indices (virq: sender, receiver) */
+	uint32_t dev[2];        /* data links: each end's device index */
+	uint32_t spi;           /* virq: SPI raised in vm[1]; INTID 32 + spi */
+};
+
 struct sg_system {
 	const char *source;     /* the .dts named in messages */
 	const char *image_dir;  /* where images are looked up */
@@ -165,6 +182,8 @@ struct sg_system {
 	uint64_t hyp_size;
 	uint32_t vm_count;
 	struct sg_vm vms[CONFIG_MAX_VMS];
+	uint32_t link_count;
+	struct sg_link links[CONFIG_MAX_LINKS];
 };
 
 /* A node being read: where it is and whom to tell about problems. */
@@ -202,6 +221,25 @@ void sg_parse_vm_restart(const struct sg_node *n, struct sg_vm *vm);
 /* parse_sched.c: the budgets pinned to each pCPU fit in it. */
 void sg_check_sched(struct sg_system *s);
 
+/* parse_links.c: the top-level `links` node, after every VM is parsed. */
+void sg_parse_links(struct sg_system *s, const void *fdt, int off);
+/*
+ * Reads property `name` of n, one phandle, naming a vm node; sets *vm to
+ * its index. Reports and returns false otherwise.
+ */
+bool sg_read_vm_ref(const struct sg_node *n, const char *name, uint32_t *vm);
+/* parse_virq.c: one `type = "virq"` link. */
+void sg_parse_link_virq(const struct sg_node *n, struct sg_link *l);
+/*
+ * parse_netlink.c: `type = "net"` and `type = "vsock"` links, the virtio
+ * device properties (cid, mac-address; interrupts required), and the
+ * checks across them once everything is parsed.
+ */
+void sg_parse_link_net(const struct sg_node *n, struct sg_link *l);
+void sg_parse_link_vsock(const struct sg_node *n, struct sg_link *l);
+void sg_parse_virtio_props(const struct sg_node *n, struct sg_device *d);
+void sg_check_netlinks(struct sg_system *s);
+
 /* check.c, check_vm.c */
 void sg_check(struct sg_system *s);
 uint64_t sg_image_space(const struct sg_system *s);
@@ -217,6 +255,7 @@ void sg_check_linux(struct sg_system *s, struct sg_vm *vm);
 const char *sg_guest_dtb(const struct sg_system *s, struct sg_vm *vm);
 void sg_guest_dt_pl011(struct sg_guest_dt *g, const struct sg_device *d);
 void sg_guest_dt_sp805(struct sg_guest_dt *g, const struct sg_device *d);
+void sg_guest_dt_virtio(struct sg_guest_dt *g, const struct sg_device *d);
 
 /* place.c */
 void sg_place(struct sg_system *s);
