@@ -5,7 +5,7 @@
  * device drivers of guests/lib (vsock.c, vnet.c) and any other (virtio-blk)
  * sit on top of it.
  *
- * Use:
+ * Use (after gic_init(), which virtio_driver_ok relies on):
  *   struct virtio_dev dev;
  *   static uint8_t ring[VIRTIO_RING_BYTES(16)] __attribute__((aligned(4096)));
  *   virtio_probe(&dev, base, intid, VIRTIO_ID_...);      reset, ACK, DRIVER
