@@ -44,9 +44,28 @@ TEST(rawnet, mac_from_config)
 	EXPECT_NE(n.mac[0] | n.mac[1] | n.mac[2] | n.mac[3] | n.mac[4] | n.mac[5], 0);
 }
 
+/*
+ * b may not have its device up yet (frames to a receiver that is not
+ * DRIVER_OK are dropped): knock until the first echo comes back.
+ */
+static void wait_for_peer(void)
+{
+	for (int i = 0; i < 100; i++) {
+		make_frame(0, 60);
+		ASSERT_EQ(rawnet_send(&n, frame, 60), 0);
+		if (rawnet_recv(&n, back, sizeof(back), 100) == 60) {
+			while (rawnet_recv(&n, back, sizeof(back), 300) > 0)
+				;         /* late echoes of earlier knocks */
+			return;
+		}
+	}
+	ASSERT_TRUE(false);               /* no echo within 10 s */
+}
+
 TEST(rawnet, frames_cross_whole_and_in_order)
 {
 	up();
+	wait_for_peer();
 	for (unsigned i = 0; i < FRAMES; i++) {
 		uint32_t len = 60 + (i * 97) % (RAWNET_FRAME_MAX - 59);
 		int got;
