@@ -84,6 +84,7 @@ static const struct {
 	const struct virtio_ops *ops;
 } virtio_types[] = {
 	{ DEVICE_VIRTIO_NET, &virtio_net_ops },
+	{ DEVICE_VIRTIO_VSOCK, &virtio_vsock_ops },
 };
 
 static const struct virtio_ops *type_ops(uint32_t type)

@@ -40,7 +40,8 @@ virtq_FDEPS     := src/core/virtq.c src/core/virtq.h tests/host/fake_guest_mem.h
 virtio_FSRC     := tests/fuzz/fuzz_virtio.c
 virtio_FFLAGS   := -DNUMBAT_HOST_TEST
 virtio_FDEPS    := $(virtq_FDEPS) src/devices/virtio.h src/devices/virtio_mmio.c \
-                   src/devices/virtio_net.c tests/host/fake_virtio.h
+                   src/devices/virtio_net.c src/devices/virtio_vsock.c \
+                   src/devices/vsock_route.c src/devices/vsock_route.h tests/host/fake_virtio.h
 sysgen_FSRC     := tests/fuzz/fuzz_sysgen.c $(SYSGEN_LIB_SRC)
 sysgen_FFLAGS   := -Itools/sysgen -DFUZZ_IMAGE_DIR='"$(abspath $(BUILD))/guests"' \
                    -DFUZZ_LINUX_DIR='"$(abspath $(BUILD))/linux"'

@@ -1,8 +1,9 @@
 /*
- * libFuzzer harness: the virtio-mmio transport and virtio-net links
- * (src/devices/virtio_mmio.c, virtio_net.c over src/core/virtq.c), as
- * tests/host/test_virtio.c builds them: two fake VMs, one virtio-net
- * device each, joined by a link. The input is a sequence of register
+ * libFuzzer harness: the virtio-mmio transport and virtio-net and
+ * virtio-vsock links (src/devices/virtio_mmio.c, virtio_net.c,
+ * virtio_vsock.c over src/core/virtq.c), as tests/host/test_virtio.c
+ * builds them: two fake VMs, one virtio device each (net, or vsock with
+ * CIDs 3 and 4 when the first input byte is odd), joined by a link. The input is a sequence of register
  * reads and writes of any width at any offset on either device (mostly
  * the defined registers, with a well-formed bring-up now and then), ring
  * and buffer bytes the drivers rewrite, and whole-VM resets.
@@ -24,11 +25,13 @@ static int fv_locks;
 #include "core/virtq.c"
 #include "devices/virtio_mmio.c"
 #include "devices/virtio_net.c"
+#include "devices/vsock_route.c"
+#include "devices/virtio_vsock.c"
 
 #define FAKE_NO_HUGE
 #include "../host/fake_virtio.h"
 
-static struct fq frx[2], ftx[2];
+static struct fq frx[2], ftx[2], fev[2];
 
 static void check(void)
 {
@@ -50,7 +53,8 @@ static void check(void)
 /* A well-formed bring-up of device v with features from the input. */
 static void bring_up(struct fuzz_in *in, unsigned v)
 {
-	uint64_t f = (fuzz_take(in, 4) & net_features(fv_vd(v))) | (1ull << VIRTIO_F_VERSION_1);
+	struct virtio_dev *vd = fv_vd(v);
+	uint64_t f = (fuzz_take(in, 4) & vd->ops->features(vd)) | (1ull << VIRTIO_F_VERSION_1);
 	uint16_t num = (uint16_t)(1u << (fuzz_take(in, 1) % 9));
 
 	fv_write(v, 0x070, 0);
@@ -58,6 +62,8 @@ static void bring_up(struct fuzz_in *in, unsigned v)
 		return;
 	fv_queue(v, 0, &frx[v], FV_RXRING, num);
 	fv_queue(v, 1, &ftx[v], FV_TXRING, num);
+	if (vd->ops->queues > 2)                       /* vsock's event queue */
+		fv_queue(v, 2, &fev[v], FAKE_RAM_IPA + 0x8000, num);
 	fv_driver_ok(v);
 }
 
@@ -65,7 +71,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
 
-	fv_setup(DEVICE_VIRTIO_NET, true);
+	if (in.n && (in.p[0] & 1)) {
+		fv_setup(DEVICE_VIRTIO_VSOCK, true);
+		fv_links[0].type = LINK_VSOCK;
+		fv_devcfg[0].cid = 3;
+		fv_devcfg[1].cid = 4;
+	} else {
+		fv_setup(DEVICE_VIRTIO_NET, true);
+	}
 	check();
 	while (in.n) {
 		unsigned op = (unsigned)fuzz_take(&in, 1), v = op & 1;
