@@ -286,12 +286,16 @@ void arch_irq_window(void)
 }
 
 /*
- * Waits for an interrupt with IRQs masked (a pending one still ends WFI),
- * then lets it be taken: no wake-up is lost between the caller's check
- * and the WFI.
+ * Waits for an interrupt with IRQs masked (a pending one still ends WFI,
+ * Arm ARM D1.6.2 "Wait For Interrupt"), so no wake-up is lost between the
+ * caller's check and the WFI, then handles the interrupt that ended it
+ * straight away: acknowledging it at the CPU interface does not need
+ * PSTATE.I clear, so it is not taken as an exception (no el2_irq frame).
+ * One per call, as per exception: the caller's loop comes back here, and
+ * WFI ends at once while another is pending.
  */
 void arch_idle(void)
 {
 	wfi();
-	arch_irq_window();
+	arch_irq_handle();
 }
