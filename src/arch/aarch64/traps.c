@@ -172,16 +172,23 @@ void handle_guest_serror(struct vcpu *vcpu)
 /*
  * With the whole frame in vcpu->regs: the deferred trap, if there is one,
  * then the vCPU to enter (the scheduler's choice if `vcpu` may not go on).
+ * Without a deferred trap guest_leave came here because `vcpu` may not
+ * simply go on: straight to the scheduler.
  */
+static __attribute__((noinline)) struct vcpu *run_deferred(struct pcpu *p, struct vcpu *vcpu)
+{
+	trap_table[esr_ec(p->deferred_esr)](vcpu, p->deferred_esr);
+	p->deferred = false;
+	return sched_return(vcpu);
+}
+
 struct vcpu *handle_guest_full(struct vcpu *vcpu)
 {
 	struct pcpu *p = pcpu_this();
 
-	if (p->deferred) {
-		trap_table[esr_ec(p->deferred_esr)](vcpu, p->deferred_esr);
-		p->deferred = false;
-	}
-	return sched_return(vcpu);
+	if (__builtin_expect(p->deferred, 0))
+		return run_deferred(p, vcpu);
+	return sched_reschedule();
 }
 
 void el2_exception(const struct exc_frame *frame)
