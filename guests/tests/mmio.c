@@ -257,3 +257,82 @@ TEST(mmio, many_accesses)
 	}
 	EXPECT_EQ(sum, 1999ull * 2000 / 2);
 }
+
+/*
+ * Accesses through x19-x29, which numbat's trap path leaves in the
+ * registers when it resumes the same vCPU (vectors.S) and saves only for
+ * a trap that names one of them or that reschedules: an MMIO store from
+ * x20 and loads into x25 and w27, a trapped system register (the
+ * emulated CNTP_CVAL_EL0) written from x22 and read into x24, and a yield
+ * (which switches to the other VM when one shares the pCPU), all with
+ * sentinels in x19-x28. callee_probe(scratch, out) stores x19-x28 to
+ * out[0..9] afterwards.
+ */
+void callee_probe(uintptr_t scratch, uint64_t *out);
+__asm__(".text\n"
+	".global callee_probe\n"
+	"callee_probe:\n"
+	"	stp x29, x30, [sp, #-96]!\n"
+	"	stp x19, x20, [sp, #16]\n"
+	"	stp x21, x22, [sp, #32]\n"
+	"	stp x23, x24, [sp, #48]\n"
+	"	stp x25, x26, [sp, #64]\n"
+	"	stp x27, x28, [sp, #80]\n"
+	"	mov x9, x0\n"
+	"	mov x10, x1\n"
+	"	movz x19, #0x1919, lsl #16\n"
+	"	movz x20, #0x2020, lsl #32\n"
+	"	movz x21, #0x2121\n"
+	"	movz x22, #0x2222, lsl #16\n"
+	"	movz x23, #0x2323\n"
+	"	movz x24, #0x2424\n"
+	"	movz x25, #0x2525\n"
+	"	movz x26, #0x2626\n"
+	"	movz x27, #0x2727\n"
+	"	movz x28, #0x2828\n"
+	"	str x20, [x9]\n"
+	"	ldr x25, [x9]\n"
+	"	str x19, [x9, #8]\n"
+	"	ldr w27, [x9, #8]\n"
+	"	msr cntp_cval_el0, x22\n"
+	"	mrs x24, cntp_cval_el0\n"
+	"	movz x0, #0x0002\n"
+	"	movk x0, #0xC600, lsl #16\n"   /* NUMBAT_HC_YIELD */
+	"	hvc #0\n"
+	"	stp x19, x20, [x10]\n"
+	"	stp x21, x22, [x10, #16]\n"
+	"	stp x23, x24, [x10, #32]\n"
+	"	stp x25, x26, [x10, #48]\n"
+	"	stp x27, x28, [x10, #64]\n"
+	"	ldp x19, x20, [sp, #16]\n"
+	"	ldp x21, x22, [sp, #32]\n"
+	"	ldp x23, x24, [sp, #48]\n"
+	"	ldp x25, x26, [sp, #64]\n"
+	"	ldp x27, x28, [sp, #80]\n"
+	"	ldp x29, x30, [sp], #96\n"
+	"	ret\n");
+
+TEST(mmio, callee_saved_registers)
+{
+	static const uint64_t want[10] = {
+		0x19190000ull, 0x202000000000ull, 0x2121, 0x22220000ull, 0x2323,
+		0x22220000ull, 0x202000000000ull, 0x2626, 0x19190000ull, 0x2828,
+	};
+	uint64_t out[10];
+	int bad = 0;
+
+	_Static_assert(NUMBAT_HC_YIELD == 0xC6000002u, "callee_probe's yield id");
+	for (int round = 0; round < 50; round++) {
+		memset(out, 0, sizeof(out));
+		callee_probe(SCRATCH, out);
+		for (int i = 0; i < 10; i++) {
+			if (out[i] != want[i]) {
+				if (bad < 5)
+					printf("x%d = 0x%lx, expected 0x%lx\n", 19 + i,
+					       (unsigned long)out[i], (unsigned long)want[i]);
+				bad++;
+			}
+		}
+	}
+	EXPECT_EQ(bad, 0);
+}

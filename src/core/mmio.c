@@ -20,11 +20,15 @@
  * (numbat maps none); HPFAR_EL2 is UNKNOWN for it (so the device lookup
  * may have matched anything), and the IPA comes from the guest's own
  * translation; if that fails the guest's tables changed under it, and the
- * access is simply retried.
+ * access is simply retried. The IPA is read again here (HPFAR_EL2 and
+ * FAR_EL2 still describe this trap: nothing since took an exception to
+ * EL2), so that the fast path need not keep it.
  */
 static __attribute__((noinline, cold)) void
-mmio_fault(struct vcpu *vcpu, const char *what, uint64_t esr, ipaddr_t ipa)
+mmio_fault(struct vcpu *vcpu, const char *what, uint64_t esr)
 {
+	ipaddr_t ipa = arch_fault_ipa();
+
 	vcpu->exits.other++;
 	if (!esr_abort_hpfar_valid(esr)) {
 		if (!arch_fault_ipa_slow(esr, &ipa))
@@ -56,49 +60,75 @@ void mmio_replay(void)
 	pcpu_this()->current->mmio_replay = true;
 }
 
-void mmio_handle(struct vcpu *vcpu, uint64_t esr)
+/*
+ * A store to `dev` at `off`, decoded from `esr`; steps over it when done,
+ * unless the model asked for the store to run again (mmio_replay).
+ */
+static __attribute__((noinline)) void mmio_write(struct vcpu *vcpu, struct vdev *dev,
+						 uint64_t off, uint64_t esr)
 {
-	ipaddr_t ipa = arch_fault_ipa(); /* UNKNOWN for a permission fault: see mmio_fault */
-	struct vdev *dev = find_device(vcpu, ipa);
-	struct dabt_info d;
-	uint64_t off;
+	struct dabt_info d = esr_decode_dabt(esr);
+	uint64_t val = vcpu_get_reg(vcpu, d.reg);
 
-	if (__builtin_expect(!dev, 0)) {
-		mmio_fault(vcpu, "access outside its memory", esr, ipa);
+	if (d.size < 8)
+		val &= (1ull << (d.size * 8)) - 1;
+	if (!dev->ops->write(dev, off, d.size, val)) {
+		mmio_fault(vcpu, "device refused the access", esr);
 		return;
 	}
-	dev->exits[vcpu->index]++;
+	if (__builtin_expect(vcpu->mmio_replay, 0)) {
+		vcpu->mmio_replay = false;   /* the store runs again */
+		return;
+	}
+	vcpu_skip_insn(vcpu, esr);
+}
+
+/*
+ * Loads stay inline, and only `vcpu` and `esr` are kept across the model's
+ * call: the access is decoded from the syndrome again after it (a few
+ * bit-field extractions, cheaper than saving and restoring the decoded
+ * fields in callee-saved registers).
+ */
+void mmio_handle(struct vcpu *vcpu, uint64_t esr)
+{
+	ipaddr_t ipa;
+	struct dabt_info d;
+	struct vdev *dev;
+	uint64_t off;
+
+	/* SRT (RES0 without a syndrome: then nothing to defer). */
+	if (__builtin_expect(arch_reg_unsaved((esr >> 16) & 0x1f), 0) && arch_trap_defer(esr))
+		return;
+	ipa = arch_fault_ipa(); /* UNKNOWN for a permission fault: see mmio_fault */
 	d = esr_decode_dabt(esr);
+	dev = find_device(vcpu, ipa);
+	if (__builtin_expect(!dev, 0)) {
+		mmio_fault(vcpu, "access outside its memory", esr);
+		return;
+	}
 	off = ipa_addr(ipa) - dev->ipa;
 	/* No syndrome (e.g. a load pair or writeback), beyond the window, or
 	 * a permission fault (whose IPA is UNKNOWN). */
 	if (__builtin_expect(!d.valid || (esr & DFSC_TYPE_MASK) == DFSC_PERMISSION ||
 			     d.size > dev->size - off, 0)) {
-		mmio_fault(vcpu, "device access numbat cannot emulate", esr, ipa);
+		mmio_fault(vcpu, "device access numbat cannot emulate", esr);
 		return;
 	}
+	dev->exits[vcpu->index]++;
 	if (d.write) {
-		uint64_t val = vcpu_get_reg(vcpu, d.reg);
-
-		if (d.size < 8)
-			val &= (1ull << (d.size * 8)) - 1;
-		if (!dev->ops->write(dev, off, d.size, val)) {
-			mmio_fault(vcpu, "device refused the access", esr, ipa);
-			return;
-		}
-		if (__builtin_expect(vcpu->mmio_replay, 0)) {
-			vcpu->mmio_replay = false;   /* the store runs again */
-			return;
-		}
+		mmio_write(vcpu, dev, off, esr);
 	} else {
 		struct vdev_read r = dev->ops->read(dev, off, d.size);
 		uint64_t value = r.value; /* scalars: GCC would spill the pair */
 
 		if (__builtin_expect(!r.ok, 0)) {
-			mmio_fault(vcpu, "device refused the access", esr, ipa);
+			mmio_fault(vcpu, "device refused the access", esr);
 			return;
 		}
+		/* Decoded again rather than kept across the call (see above). */
+		__asm__("" : "+r"(esr));
+		d = esr_decode_dabt(esr);
 		vcpu_set_reg(vcpu, d.reg, dabt_load_value(&d, value));
+		vcpu_skip_insn(vcpu, esr);
 	}
-	vcpu_skip_insn(vcpu, esr);
 }

@@ -23,11 +23,24 @@ struct pcpu {
 	uint64_t mpidr;          /* affinity fields */
 	bool present;            /* in the boot device tree */
 	volatile bool online;
-	volatile bool resched;   /* set by kicks and the slice timer */
+	/*
+	 * The two reasons a trap does not simply resume its vCPU, read
+	 * together (`leave`) on the way back (traps.c): resched, set by kicks
+	 * and the slice timer; deferred, a trap handed to the full-frame path
+	 * before it was handled, whose ESR is deferred_esr.
+	 */
+	union {
+		struct {
+			volatile bool resched;
+			bool deferred;
+		};
+		volatile uint16_t leave;
+	};
 	unsigned nvcpus;         /* vCPUs pinned here (set at boot, then fixed) */
 	struct vcpu *vcpus[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS];
 	struct sched_queue rq;   /* round-robin order; this pCPU's only */
 	uint64_t kicks;          /* SGIs 0 and 2 received (the test device reads it) */
+	uint64_t deferred_esr;
 	/*
 	 * Per VM, the vCPU (and the VM's boot count) whose translations this
 	 * pCPU's TLB and I-cache last held: another vCPU of the same VM, or a

@@ -566,8 +566,11 @@ static struct vgic_candidate candidate(unsigned intid, const struct vgic_irq *ir
  * interrupt that is not deliverable here loses its hint (whatever makes
  * it deliverable again hints it again); one that is keeps it until a list
  * register holds it. Ascending INTIDs, as the plan's tie-break wants.
+ * Returns how many there are; only the first `max` are stored in c[].
+ * Calling it again gives the same answer (it only drops hints that are
+ * not deliverable).
  */
-static unsigned gather(struct vcpu *vcpu, struct vgic_candidate *c)
+static unsigned gather(struct vcpu *vcpu, struct vgic_candidate *c, unsigned max)
 {
 	struct vm *vm = vcpu->vm;
 	unsigned n = 0;
@@ -575,6 +578,8 @@ static unsigned gather(struct vcpu *vcpu, struct vgic_candidate *c)
 	for (unsigned w = 0; w < VGIC_HINT_WORDS; w++) {
 		uint32_t keep = 0;
 
+		if (!vcpu->vgic.hint[w])
+			continue;
 		if (w > 0 && !vm->vgic.enabled)
 			break; /* SPIs keep their hints until the distributor is on */
 		for (uint32_t m = vcpu->vgic.hint[w]; m; m &= m - 1) {
@@ -585,7 +590,9 @@ static unsigned gather(struct vcpu *vcpu, struct vgic_candidate *c)
 			    (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index))
 				continue;
 			keep |= m & -m;
-			c[n++] = candidate(intid, irq);
+			if (n < max)
+				c[n] = candidate(intid, irq);
+			n++;
 		}
 		vcpu->vgic.hint[w] = keep;
 	}
@@ -713,26 +720,72 @@ static void commit_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t write)
 }
 
 /*
- * Only list registers that change are written: one that lr_intid says is
- * free is invalid in hardware already (finished, cleared when withdrawn,
- * or zeroed with the vCPU's saved state at reset).
+ * The flush of the common case, without the general path's bookkeeping:
+ * nothing waits for a list register, every entry in use is one the guest
+ * has finished (empty in hardware) that the fast paths may retire
+ * (simple_retire: an SGI, or an edge or HW PPI), and the interrupts to
+ * deliver all fit in the list registers then free, each simply placed in
+ * one (what fill_free and commit_lrs would do). Returns false when that is
+ * not the case, leaving a state the general path takes as it is (at most
+ * finished entries retired, as sync_lrs would). dist->lock held.
  */
-void vgic_flush(struct vcpu *vcpu)
+static bool flush_simple(struct vcpu *vcpu)
 {
-	struct vm *vm = vcpu->vm;
+	struct vgic_cpu *c = &vcpu->vgic;
+	uint32_t empty = c->lr_used ? vgic_hw->empty_lrs() : 0, free;
+	struct vgic_candidate cand[VGIC_MAX_LR];
+	unsigned n, nr = vgic_hw->nr_lr;
+
+	if (c->waiting || (c->lr_used & ~empty))
+		return false;
+	for (uint32_t e = c->lr_used; e; e &= e - 1)
+		if (!simple_retire(vcpu, (unsigned)__builtin_ctz(e)))
+			return false;
+	for (uint32_t e = c->lr_used; e; e &= e - 1) {
+		unsigned i = (unsigned)__builtin_ctz(e), intid = c->lr_intid[i];
+
+		retire_lr(vcpu, i, &c->priv[intid]);
+		vgic_mark(c, intid); /* it may be pending again */
+	}
+	vtimer_resample(vcpu);
+	n = gather(vcpu, cand, nr);
+	if (n > nr)
+		return false;
+	free = (1u << nr) - 1; /* every entry is free now */
+	for (unsigned k = 0; k < n; k++, free &= free - 1) {
+		unsigned i = (unsigned)__builtin_ctz(free);
+		struct vgic_lr lr = { .intid = cand[k].intid, .priority = cand[k].priority,
+				      .source = cand[k].source, .pending = true };
+
+		place(vcpu, &lr);
+		c->lr_intid[i] = lr.intid;
+		c->lr_source[i] = lr.source;
+		c->lr_used |= 1u << i;
+		vgic_hw->write_lr(i, &lr);
+	}
+	return true;
+}
+
+/*
+ * The general flush. Only list registers that change are written: one
+ * that lr_intid says is free is invalid in hardware already (finished,
+ * cleared when withdrawn, or zeroed with the vCPU's saved state at reset).
+ * Returns the vCPUs (bits) to kick once dist->lock is dropped. dist->lock
+ * held.
+ */
+static __attribute__((noinline)) uint32_t flush_general(struct vcpu *vcpu)
+{
 	unsigned nr = vgic_hw->nr_lr, n;
 	uint32_t all = (1u << nr) - 1, others = 0, write, live;
 	struct vgic_lr lrs[VGIC_MAX_LR];
 	struct vgic_candidate c[VGIC_NR_PRIVATE + CONFIG_MAX_SPIS];
 	bool underflow = false;
 
-	spin_lock(&vm->vgic.lock);
-	vcpu->vgic.dirty = false;
 	write = sync_lrs(vcpu, lrs, &others); /* finished entries to clear */
 	live = vcpu->vgic.lr_used;
 	write |= refresh_lrs(vcpu, lrs, &live);
 	vtimer_resample(vcpu);
-	n = gather(vcpu, c);
+	n = gather(vcpu, c, VGIC_NR_PRIVATE + CONFIG_MAX_SPIS);
 	if (n <= (unsigned)__builtin_popcount(all & ~live)) {
 		write |= fill_free(lrs, all & ~live, c, n);
 	} else {
@@ -743,6 +796,18 @@ void vgic_flush(struct vcpu *vcpu)
 	if (underflow || vcpu->vgic.waiting)
 		vgic_hw->set_underflow(underflow);
 	vcpu->vgic.waiting = underflow;
+	return others;
+}
+
+void vgic_flush(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	uint32_t others = 0;
+
+	spin_lock(&vm->vgic.lock);
+	vcpu->vgic.dirty = false;
+	if (!flush_simple(vcpu))
+		others = flush_general(vcpu);
 	spin_unlock(&vm->vgic.lock);
 	for (unsigned i = 0; others; i++, others >>= 1)
 		if (others & 1)

@@ -93,6 +93,22 @@ void arch_vcpu_enter(struct vcpu *vcpu) __attribute__((noreturn));
  */
 bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr);
 
+/*
+ * Whether guest register r (0-30; 31 is XZR) is one of x19-x29, which a
+ * trap's fast path leaves in the registers (vectors.S): a handler whose
+ * instruction names one calls arch_trap_defer before anything else.
+ */
+static inline bool arch_reg_unsaved(unsigned r)
+{
+	return r - 19 <= 29 - 19;
+}
+/*
+ * Hands the trap being handled (syndrome `esr`) to the whole-frame path;
+ * true if it did (the caller returns, having done nothing), false when
+ * that path is already running it.
+ */
+bool arch_trap_defer(uint64_t esr);
+
 /* Exception injection into the current (loaded) vCPU: Arm ARM D1.10. */
 void arch_inject_undef(struct vcpu *vcpu);
 /* `write` sets ESR.WnR of an injected data abort. */

@@ -47,6 +47,12 @@ static inline unsigned esr_insn_len(uint64_t esr)
 	return 2u + ((esr >> 24) & 2); /* IL is bit 25 */
 }
 
+/* Trapped MSR/MRS (EC 0x18): the general-purpose register, ISS.Rt (9:5). */
+static inline unsigned esr_sysreg_rt(uint64_t esr)
+{
+	return (unsigned)(esr >> 5) & 0x1f;
+}
+
 /* WFI/WFE: ISS.TI bit 0 (0 = WFI, 1 = WFE; WFIT and WFET alike). */
 static inline bool esr_wfx_is_wfe(uint64_t esr)
 {
@@ -143,10 +149,14 @@ static inline uint64_t fault_ipa(uint64_t hpfar, uint64_t far)
  */
 static inline uint64_t dabt_load_value(const struct dabt_info *d, uint64_t data)
 {
-	unsigned shift = 64 - d->size * 8;
-	uint64_t v = d->sign_extend ? (uint64_t)((int64_t)(data << shift) >> shift)
-				    : (data << shift) >> shift;
+	/* 64 - 8 * size, taken modulo 64 as the shift instructions do. */
+	unsigned shift = (0u - d->size * 8) & 63;
+	uint64_t v = data << shift;
 
+	if (__builtin_expect(!d->sign_extend, 1))
+		v >>= shift;
+	else
+		v = (uint64_t)((int64_t)v >> shift);
 	return d->reg64 ? v : (uint32_t)v;
 }
 

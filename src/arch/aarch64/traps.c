@@ -16,9 +16,10 @@
 #include "core/vgic.h"
 #include "core/vm.h"
 
-struct vcpu *handle_guest_sync(struct vcpu *vcpu);
-struct vcpu *handle_guest_irq(struct vcpu *vcpu);
-struct vcpu *handle_guest_serror(struct vcpu *vcpu);
+void handle_guest_sync(struct vcpu *vcpu);
+void handle_guest_irq(struct vcpu *vcpu);
+void handle_guest_serror(struct vcpu *vcpu);
+struct vcpu *handle_guest_full(struct vcpu *vcpu);
 void el2_exception(const struct exc_frame *frame);
 void arch_irq_handle(void);
 
@@ -42,6 +43,8 @@ static void trap_wfx(struct vcpu *vcpu, uint64_t esr)
 	uint64_t ctl, cval;
 	unsigned rt;
 
+	if (esr_wfx_timeout_reg(esr, &rt) && arch_reg_unsaved(rt) && arch_trap_defer(esr))
+		return;
 	vcpu->exits.wfx++;
 	vcpu_skip_insn(vcpu, esr);
 	if (esr_wfx_is_wfe(esr)) {
@@ -93,6 +96,8 @@ static void trap_undef(struct vcpu *vcpu, uint64_t esr)
 
 static void trap_sysreg(struct vcpu *vcpu, uint64_t esr)
 {
+	if (arch_reg_unsaved(esr_sysreg_rt(esr)) && arch_trap_defer(esr))
+		return;
 	vcpu->exits.sysreg++;
 	if (!sysreg_emulate(vcpu, esr))
 		arch_inject_undef(vcpu);
@@ -112,22 +117,44 @@ static const trap_fn trap_table[EC_MAX + 1] = {
 };
 #pragma GCC diagnostic pop
 
-struct vcpu *handle_guest_sync(struct vcpu *vcpu)
+/*
+ * The entry points below run with the partial frame of vectors.S: the
+ * guest's x19-x29 are still in the registers, not in vcpu->regs. When they
+ * return, vectors.S resumes the vCPU as it is if it is still runnable and
+ * nothing asks for the scheduler or the whole frame (guest_leave);
+ * otherwise it saves x19-x29 and calls handle_guest_full. The handlers of
+ * trap_table touch the frame only through the register the trapped
+ * instruction names (hypercalls: x0-x7), so one whose instruction names
+ * x19-x29 defers the trap (arch_trap_defer) before doing any of it; the
+ * scheduler (a switch, a reset, a report) only ever runs with the whole
+ * frame.
+ */
+
+bool arch_trap_defer(uint64_t esr)
+{
+	struct pcpu *p = pcpu_this();
+
+	if (p->deferred)
+		return false; /* handle_guest_full running it: the frame is whole */
+	p->deferred_esr = esr;
+	p->deferred = true;
+	return true;
+}
+
+void handle_guest_sync(struct vcpu *vcpu)
 {
 	uint64_t esr = read_esr_el2();
 
 	trap_table[esr_ec(esr)](vcpu, esr);
-	return sched_return(vcpu);
 }
 
-struct vcpu *handle_guest_irq(struct vcpu *vcpu)
+void handle_guest_irq(struct vcpu *vcpu)
 {
 	vcpu->exits.irq++;
 	arch_irq_handle();
 	/* New virtual interrupts, and no reason to reschedule: just flush. */
 	if (vcpu->vgic.dirty && !pcpu_this()->resched)
 		vgic_flush(vcpu);
-	return sched_return(vcpu);
 }
 
 /*
@@ -137,10 +164,31 @@ struct vcpu *handle_guest_irq(struct vcpu *vcpu)
  * arch_vcpu_put), so its VM's fault policy applies and everyone else goes
  * on.
  */
-struct vcpu *handle_guest_serror(struct vcpu *vcpu)
+void handle_guest_serror(struct vcpu *vcpu)
 {
 	vm_guest_serror(vcpu, "SError while it ran");
+}
+
+/*
+ * With the whole frame in vcpu->regs: the deferred trap, if there is one,
+ * then the vCPU to enter (the scheduler's choice if `vcpu` may not go on).
+ * Without a deferred trap guest_leave came here because `vcpu` may not
+ * simply go on: straight to the scheduler.
+ */
+static __attribute__((noinline)) struct vcpu *run_deferred(struct pcpu *p, struct vcpu *vcpu)
+{
+	trap_table[esr_ec(p->deferred_esr)](vcpu, p->deferred_esr);
+	p->deferred = false;
 	return sched_return(vcpu);
+}
+
+struct vcpu *handle_guest_full(struct vcpu *vcpu)
+{
+	struct pcpu *p = pcpu_this();
+
+	if (__builtin_expect(p->deferred, 0))
+		return run_deferred(p, vcpu);
+	return sched_reschedule();
 }
 
 void el2_exception(const struct exc_frame *frame)
@@ -245,12 +293,16 @@ void arch_irq_window(void)
 }
 
 /*
- * Waits for an interrupt with IRQs masked (a pending one still ends WFI),
- * then lets it be taken: no wake-up is lost between the caller's check
- * and the WFI.
+ * Waits for an interrupt with IRQs masked (a pending one still ends WFI,
+ * Arm ARM D1.6.2 "Wait For Interrupt"), so no wake-up is lost between the
+ * caller's check and the WFI, then handles the interrupt that ended it
+ * straight away: acknowledging it at the CPU interface does not need
+ * PSTATE.I clear, so it is not taken as an exception (no el2_irq frame).
+ * One per call, as per exception: the caller's loop comes back here, and
+ * WFI ends at once while another is pending.
  */
 void arch_idle(void)
 {
 	wfi();
-	arch_irq_window();
+	arch_irq_handle();
 }

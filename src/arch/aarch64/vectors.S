@@ -1,12 +1,24 @@
 /*
- * EL2 exception vectors (Arm ARM D1.10.2). A trap from a guest saves its
- * general-purpose registers straight into the current vCPU, calls a C
- * handler with the vCPU, and enters whichever vCPU the handler returns.
- * `.org` makes an entry that outgrows its 128 bytes fail to assemble.
+ * EL2 exception vectors (Arm ARM D1.10.2). A trap from a guest saves the
+ * registers the C calling convention lets a callee clobber (x0-x18, x30),
+ * ELR_EL2 and SPSR_EL2 straight into the current vCPU and calls a C
+ * handler with the vCPU. `.org` makes an entry that outgrows its 128
+ * bytes fail to assemble.
+ *
+ * The guest's x19-x29 are callee-saved (AAPCS64): every C function gives
+ * them back as it found them, so while a trap is handled they stay in the
+ * registers, and `vcpu->regs.x[19..29]` are stale. When the handler
+ * returns, guest_leave resumes the vCPU that trapped, putting back only
+ * what was saved, if it is still runnable and nothing asks for more
+ * (pcpu->leave: a reschedule, or a trap the handler deferred because its
+ * instruction names one of x19-x29, traps.c). Otherwise it saves x19-x29
+ * and calls handle_guest_full, which finishes with the whole frame (the
+ * deferred trap, the scheduler, which may switch, reset or report) and
+ * returns the vCPU to enter with guest_exit.
  */
 #include "asm-offsets.h"
 
-/* Save x0-x30, ELR_EL2 and SPSR_EL2 of the guest into pcpu->current. */
+/* Save x0-x18, x30, ELR_EL2 and SPSR_EL2 of the guest into pcpu->current. */
 .macro save_guest
 	stp	x0, x1, [sp, #-16]!
 	mrs	x0, tpidr_el2
@@ -19,12 +31,7 @@
 	stp	x12, x13, [x0, #96]
 	stp	x14, x15, [x0, #112]
 	stp	x16, x17, [x0, #128]
-	stp	x18, x19, [x0, #144]
-	stp	x20, x21, [x0, #160]
-	stp	x22, x23, [x0, #176]
-	stp	x24, x25, [x0, #192]
-	stp	x26, x27, [x0, #208]
-	stp	x28, x29, [x0, #224]
+	str	x18, [x0, #144]
 	str	x30, [x0, #240]
 	ldp	x2, x3, [sp], #16
 	stp	x2, x3, [x0]
@@ -37,7 +44,7 @@
 	.balign 0x80
 	save_guest
 	bl	\handler
-	b	guest_exit
+	b	guest_leave
 .endm
 
 .macro el2_vector handler
@@ -71,7 +78,55 @@ el2_vectors:
 	guest_vector handle_guest_serror
 	.org el2_vectors + 0x800
 
-/* x0 = vCPU to enter; it is loaded and pcpu->current points at it. */
+/*
+ * After the handler: the vCPU that trapped (still pcpu->current: only the
+ * scheduler changes it) simply resumes if it is still runnable and
+ * neither a reschedule nor a deferred trap waits (pcpu->leave, see
+ * pcpu.h); otherwise the whole frame is needed. x19-x29 hold the guest's
+ * values again (the C code gave them back).
+ */
+guest_leave:
+	mrs	x1, tpidr_el2
+	ldr	x0, [x1, #PCPU_CURRENT]
+	ldrh	w2, [x1, #PCPU_LEAVE]
+	ldr	w3, [x0, #VCPU_STATE]
+	cmp	w3, #VCPU_STATE_RUNNABLE
+	ccmp	w2, #0, #0, eq			/* not runnable: NE */
+	b.eq	guest_resume
+	stp	x19, x20, [x0, #152]
+	stp	x21, x22, [x0, #168]
+	stp	x23, x24, [x0, #184]
+	stp	x25, x26, [x0, #200]
+	stp	x27, x28, [x0, #216]
+	str	x29, [x0, #232]
+	bl	handle_guest_full
+	b	guest_exit
+
+/*
+ * x0 = the vCPU that trapped, resumed: its x19-x29 were never saved and are
+ * still in the registers.
+ */
+guest_resume:
+	ldp	x1, x2, [x0, #VCPU_PC]
+	msr	elr_el2, x1
+	msr	spsr_el2, x2
+	ldp	x2, x3, [x0, #16]
+	ldp	x4, x5, [x0, #32]
+	ldp	x6, x7, [x0, #48]
+	ldp	x8, x9, [x0, #64]
+	ldp	x10, x11, [x0, #80]
+	ldp	x12, x13, [x0, #96]
+	ldp	x14, x15, [x0, #112]
+	ldp	x16, x17, [x0, #128]
+	ldr	x18, [x0, #144]
+	ldr	x30, [x0, #240]
+	ldp	x0, x1, [x0]
+	eret
+	dsb	nsh				/* no straight-line speculation */
+	isb
+
+/* x0 = vCPU to enter, all of whose registers are in memory; it is loaded
+ * and pcpu->current points at it. */
 	.global guest_exit
 guest_exit:
 	ldp	x1, x2, [x0, #VCPU_PC]
