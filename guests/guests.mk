@@ -23,11 +23,17 @@ GUEST_ALL_OBJ := $(GUEST_LIB_OBJ)
 
 guests: $(GUEST_BINS)
 
+# Identity-mapped partitions (they drive a passed-through device's DMA)
+# are linked at their physical address, away from numbat at the RAM base.
+comma := ,
+GUEST_BASE_passthrough_blk := 0x60000000
+GUEST_BASE_diskd := 0x60000000
+
 # $(call guest_program,NAME,SOURCES): links NAME from SOURCES and the runtime.
 define guest_program
 $(BUILD)/guests/$(1).elf: $(call guest_objs,$(2)) $(GUEST_LIB_OBJ) $(GUEST_LD)
 	@echo "  LD      $$@"
-	$$(Q)$$(CC_CROSS) $$(GUEST_LDFLAGS) -o $$@ $$(filter %.o,$$^) -lgcc
+	$$(Q)$$(CC_CROSS) $$(GUEST_LDFLAGS) $$(if $$(GUEST_BASE_$(1)),-Wl$$(comma)--defsym=GUEST_BASE=$$(GUEST_BASE_$(1))) -o $$@ $$(filter %.o,$$^) -lgcc
 GUEST_ALL_OBJ += $(call guest_objs,$(2))
 endef
 

@@ -12,6 +12,7 @@
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/sysreg.h"
 #include "core/bootinfo.h"
+#include "core/passthrough.h"
 #include "core/console.h"
 #include "core/mm.h"
 #include "core/panic.h"
@@ -83,6 +84,15 @@ static unsigned collect_ranges(struct mmu_range *r, unsigned max)
 		r[n++] = (struct mmu_range){ bootinfo.gicc_base, bootinfo.gicc_size, true };
 	if (bootinfo.gich_size)
 		r[n++] = (struct mmu_range){ bootinfo.gich_base, bootinfo.gich_size, true };
+	if (bootinfo.gpio_base && numbat_system.powerfail.present)
+		r[n++] = (struct mmu_range){ bootinfo.gpio_base, 0x1000, true };
+	{
+		uint64_t base[BOOTINFO_MAX_VIRTIO], size[BOOTINFO_MAX_VIRTIO];
+		unsigned k = passthrough_ranges(&bootinfo, base, size, BOOTINFO_MAX_VIRTIO);
+
+		for (unsigned i = 0; i < k && n < max; i++)
+			r[n++] = (struct mmu_range){ base[i], size[i], true };
+	}
 	for (unsigned v = 0; v < numbat_system.vm_count; v++)
 		for (unsigned i = 0; i < numbat_system.vms[v].region_count && n < max; i++)
 			r[n++] = (struct mmu_range){ numbat_system.vms[v].regions[i].pa,
@@ -171,7 +181,7 @@ static uint32_t numbat_ppis(void)
 
 void boot_primary(const void *fdt)
 {
-	struct mmu_range ranges[8 + CONFIG_MAX_VMS * CONFIG_MAX_REGIONS];
+	struct mmu_range ranges[9 + BOOTINFO_MAX_VIRTIO + CONFIG_MAX_VMS * CONFIG_MAX_REGIONS];
 	const char *err = bootinfo_parse(fdt, &bootinfo);
 
 	plat_uart_init(bootinfo.uart_base ? bootinfo.uart_base : PLAT_FALLBACK_UART);
@@ -212,6 +222,7 @@ void boot_primary(const void *fdt)
 	if (vgic_hw)
 		vgic_hw->clear_cpu();
 	pcpus[0].online = true;
+	passthrough_probe(&bootinfo);
 	vm_create_all();
 	console_start();
 	if (bootinfo.uart_intid) {

@@ -13,6 +13,7 @@
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/sysreg.h"
 #include "core/console.h"
+#include "core/passthrough.h"
 #include "core/panic.h"
 #include "core/pcpu.h"
 #include "core/sched.h"
@@ -86,6 +87,9 @@ static bool vm_build(struct vm *vm)
 				cfg->name, cfg->devices[i].type);
 			return false;
 		}
+		if (cfg->devices[i].type == DEVICE_PASSTHROUGH &&
+		    !passthrough_attach(vm, &vm->devs[i]))
+			return false;
 	}
 	vm->ndevs = cfg->device_count;
 	if (!vgic_init_vm(vm)) {
@@ -292,6 +296,7 @@ static bool all_vms_off(void)
 /* Finishes a stop or reset once no vCPU is loaded. Caller holds vm->lock. */
 static void vm_transition_done(struct vm *vm)
 {
+	passthrough_vm_down(vm);
 	if (vm->state == VM_RESETTING) {
 		if (vm_may_report(vm))
 			pr_info("vm %s: restarting\n", vm->cfg->name);

@@ -8,6 +8,7 @@
 extern const struct vdev_ops testdev_ops;
 extern const struct vdev_ops pl011_ops;
 extern const struct vdev_ops sp805_ops;
+extern const struct vdev_ops passthrough_ops;
 
 static const struct {
 	enum device_type type;
@@ -16,6 +17,7 @@ static const struct {
 	{ DEVICE_TEST, &testdev_ops },
 	{ DEVICE_PL011, &pl011_ops },
 	{ DEVICE_SP805, &sp805_ops },
+	{ DEVICE_PASSTHROUGH, &passthrough_ops },
 };
 
 bool vdev_bind(struct vdev *dev, const struct device_config *cfg, struct vm *vm)

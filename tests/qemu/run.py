@@ -40,6 +40,14 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
     abort-on: <text>            stop the run as soon as <text> appears, and
                                 fail (e.g. "Kernel panic - not syncing")
     order: <text>               all order: texts appear, in this order
+    host-before: <command>      a shell command run (in the repository, with
+                                $OUT = build/tests/<scenario> and $SCENARIO =
+                                tests/qemu/<scenario>) before QEMU starts,
+                                e.g. to make a disk image; it must succeed
+    host-after: <command>       the same after QEMU has exited: a check of
+                                what the run left on the host (a disk image);
+                                its exit status is a PASS/FAIL result
+    (`{out}` in a qemu: line is replaced by build/tests/<scenario>)
     from: <text>                the checks below (expect*, reject*) look only
                                 at the lines after the first line containing
                                 <text> (none if it never appears); another
@@ -213,6 +221,8 @@ class Scenario:
         self.order = []
         self.abort_on = []
         self.script = []    # (kind, value, line number), in file order
+        self.host_before = []
+        self.host_after = []
         self._parse(os.path.join(self.dir, "expect"))
 
     def _parse(self, path):
@@ -279,6 +289,10 @@ class Scenario:
             self.checks.append((key, regex, float(lo), float(hi)))
         elif key == "order":
             self.order.append(value)
+        elif key in ("host-before", "host-after"):
+            if not value:
+                raise ExpectError(f"empty {key}")
+            (self.host_before if key == "host-before" else self.host_after).append(value)
         elif key == "from":
             self._from = value or None
         else:
@@ -682,7 +696,15 @@ def run_scenario(scenario, build, verbose):
     if not os.path.exists(image):
         rep.result(False, "build", [f"{image} missing"])
         return rep
-    cmd = qemu_command(image, scenario.qemu_args)
+    env = dict(os.environ, OUT=out, SCENARIO=os.path.relpath(scenario.dir, ROOT))
+    for command in scenario.host_before:
+        done = subprocess.run(command, shell=True, cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            rep.result(False, f"host-before: {command}",
+                       (done.stdout + done.stderr).splitlines()[-10:])
+            return rep
+    cmd = qemu_command(image, [a.replace("{out}", out) for a in scenario.qemu_args])
     start = time.monotonic()
     run = run_qemu(cmd, scenario, os.path.join(out, "console.log"))
     elapsed = time.monotonic() - start
@@ -708,6 +730,11 @@ def run_scenario(scenario, build, verbose):
             rep.result(run.status == scenario.exit, "exit-status",
                        [f"QEMU exited with {run.status}, expected {scenario.exit}"]
                        + tail)
+    for command in scenario.host_after:
+        done = subprocess.run(command, shell=True, cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        rep.result(done.returncode == 0, f"host-after: {command}",
+                   (done.stdout + done.stderr).splitlines()[-10:])
     rep.lines.append(f"# {scenario.name}: {rep.passed} passed, "
                      f"{rep.failed} failed, {elapsed:.1f} s")
     return rep

@@ -60,8 +60,10 @@ static void put_vm_memory(FILE *f, const struct sg_vm *vm)
 		const struct sg_device *d = &vm->devices[i];
 
 		fprintf(f, "\t\t\t{ .type = %s, .ipa = 0x%llxull, .size = 0x%llxull, "
-			".irq = %u }, /* %s */\n", d->model->enum_name, ULL(d->ipa), ULL(d->size),
-			d->has_spi ? SG_SPI_BASE + d->spi : 0, d->path);
+			".irq = %u, .virtio_id = %u, .slot_index = %u }, /* %s */\n",
+			d->model->enum_name, ULL(d->ipa), ULL(d->size),
+			d->has_spi ? SG_SPI_BASE + d->spi : 0, d->virtio_id, d->slot_index,
+			d->path);
 	}
 	fprintf(f, "\t\t},\n");
 }

@@ -411,9 +411,12 @@ static void parse_vm_children(const struct sg_node *n, struct sg_vm *vm)
 			parse_devices(n->sys, n->fdt, child, vm);
 		} else if (strcmp(name, "gic") == 0) {
 			parse_gic(n->sys, n->fdt, child, vm);
+		} else if (strcmp(name, "passthrough") == 0) {
+			sg_parse_passthrough(n->sys, n->fdt, child, vm);
 		} else {
 			sg_node_init(&c, n->sys, n->fdt, child);
-			sg_error(n->sys, c.path, "unknown node (expected memory, devices or gic)");
+			sg_error(n->sys, c.path, "unknown node (expected memory, devices, "
+				 "passthrough or gic)");
 		}
 	}
 	if (!have_memory)
@@ -427,7 +430,7 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 		"vm-name", "vcpus", "cpus", "image", "load-address", "entry", "fault-policy",
 		"kernel", "initrd", "bootargs", "priority", "vcpu-priorities", "time-slice-us",
 		"budget-us", "period-us", "restart-policy", "restart-limit",
-		"restart-backoff-ms", NULL
+		"restart-backoff-ms", "identity-map", NULL
 	};
 	struct sg_node n;
 	struct sg_vm *vm;
@@ -451,4 +454,6 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 	parse_vm_boot(&n, vm);
 	sg_parse_vm_restart(&n, vm);
 	parse_vm_children(&n, vm);
+	sg_parse_vm_identity(&n, vm);
+	sg_check_vm_identity(s, vm);
 }

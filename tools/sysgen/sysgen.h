@@ -79,6 +79,8 @@ struct sg_device {
 	uint64_t size;
 	bool has_spi;           /* `interrupts` given and valid */
 	uint32_t spi;           /* SPI number; the guest INTID is 32 + spi */
+	uint32_t virtio_id;     /* passthrough: the DeviceID probed for */
+	uint32_t slot_index;    /* passthrough: which match */
 };
 
 /* A file a VM embeds: its image or kernel, or its initrd. */
@@ -146,6 +148,8 @@ struct sg_vm {
 	uint32_t restart_limit;
 	uint32_t restart_backoff_ms;
 	struct sched_config sched[CONFIG_MAX_VCPUS];
+	bool identity_map;      /* `identity-map`: regions at PA = IPA */
+	bool has_passthrough;   /* a passthrough node gave it a device */
 };
 
 struct sg_system {
@@ -199,6 +203,12 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off);
 void sg_parse_vm_sched(const struct sg_node *n, struct sg_vm *vm);
 /* Reads restart-policy, restart-limit and restart-backoff-ms of a vm node. */
 void sg_parse_vm_restart(const struct sg_node *n, struct sg_vm *vm);
+/* parse_passthrough.c: a VM's passthrough node and identity-map. */
+void sg_parse_passthrough(struct sg_system *s, const void *fdt, int off, struct sg_vm *vm);
+void sg_parse_vm_identity(const struct sg_node *n, struct sg_vm *vm);
+void sg_check_vm_identity(struct sg_system *s, struct sg_vm *vm);
+void sg_guest_dt_passthrough(struct sg_guest_dt *g, const struct sg_device *d);
+
 /* parse_sched.c: the budgets pinned to each pCPU fit in it. */
 void sg_check_sched(struct sg_system *s);
 

@@ -21,6 +21,7 @@
 #define GICD_ICENABLER   0x180
 #define GICD_ISACTIVER   0x300
 #define GICD_ICACTIVER   0x380
+#define GICD_ICFGR       0x0c00
 #define GICD_IPRIORITYR  0x400
 #define GICD_ITARGETSR   0x800
 #define GICD_SGIR        0xf00
@@ -138,6 +139,24 @@ static void v2_ppi_set_active(unsigned intid, bool active)
 	wr32(gicd + (active ? GICD_ISACTIVER : GICD_ICACTIVER), (uint32_t)BIT(intid));
 }
 
+static void v2_spi_set_edge(unsigned intid, bool edge)
+{
+	uintptr_t reg = gicd + GICD_ICFGR + (intid / 16) * 4;
+	uint32_t bit = BIT(2 * (intid % 16) + 1);
+
+	wr32(reg, edge ? rd32(reg) | bit : rd32(reg) & ~bit);
+}
+
+static void v2_spi_disable(unsigned intid)
+{
+	wr32(gicd + GICD_ICENABLER + (intid / 32) * 4, BIT(intid % 32));
+}
+
+static void v2_spi_deactivate(unsigned intid)
+{
+	wr32(gicd + GICD_ICACTIVER + (intid / 32) * 4, BIT(intid % 32));
+}
+
 const struct gic_ops gicv2_ops = {
 	.init = v2_init,
 	.init_cpu = v2_init_cpu,
@@ -148,4 +167,7 @@ const struct gic_ops gicv2_ops = {
 	.deactivate = v2_deactivate,
 	.ppi_active = v2_ppi_active,
 	.ppi_set_active = v2_ppi_set_active,
+	.spi_set_edge = v2_spi_set_edge,
+	.spi_disable = v2_spi_disable,
+	.spi_deactivate = v2_spi_deactivate,
 };
