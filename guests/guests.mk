@@ -28,6 +28,7 @@ guests: $(GUEST_BINS)
 comma := ,
 GUEST_BASE_passthrough_blk := 0x60000000
 GUEST_BASE_diskd := 0x60000000
+GUEST_BASE_powerfail_srv := 0x60000000
 
 # $(call guest_program,NAME,SOURCES): links NAME from SOURCES and the runtime.
 define guest_program

@@ -13,6 +13,7 @@
 #include "arch/aarch64/sysreg.h"
 #include "core/bootinfo.h"
 #include "core/passthrough.h"
+#include "core/powerfail.h"
 #include "core/console.h"
 #include "core/mm.h"
 #include "core/panic.h"
@@ -229,6 +230,7 @@ void boot_primary(const void *fdt)
 		gic_enable_spi(bootinfo.uart_intid, pcpus[0].mpidr);
 		plat_uart_enable_rx_irq();
 	}
+	powerfail_init(&bootinfo);
 	vm_entry_stamp = bootinfo.entry_stamp;
 	vm_start_all();
 	start_secondaries();

@@ -161,7 +161,11 @@ int sg_emit_config(const struct sg_system *s, FILE *f)
 		s->gic_version);
 	fprintf(f, "\t.hyp_base = 0x%llxull,\n\t.hyp_size = 0x%llxull,\n",
 		ULL(s->hyp_base), ULL(s->hyp_size));
-	fprintf(f, "\t.vm_count = %u,\n\t.vms = numbat_vms,\n};\n", s->vm_count);
+	fprintf(f, "\t.vm_count = %u,\n\t.vms = numbat_vms,\n", s->vm_count);
+	if (s->powerfail.ok)
+		fprintf(f, "\t.powerfail = { .present = 1, .vm = %u, .irq = %u, .drain_ms = %u },\n",
+			s->powerfail.vm, SG_SPI_BASE + s->powerfail.spi, s->powerfail.drain_ms);
+	fprintf(f, "};\n");
 	return ferror(f) ? -1 : 0;
 }
 

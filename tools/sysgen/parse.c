@@ -123,6 +123,8 @@ static void parse_root_child(struct sg_system *s, const void *fdt, int off,
 		parse_platform(s, fdt, off);
 	} else if (strcmp(name, "hypervisor") == 0) {
 		parse_hypervisor(s, fdt, off);
+	} else if (strcmp(name, "power-fail") == 0) {
+		sg_parse_powerfail(s, fdt, off);
 	} else if (sg_is_node(name, "vm")) {
 		sg_parse_vm(s, fdt, off);
 	} else {

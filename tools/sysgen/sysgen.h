@@ -152,6 +152,16 @@ struct sg_vm {
 	bool has_passthrough;   /* a passthrough node gave it a device */
 };
 
+/* The power-fail node (parse_powerfail.c). */
+struct sg_powerfail {
+	char path[SG_PATH_MAX];
+	bool given, ok;
+	char vm_name[CONFIG_NAME_MAX];
+	uint32_t vm;            /* index, once checked */
+	uint32_t spi;
+	uint32_t drain_ms;
+};
+
 struct sg_system {
 	const char *source;     /* the .dts named in messages */
 	const char *image_dir;  /* where images are looked up */
@@ -169,6 +179,7 @@ struct sg_system {
 	uint64_t hyp_size;
 	uint32_t vm_count;
 	struct sg_vm vms[CONFIG_MAX_VMS];
+	struct sg_powerfail powerfail;
 };
 
 /* A node being read: where it is and whom to tell about problems. */
@@ -208,6 +219,10 @@ void sg_parse_passthrough(struct sg_system *s, const void *fdt, int off, struct 
 void sg_parse_vm_identity(const struct sg_node *n, struct sg_vm *vm);
 void sg_check_vm_identity(struct sg_system *s, struct sg_vm *vm);
 void sg_guest_dt_passthrough(struct sg_guest_dt *g, const struct sg_device *d);
+
+/* parse_powerfail.c */
+void sg_parse_powerfail(struct sg_system *s, const void *fdt, int off);
+void sg_check_powerfail(struct sg_system *s);
 
 /* parse_sched.c: the budgets pinned to each pCPU fit in it. */
 void sg_check_sched(struct sg_system *s);

@@ -8,6 +8,7 @@
 #include "arch/aarch64/gic.h"
 #include "arch/aarch64/sysreg.h"
 #include "core/passthrough.h"
+#include "core/powerfail.h"
 #include "core/hypercall.h"
 #include "core/mmio.h"
 #include "core/panic.h"
@@ -174,6 +175,11 @@ void arch_irq_handle(void)
 		}
 		if (intid == arch_uart_intid) {
 			console_uart_irq(); /* drained first: the line is level */
+			gic_eoi(iar);
+			continue;
+		}
+		if (intid == powerfail_intid && intid) {
+			powerfail_irq(); /* clears the GPIO's level output first */
 			gic_eoi(iar);
 			continue;
 		}
