@@ -7,6 +7,7 @@
 #include "core/mmio.h"
 
 #include "arch/aarch64/esr.h"
+#include "core/pcpu.h"
 #include "core/vm.h"
 
 #define ESR_ISV    (1ull << 24)
@@ -50,6 +51,11 @@ static inline struct vdev *find_device(struct vcpu *vcpu, ipaddr_t ipa)
 	return dev;
 }
 
+void mmio_replay(void)
+{
+	pcpu_this()->current->mmio_replay = true;
+}
+
 void mmio_handle(struct vcpu *vcpu, uint64_t esr)
 {
 	ipaddr_t ipa = arch_fault_ipa(); /* UNKNOWN for a permission fault: see mmio_fault */
@@ -78,6 +84,10 @@ void mmio_handle(struct vcpu *vcpu, uint64_t esr)
 			val &= (1ull << (d.size * 8)) - 1;
 		if (!dev->ops->write(dev, off, d.size, val)) {
 			mmio_fault(vcpu, "device refused the access", esr, ipa);
+			return;
+		}
+		if (__builtin_expect(vcpu->mmio_replay, 0)) {
+			vcpu->mmio_replay = false;   /* the store runs again */
 			return;
 		}
 	} else {

@@ -15,4 +15,12 @@ struct vcpu;
  */
 void mmio_handle(struct vcpu *vcpu, uint64_t esr);
 
+/*
+ * Called by a device model during a write it has only partly done (a
+ * virtio notification with more work queued): the current vCPU does not
+ * step over the store, so it re-executes it after taking its interrupts,
+ * and the device continues then. The work is charged to the guest.
+ */
+void mmio_replay(void);
+
 #endif

@@ -204,14 +204,8 @@ int passthrough_irq(unsigned intid)
 	return -1;
 }
 
-void passthrough_vm_down(const struct vm *vm)
+void passthrough_reset(const struct passthrough_slot *s)
 {
-	for (unsigned i = 0; i < slot_count; i++) {
-		struct passthrough_slot *s = &slots[i].slot;
-
-		if (s->vm != vm)
-			continue;
-		wr32(s->pa + VIRTIO_MMIO_STATUS, 0);
-		gic_spi_deactivate(s->pintid);
-	}
+	wr32(s->pa + VIRTIO_MMIO_STATUS, 0);
+	gic_spi_deactivate(s->pintid);
 }

@@ -48,11 +48,11 @@ bool passthrough_attach(struct vm *vm, struct vdev *dev);
 int passthrough_irq(unsigned intid);
 
 /*
- * `vm` went down (stopped or being reset): its devices are reset (a
- * virtio device stops its DMA) and their SPIs deactivated, so what the
- * VM left behind does not reach its next run. vm->lock held.
+ * The owner went down (stopped or being reset) or restarts: the device is
+ * reset (a virtio device stops its DMA: virtio 1.2, 2.4) and its SPI
+ * deactivated, so what the VM left behind does not reach its next run.
  */
-void passthrough_vm_down(const struct vm *vm);
+void passthrough_reset(const struct passthrough_slot *s);
 
 /* The MMIO ranges numbat maps for itself to probe and forward (pages). */
 unsigned passthrough_ranges(const struct bootinfo *bi, uint64_t *base, uint64_t *size,

@@ -47,6 +47,7 @@ struct vcpu {
 	struct vm *vm;
 	struct pcpu *pcpu;          /* the pCPU this vCPU is pinned to */
 	struct vdev *mmio_last;     /* device of its last MMIO access: tried first */
+	bool mmio_replay;           /* the device wants the store again (mmio_replay) */
 	unsigned index;             /* within its VM; its MPIDR Aff0 */
 	enum vcpu_state state;      /* protected by vm->lock */
 	bool loaded;                /* state live on pcpu; protected by vm->lock */

@@ -59,6 +59,14 @@ enum virtq_result {
 };
 
 /*
+ * Whether q's size is a power of two no larger than VIRTQ_NUM_MAX and its
+ * three rings are aligned (2.7) and inside the VM's memory with the
+ * rights they need: the transport checks it when the driver sets
+ * QueueReady.
+ */
+bool virtq_valid(const struct vm *vm, const struct virtq *q);
+
+/*
  * Takes the next available chain of `q` (a queue of `vm`) and maps it
  * into `chain`. A descriptor outside the VM's memory, a chain longer
  * than the queue or than VIRTQ_SEGS_MAX, a readable buffer after a

@@ -293,10 +293,17 @@ static bool all_vms_off(void)
 	return true;
 }
 
-/* Finishes a stop or reset once no vCPU is loaded. Caller holds vm->lock. */
+/*
+ * Finishes a stop or reset once no vCPU is loaded. Caller holds vm->lock.
+ * The devices are reset at once: a link's peer must stop writing into this
+ * VM's memory before it is zeroed and reloaded (or left off), so that
+ * nothing survives into the next incarnation.
+ */
 static void vm_transition_done(struct vm *vm)
 {
-	passthrough_vm_down(vm);
+	for (unsigned i = 0; i < vm->ndevs; i++)
+		if (vm->devs[i].ops->reset)
+			vm->devs[i].ops->reset(&vm->devs[i]);
 	if (vm->state == VM_RESETTING) {
 		if (vm_may_report(vm))
 			pr_info("vm %s: restarting\n", vm->cfg->name);

@@ -51,9 +51,17 @@ static bool pt_write(struct vdev *dev, uint64_t off, unsigned size, uint64_t val
 	return true;
 }
 
+/* The VM stops or restarts. */
+static void pt_reset(struct vdev *dev)
+{
+	if (slot_of(dev))
+		passthrough_reset(slot_of(dev));
+}
+
 /* The slot pointer in dev->state is set once by passthrough_attach and kept. */
 const struct vdev_ops passthrough_ops = {
 	.compatible = "numbat,passthrough",
 	.read = pt_read,
 	.write = pt_write,
+	.reset = pt_reset,
 };

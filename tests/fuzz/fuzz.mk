@@ -20,7 +20,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror \
                -Wno-unused-function -Iinclude -Isrc -Itests/fuzz \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
-FUZZ_TARGETS := esr_mmio vgic pl011 psci sysgen
+FUZZ_TARGETS := esr_mmio vgic pl011 psci sysgen virtq
 
 esr_mmio_FSRC   := tests/fuzz/fuzz_mmio.c
 esr_mmio_FFLAGS := -DNUMBAT_HOST_TEST
@@ -33,6 +33,10 @@ pl011_FSRC      := tests/fuzz/fuzz_pl011.c
 pl011_FDEPS     := src/devices/pl011.c
 psci_FSRC       := tests/fuzz/fuzz_psci.c src/core/psci_decode.c
 psci_FDEPS      := src/core/psci_decode.h
+virtq_FSRC      := tests/fuzz/fuzz_virtq.c
+virtq_FFLAGS    := -DNUMBAT_HOST_TEST
+virtq_FDEPS     := src/core/virtq.c src/core/virtq.h tests/host/fake_guest_mem.h \
+                   tests/host/fake_driver.h
 sysgen_FSRC     := tests/fuzz/fuzz_sysgen.c $(SYSGEN_LIB_SRC)
 sysgen_FFLAGS   := -Itools/sysgen -DFUZZ_IMAGE_DIR='"$(abspath $(BUILD))/guests"' \
                    -DFUZZ_LINUX_DIR='"$(abspath $(BUILD))/linux"'

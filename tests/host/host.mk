@@ -97,6 +97,13 @@ vgic_DEPS      := src/core/vgic.c src/core/vgic.h src/core/vgic_lr.c src/core/vg
                   src/core/vgic_types.h src/devices/vgic_regs.c src/devices/vdev.h \
                   src/core/vm.h src/core/vcpu.h src/core/pcpu.h src/core/sched.h
 
+# The virtqueue walker and the virtio devices, #included by their tests
+# over a fake VM memory and a fake driver (fake_guest_mem.h, fake_driver.h).
+HOST_TESTS     += virtq
+virtq_CFLAGS   := -Isrc -DNUMBAT_HOST_TEST
+virtq_DEPS     := src/core/virtq.c src/core/virtq.h tests/host/fake_guest_mem.h \
+                  tests/host/fake_driver.h
+
 # One link rule per program; everything is compiled in one step.
 define host_test_rule
 $(HOST_TEST_DIR)/test_$(1): tests/host/test_$(1).c $$($(1)_SRC) $$($(1)_DEPS) $$(HOST_TEST_COMMON)
