@@ -45,6 +45,8 @@ enum device_type {
 	 * its interrupt to the VM (core/passthrough.c).
 	 */
 	DEVICE_PASSTHROUGH = 7,
+	/* "numbat,block-server": the server's end of a block link (blksrv.h). */
+	DEVICE_BLK_SERVER = 8,
 };
 
 /* Virtual SPIs per VM: guest INTIDs 32 .. 32 + CONFIG_MAX_SPIS - 1. */
@@ -85,6 +87,8 @@ struct device_config {
 	uint8_t mac[6]; /* virtio-net: the MAC address it reports */
 	uint32_t virtio_id;  /* passthrough: the virtio DeviceID probed for */
 	uint32_t slot_index; /* passthrough: which match, in address order */
+	uint32_t blk_mode;   /* block server: BLKSRV_MODE_* (numbat/blksrv.h) */
+	uint64_t blk_buffer; /* block server: RapiLog buffer bound, bytes */
 };
 
 /*

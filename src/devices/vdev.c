@@ -22,6 +22,7 @@ static const struct {
 	{ DEVICE_VIRTIO_NET, &virtio_mmio_ops },
 	{ DEVICE_VIRTIO_VSOCK, &virtio_mmio_ops },
 	{ DEVICE_VIRTIO_BLK, &virtio_mmio_ops },
+	{ DEVICE_BLK_SERVER, &virtio_mmio_ops },
 };
 
 bool vdev_bind(struct vdev *dev, const struct device_config *cfg, struct vm *vm)

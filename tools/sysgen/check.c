@@ -254,5 +254,4 @@ void sg_check(struct sg_system *s)
 			check_vm_boot(s, &s->vms[i]);
 	}
 	check_image_space(s);
-	sg_check_powerfail(s);
 }

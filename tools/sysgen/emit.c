@@ -60,10 +60,11 @@ static void put_vm_memory(FILE *f, const struct sg_vm *vm)
 		const struct sg_device *d = &vm->devices[i];
 
 		fprintf(f, "\t\t\t{ .type = %s, .ipa = 0x%llxull, .size = 0x%llxull, "
-			".irq = %u, .virtio_id = %u, .slot_index = %u }, /* %s */\n",
+			".irq = %u, .virtio_id = %u, .slot_index = %u,\n\t\t\t  .blk_mode = %u, "
+			".blk_buffer = 0x%llxull }, /* %s */\n",
 			d->model->enum_name, ULL(d->ipa), ULL(d->size),
 			d->has_spi ? SG_SPI_BASE + d->spi : 0, d->virtio_id, d->slot_index,
-			d->path);
+			d->blk_mode, ULL(d->blk_buffer), d->path);
 	}
 	fprintf(f, "\t\t},\n");
 }
@@ -162,6 +163,16 @@ int sg_emit_config(const struct sg_system *s, FILE *f)
 	fprintf(f, "\t.hyp_base = 0x%llxull,\n\t.hyp_size = 0x%llxull,\n",
 		ULL(s->hyp_base), ULL(s->hyp_size));
 	fprintf(f, "\t.vm_count = %u,\n\t.vms = numbat_vms,\n", s->vm_count);
+	if (s->link_count) {
+		fprintf(f, "\t.link_count = %u,\n\t.links = (const struct link_config[]){\n",
+			s->link_count);
+		for (i = 0; i < s->link_count; i++)
+			fprintf(f, "\t\t{ .type = %u, .name = \"%s\", .vm = { %u, %u }, "
+				".dev = { %u, %u } }, /* %s */\n", s->links[i].type, s->links[i].name,
+				s->links[i].vm[0], s->links[i].vm[1], s->links[i].dev[0],
+				s->links[i].dev[1], s->links[i].path);
+		fprintf(f, "\t},\n");
+	}
 	if (s->powerfail.ok)
 		fprintf(f, "\t.powerfail = { .present = 1, .vm = %u, .irq = %u, .drain_ms = %u },\n",
 			s->powerfail.vm, SG_SPI_BASE + s->powerfail.spi, s->powerfail.drain_ms);

@@ -123,6 +123,8 @@ static void parse_root_child(struct sg_system *s, const void *fdt, int off,
 		parse_platform(s, fdt, off);
 	} else if (strcmp(name, "hypervisor") == 0) {
 		parse_hypervisor(s, fdt, off);
+	} else if (strcmp(name, "links") == 0) {
+		s->links_off = off;     /* read once every VM's devices are */
 	} else if (strcmp(name, "power-fail") == 0) {
 		sg_parse_powerfail(s, fdt, off);
 	} else if (sg_is_node(name, "vm")) {
@@ -161,6 +163,8 @@ void sg_parse(struct sg_system *s, const void *fdt, size_t size)
 	if (s->vm_count == 0)
 		sg_error(s, "/", "no VMs: the system needs at least one vm@... node");
 	s->hyp_base = s->ram_base;
+	sg_check_powerfail(s);
+	sg_check_links(s, fdt);
 }
 
 /* Runs parse, check and place on fdt; returns the number of errors. */

@@ -141,7 +141,9 @@ static void parse_memory(struct sg_system *s, const void *fdt, int off, struct s
 /* Reads one device node of a VM's devices node into d. */
 static void parse_device(struct sg_system *s, const void *fdt, int off, struct sg_device *d)
 {
-	static const char *const allowed[] = { "compatible", "reg", "interrupts", NULL };
+	static const char *const allowed[] = {
+		"compatible", "reg", "interrupts", "mode", "disk-write-kib-s", NULL
+	};
 	struct sg_node n;
 	const char *compat;
 	bool ok;
@@ -180,6 +182,8 @@ static void parse_device(struct sg_system *s, const void *fdt, int off, struct s
 		ok = false;
 	}
 	d->has_spi = rc == SG_OK;
+	if (d->model)
+		sg_parse_device_extra(&n, d);
 	d->ok = ok;
 }
 

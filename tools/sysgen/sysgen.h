@@ -81,6 +81,19 @@ struct sg_device {
 	uint32_t spi;           /* SPI number; the guest INTID is 32 + spi */
 	uint32_t virtio_id;     /* passthrough: the DeviceID probed for */
 	uint32_t slot_index;    /* passthrough: which match */
+	uint32_t phandle;       /* its node's, if a link names it; else 0 */
+	uint32_t blk_mode;      /* block server: BLKSRV_MODE_* */
+	uint32_t disk_kib_s;    /* block server: the disk's write rate */
+	uint64_t blk_buffer;    /* block server, RapiLog: the buffer bound */
+};
+
+/* A child of the links node (parse_links.c). */
+struct sg_link {
+	char path[SG_PATH_MAX];
+	char name[CONFIG_NAME_MAX];
+	bool ok;
+	uint32_t type;          /* enum link_type */
+	uint32_t vm[2], dev[2];
 };
 
 /* A file a VM embeds: its image or kernel, or its initrd. */
@@ -180,6 +193,9 @@ struct sg_system {
 	uint32_t vm_count;
 	struct sg_vm vms[CONFIG_MAX_VMS];
 	struct sg_powerfail powerfail;
+	int links_off;          /* the links node, read after the VMs; 0: none */
+	uint32_t link_count;
+	struct sg_link links[CONFIG_MAX_LINKS];
 };
 
 /* A node being read: where it is and whom to tell about problems. */
@@ -219,6 +235,11 @@ void sg_parse_passthrough(struct sg_system *s, const void *fdt, int off, struct 
 void sg_parse_vm_identity(const struct sg_node *n, struct sg_vm *vm);
 void sg_check_vm_identity(struct sg_system *s, struct sg_vm *vm);
 void sg_guest_dt_passthrough(struct sg_guest_dt *g, const struct sg_device *d);
+
+/* parse_links.c */
+void sg_parse_device_extra(const struct sg_node *n, struct sg_device *d);
+void sg_parse_links(struct sg_system *s, const void *fdt, int off);
+void sg_check_links(struct sg_system *s, const void *fdt);
 
 /* parse_powerfail.c */
 void sg_parse_powerfail(struct sg_system *s, const void *fdt, int off);
