@@ -1,5 +1,6 @@
 # The Linux guest software: Debian's arm64 cloud kernel and a busybox
-# initramfs built from guests/linux (scripts/fetch-linux.sh). Included by the
+# initramfs built from guests/linux with Debian's iperf3, socat and sqlite3
+# (scripts/fetch-linux.sh, scripts/linux-packages.sh). Included by the
 # top-level Makefile (BUILD, CROSS). `make linux` builds
 #   $(BUILD)/linux/Image  $(BUILD)/linux/initramfs.cpio.gz
 # and does nothing when both exist and are newer than their inputs. The
@@ -12,7 +13,7 @@ LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio.gz
 # and the linux-bench-smoke scenario.
 LINUX_BENCH_INITRD := $(LINUX_DIR)/initramfs-bench.cpio.gz
 # The directories too, so a removed file rebuilds the initramfs.
-LINUX_INPUTS := scripts/fetch-linux.sh guests/linux/cntvct.c guests/linux/dbgstep.c \
+LINUX_INPUTS := scripts/fetch-linux.sh scripts/linux-packages.sh guests/linux/cntvct.c guests/linux/dbgstep.c \
                 $(shell find guests/linux/rootfs 2>/dev/null)
 
 .PHONY: linux

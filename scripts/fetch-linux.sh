@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds the Linux guest software from Debian packages: Debian's stock arm64
 # cloud kernel and an initramfs of busybox-static, numbat's init scripts
-# (guests/linux/rootfs), the cntvct helper (guests/linux/cntvct.c) and the
-# dbgstep test program (guests/linux/dbgstep.c).
+# (guests/linux/rootfs), the cntvct helper (guests/linux/cntvct.c), the
+# dbgstep test program (guests/linux/dbgstep.c) and Debian's iperf3, socat
+# and sqlite3 with their shared libraries (scripts/linux-packages.sh).
 #
 #   BUILD_DIR/linux/Image               the kernel, exactly as Debian ships it
 #   BUILD_DIR/linux/initramfs.cpio.gz   busybox + rootfs + cntvct + dbgstep
+#                                       (gzip), then iperf3, socat, sqlite3,
+#                                       libc ... (a plain cpio archive)
 #   BUILD_DIR/linux/debs/               the downloaded packages (the cache)
 #   BUILD_DIR/linux/kernel-version      the kernel package it came from
 #
@@ -166,5 +169,14 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null ||
 # newc archive, every file owned by root, in a stable order.
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet) | gzip -9n > "$tmp/initramfs.cpio.gz"
+
+# Then, uncompressed, Debian's iperf3, socat and sqlite3 with the libraries
+# apt says they need and the dynamic loader. Linux unpacks concatenated
+# archives in order, each compressed or not; a plain one must start at a
+# multiple of 4 bytes (init/initramfs.c skips the zero padding before it).
+scripts/linux-packages.sh "$debs" "$tmp/tools.cpio"
+pad=$(( (4 - $(stat -c %s "$tmp/initramfs.cpio.gz") % 4) % 4 ))
+head -c "$pad" /dev/zero >> "$tmp/initramfs.cpio.gz"
+cat "$tmp/tools.cpio" >> "$tmp/initramfs.cpio.gz"
 mv "$tmp/initramfs.cpio.gz" "$out/initramfs.cpio.gz"
 echo "linux: $out/Image ($kpkg), $out/initramfs.cpio.gz ($(stat -c %s "$out/initramfs.cpio.gz") bytes)"

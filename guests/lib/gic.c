@@ -15,6 +15,7 @@
 #define GICD_ICENABLER   0x180
 #define GICD_ISPENDR     0x200
 #define GICD_IPRIORITYR  0x400
+#define GICD_ICFGR       0xc00
 #define GICD_ITARGETSR   0x800
 #define GICD_PIDR2_V3    0xffe8
 #define GICD_PIDR2_V2    0xfe8
@@ -83,6 +84,20 @@ static uintptr_t bank_of(unsigned intid)
 	if (gic_version() == 3 && intid < 32)
 		return GICR + this_vcpu() * 0x20000ul + GICR_SGI;
 	return GICD;
+}
+
+/*
+ * Makes SPI `intid` edge-triggered (GICD_ICFGR<n>: two bits per INTID,
+ * the upper one set for edge; GICv3 section 12.9.9). Devices that pulse
+ * their line (virtio-mmio, vIRQs) need it: a level-sensitive SPI ignores
+ * pulses. Before enabling it.
+ */
+void gic_set_edge(unsigned intid)
+{
+	uintptr_t r = GICD + GICD_ICFGR + (intid / 16) * 4;
+
+	if (intid >= 32)
+		writel(r, readl(r) | (2u << (2 * (intid % 16))));
 }
 
 void gic_disable(unsigned intid)

@@ -298,6 +298,7 @@ void gic_init(void);           /* distributor + this vCPU's interface */
 void gic_init_cpu(void);       /* this vCPU's interface only */
 void gic_enable(unsigned intid, uint8_t priority);
 void gic_disable(unsigned intid);     /* ICENABLER */
+void gic_set_edge(unsigned intid);    /* ICFGR: an SPI that is pulsed */
 bool gic_pending(unsigned intid);     /* ISPENDR, as this vCPU sees it */
 unsigned gic_ack(void);        /* 1023: nothing pending */
 void gic_eoi(unsigned intid);

@@ -86,6 +86,7 @@ static const struct {
 	{ DEVICE_VIRTIO_NET, &virtio_net_ops },
 	{ DEVICE_VIRTIO_BLK, &virtio_blk_ops },
 	{ DEVICE_BLK_SERVER, &virtio_blksrv_ops },
+	{ DEVICE_VIRTIO_VSOCK, &virtio_vsock_ops },
 };
 
 static const struct virtio_ops *type_ops(uint32_t type)

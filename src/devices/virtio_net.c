@@ -88,7 +88,7 @@ static struct net *net_of(struct virtio_dev *vd)
 	return (struct net *)vd->priv;
 }
 
-static uint64_t net_features(struct virtio_dev *vd)
+static uint64_t net_features(struct virtio_dev *vd __attribute__((unused)))
 {
 	return (1ull << NET_F_CSUM) | (1ull << NET_F_GUEST_CSUM) | (1ull << NET_F_MAC) |
 	       (1ull << NET_F_GUEST_TSO4) | (1ull << NET_F_GUEST_TSO6) |
@@ -197,6 +197,8 @@ static uint32_t src_copy(struct virtq_chain *rx, uint32_t doff, const struct net
 {
 	uint32_t done = virtq_copy(rx, doff, s->tx, NET_HDR_LEN + soff, len);
 
+	if (s->patch_at == UINT32_MAX)
+		return done;
 	for (unsigned i = 0; i < 2; i++) {
 		uint32_t at = s->patch_at + i;
 
@@ -226,12 +228,12 @@ static enum net_deliver rx_fill(struct virtio_dev *dst, const uint8_t hdr[NET_HD
 	struct virtq *q = &dst->vq[NET_RXQ];
 	bool mrg = virtio_has_feature(dst, NET_F_MRG_RXBUF);
 	uint16_t start = q->last_avail;
-	struct virtq_chain first, more;
+	struct virtq_chain ch[2];      /* the first chain (it has the header), the current */
 	uint32_t done = 0;
 
 	out->n = 0;
 	while (out->n == 0 || done < frame_len) {
-		struct virtq_chain *c = out->n ? &more : &first;
+		struct virtq_chain *c = &ch[out->n ? 1 : 0];
 		enum virtq_result r = virtq_pop(virtio_vm(dst), q, c);
 		uint32_t off = 0, n;
 
@@ -257,7 +259,7 @@ static enum net_deliver rx_fill(struct virtio_dev *dst, const uint8_t hdr[NET_HD
 	if (mrg) {
 		uint8_t nb[2] = { (uint8_t)out->n, (uint8_t)(out->n >> 8) };
 
-		virtq_write(&first, NET_HDR_NUM_BUFFERS, nb, 2);
+		virtq_write(&ch[0], NET_HDR_NUM_BUFFERS, nb, 2);
 	}
 	return NET_DELIVERED;
 }

@@ -20,7 +20,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror \
                -Wno-unused-function -Iinclude -Isrc -Itests/fuzz \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
-FUZZ_TARGETS := esr_mmio vgic pl011 psci sysgen virtq
+FUZZ_TARGETS := esr_mmio vgic pl011 psci sysgen virtq virtio
 
 esr_mmio_FSRC   := tests/fuzz/fuzz_mmio.c
 esr_mmio_FFLAGS := -DNUMBAT_HOST_TEST
@@ -37,6 +37,10 @@ virtq_FSRC      := tests/fuzz/fuzz_virtq.c
 virtq_FFLAGS    := -DNUMBAT_HOST_TEST
 virtq_FDEPS     := src/core/virtq.c src/core/virtq.h tests/host/fake_guest_mem.h \
                    tests/host/fake_driver.h
+virtio_FSRC     := tests/fuzz/fuzz_virtio.c
+virtio_FFLAGS   := -DNUMBAT_HOST_TEST
+virtio_FDEPS    := $(virtq_FDEPS) src/devices/virtio.h src/devices/virtio_mmio.c \
+                   src/devices/virtio_net.c tests/host/fake_virtio.h
 sysgen_FSRC     := tests/fuzz/fuzz_sysgen.c $(SYSGEN_LIB_SRC)
 sysgen_FFLAGS   := -Itools/sysgen -DFUZZ_IMAGE_DIR='"$(abspath $(BUILD))/guests"' \
                    -DFUZZ_LINUX_DIR='"$(abspath $(BUILD))/linux"'

@@ -103,6 +103,17 @@ HOST_TESTS     += virtq
 virtq_CFLAGS   := -Isrc -DNUMBAT_HOST_TEST
 virtq_DEPS     := src/core/virtq.c src/core/virtq.h tests/host/fake_guest_mem.h \
                   tests/host/fake_driver.h
+HOST_TESTS     += virtio
+virtio_CFLAGS  := -Isrc -DNUMBAT_HOST_TEST
+virtio_DEPS    := src/core/virtq.c src/core/virtq.h src/devices/virtio.h \
+                  src/devices/virtio_mmio.c src/devices/virtio_net.c \
+                  tests/host/fake_guest_mem.h tests/host/fake_driver.h tests/host/fake_virtio.h
+
+# The virtio-vsock device's header checks and routing, pure.
+HOST_TESTS          += vsock_route
+vsock_route_SRC     := src/devices/vsock_route.c
+vsock_route_CFLAGS  := -Isrc
+vsock_route_DEPS    := src/devices/vsock_route.h
 
 # One link rule per program; everything is compiled in one step.
 define host_test_rule
