@@ -17,7 +17,7 @@ guest_objs = $(patsubst guests/%,$(GUEST_OBJDIR)/%.o,$(1))
 GUEST_LIB_OBJ := $(call guest_objs,$(wildcard guests/lib/*.c guests/lib/*.S)) \
                  $(GUEST_OBJDIR)/shared/format.c.o
 GUEST_TESTS   := $(patsubst guests/tests/%.c,%,$(wildcard guests/tests/*.c))
-GUEST_PROGS   := demo bench rt rtbench pingpong vsockd $(GUEST_TESTS)
+GUEST_PROGS   := demo bench rt rtbench pingpong diskd vsockd $(GUEST_TESTS)
 GUEST_BINS    := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_PROGS))
 GUEST_ALL_OBJ := $(GUEST_LIB_OBJ)
 
@@ -43,6 +43,7 @@ $(eval $(call guest_program,bench,$(wildcard guests/bench/*.c guests/bench/*.S))
 $(eval $(call guest_program,rt,$(wildcard guests/rt/*.c)))
 $(eval $(call guest_program,rtbench,$(wildcard guests/rtbench/*.c)))
 $(eval $(call guest_program,pingpong,$(wildcard guests/pingpong/*.c)))
+$(eval $(call guest_program,diskd,$(wildcard guests/diskd/*.c)))
 $(eval $(call guest_program,vsockd,$(wildcard guests/vsockd/*.c)))
 $(foreach t,$(GUEST_TESTS),$(eval $(call guest_program,$(t),guests/tests/$(t).c)))
 
