@@ -17,6 +17,7 @@
 #define GICD_IPRIORITYR  0x400
 #define GICD_ICFGR       0xc00
 #define GICD_ITARGETSR   0x800
+#define GICD_ICFGR       0xc00          /* 2 bits per INTID; bit 1: edge */
 #define GICD_PIDR2_V3    0xffe8
 #define GICD_PIDR2_V2    0xfe8
 #define GICR_WAKER       0x14
@@ -78,6 +79,19 @@ void gic_enable(unsigned intid, uint8_t priority)
 	writel(bank + GICD_ISENABLER + (intid / 32) * 4, 1u << (intid % 32));
 }
 
+/*
+ * Makes SPI `intid` edge-triggered (`edge`) or level-sensitive in
+ * GICD_ICFGR (GICv3 spec 12.9.9; the SPI should be disabled meanwhile).
+ */
+void gic_set_edge(unsigned intid, bool edge)
+{
+	uintptr_t reg = GICD + GICD_ICFGR + (intid / 16) * 4;
+	uint32_t bit = 2u << (2 * (intid % 16));
+	uint32_t v = readl(reg);
+
+	writel(reg, edge ? v | bit : v & ~bit);
+}
+
 /* The distributor-layout bank holding `intid` for the calling vCPU. */
 static uintptr_t bank_of(unsigned intid)
 {
@@ -92,14 +106,6 @@ static uintptr_t bank_of(unsigned intid)
  * their line (virtio-mmio, vIRQs) need it: a level-sensitive SPI ignores
  * pulses. Before enabling it.
  */
-void gic_set_edge(unsigned intid)
-{
-	uintptr_t r = GICD + GICD_ICFGR + (intid / 16) * 4;
-
-	if (intid >= 32)
-		writel(r, readl(r) | (2u << (2 * (intid % 16))));
-}
-
 void gic_disable(unsigned intid)
 {
 	writel(bank_of(intid) + GICD_ICENABLER + (intid / 32) * 4, 1u << (intid % 32));

@@ -118,6 +118,18 @@ static inline uint64_t numbat_vm_id(uint64_t *vcpu)
 	return r.a0;
 }
 
+/*
+ * Raises vIRQ `link`: the link-th `type = "virq"` link of the system
+ * description whose `from` is this VM (from 0, in description order). The
+ * receiver sees an edge on the link's SPI (it enables it with
+ * virq_listen). -> SMCCC_SUCCESS, or SMCCC_INVALID_PARAMETER if this VM
+ * has no such link.
+ */
+static inline int64_t numbat_virq_raise(uint64_t link)
+{
+	return hvc(NUMBAT_HC_VIRQ_RAISE, link, 0, 0);
+}
+
 /* ---------------------------------------------------------------------
  * PSCI 1.1 (Arm DEN 0022D) over HVC.
  */
@@ -298,11 +310,22 @@ void gic_init(void);           /* distributor + this vCPU's interface */
 void gic_init_cpu(void);       /* this vCPU's interface only */
 void gic_enable(unsigned intid, uint8_t priority);
 void gic_disable(unsigned intid);     /* ICENABLER */
-void gic_set_edge(unsigned intid);    /* ICFGR: an SPI that is pulsed */
 bool gic_pending(unsigned intid);     /* ISPENDR, as this vCPU sees it */
 unsigned gic_ack(void);        /* 1023: nothing pending */
 void gic_eoi(unsigned intid);
 void gic_send_sgi(unsigned target, unsigned intid);
+void gic_set_edge(unsigned intid, bool edge);  /* GICD_ICFGR, SPIs */
+
+/*
+ * The receiving end of a vIRQ link: SPI `spi` of the description (INTID
+ * 32 + spi) edge-triggered, enabled at `priority` and routed to the
+ * calling vCPU. The distributor must be enabled (gic_init).
+ */
+static inline void virq_listen(unsigned spi, uint8_t priority)
+{
+	gic_set_edge(32 + spi, true);
+	gic_enable(32 + spi, priority);
+}
 
 static inline void irq_unmask(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
 static inline void irq_mask(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }

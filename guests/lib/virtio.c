@@ -160,7 +160,7 @@ int virtio_queue_setup(struct virtio_dev *dev, struct virtio_queue *q,
 
 void virtio_driver_ok(struct virtio_dev *dev)
 {
-	gic_set_edge(dev->intid);   /* virtio-mmio SPIs are edge-triggered */
+	gic_set_edge(dev->intid, true);   /* virtio-mmio SPIs are edge-triggered */
 	gic_enable(dev->intid, 0x80);
 	mmio_wr(dev, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
 		VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |

@@ -30,6 +30,16 @@
 #define NUMBAT_HC_YIELD           0xC6000002u /* -> x0 = SUCCESS */
 #define NUMBAT_HC_VM_ID           0xC6000003u /* -> x0 = VM id, x1 = vCPU index */
 /*
+ * Raises a vIRQ: x1 = the caller's capability index of a `type = "virq"`
+ * link of the system description, i.e. n for the n-th such link (from 0,
+ * in description order) whose `from` is the calling VM. The link's
+ * receiver sees an edge on its SPI `interrupt` (pending once however often
+ * it is raised before it is taken; nothing if the receiver configured the
+ * SPI level-sensitive in GICD_ICFGR, or is off). -> x0 = SUCCESS, or
+ * INVALID_PARAMETER if the caller has no virq link with that index.
+ */
+#define NUMBAT_HC_VIRQ_RAISE      0xC6000004u
+/*
  * Scheduling figures of vCPU x1 of the caller's own VM. x2 = 0: x1 = ns it
  * ran, x2 = times it was preempted, x3 = worst wake-up latency in ns (from
  * its timer deadline or wake-up to running); x2 = 1: x1 = wake-ups, x2 =

@@ -10,6 +10,7 @@
 #include "core/console.h"
 #include "core/powerfail.h"
 #include "core/sched.h"
+#include "core/virq.h"
 #include "core/vm.h"
 #include "core/psci_decode.h"
 #include "core/vpsci.h"
@@ -66,6 +67,9 @@ static __attribute__((noinline)) void dispatch(struct vcpu *vcpu, uint32_t fn)
 	uint64_t *x = vcpu->regs.x;
 
 	switch (fn) {
+	case NUMBAT_HC_VIRQ_RAISE:
+		x[0] = (uint64_t)virq_raise(vcpu, x[1]);
+		return;
 	case NUMBAT_HC_CONSOLE_WRITE:
 		x[0] = (uint64_t)hc_console_write(vcpu, x[1], x[2]);
 		return;

@@ -132,6 +132,40 @@ static void put_vm(FILE *f, const struct sg_vm *vm, uint32_t idx)
 		ULL(vm->vgic.redist_ipa), ULL(vm->vgic.cpuif_ipa));
 }
 
+/* The enum link_type constant of type. */
+static const char *link_type_name(uint32_t type)
+{
+	switch (type) {
+	case LINK_NET:
+		return "LINK_NET";
+	case LINK_VSOCK:
+		return "LINK_VSOCK";
+	case LINK_BLOCK:
+		return "LINK_BLOCK";
+	default:
+		return "LINK_VIRQ";
+	}
+}
+
+/* Writes numbat_links, the links of s in description order, if any. */
+static void put_links(FILE *f, const struct sg_system *s)
+{
+	uint32_t i;
+
+	if (s->link_count == 0)
+		return;
+	fprintf(f, "\nstatic const struct link_config numbat_links[%u] = {\n", s->link_count);
+	for (i = 0; i < s->link_count; i++) {
+		const struct sg_link *l = &s->links[i];
+
+		fprintf(f, "\t{ .type = %s, .name = \"%s\", .vm = { %u, %u }, "
+			".dev = { %u, %u }, .irq = %u }, /* %s */\n",
+			link_type_name(l->type), l->name, l->vm[0], l->vm[1], l->dev[0],
+			l->dev[1], l->type == LINK_VIRQ ? SG_SPI_BASE + l->spi : 0, l->path);
+	}
+	fprintf(f, "};\n");
+}
+
 /*
  * Writes config.c for the checked system s. Returns 0, or -1 if writing
  * failed.
@@ -155,7 +189,9 @@ int sg_emit_config(const struct sg_system *s, FILE *f)
 	fprintf(f, "\nstatic const struct vm_config numbat_vms[%u] = {\n", s->vm_count);
 	for (i = 0; i < s->vm_count; i++)
 		put_vm(f, &s->vms[i], i);
-	fprintf(f, "};\n\nconst struct system_config numbat_system = {\n");
+	fprintf(f, "};\n");
+	put_links(f, s);
+	fprintf(f, "\nconst struct system_config numbat_system = {\n");
 	fprintf(f, "\t.ram_base = 0x%llxull,\n\t.ram_size = 0x%llxull,\n",
 		ULL(s->ram_base), ULL(s->ram_size));
 	fprintf(f, "\t.pcpu_count = %u,\n\t.gic_version = %u,\n", s->pcpu_count,
@@ -163,16 +199,8 @@ int sg_emit_config(const struct sg_system *s, FILE *f)
 	fprintf(f, "\t.hyp_base = 0x%llxull,\n\t.hyp_size = 0x%llxull,\n",
 		ULL(s->hyp_base), ULL(s->hyp_size));
 	fprintf(f, "\t.vm_count = %u,\n\t.vms = numbat_vms,\n", s->vm_count);
-	if (s->link_count) {
-		fprintf(f, "\t.link_count = %u,\n\t.links = (const struct link_config[]){\n",
-			s->link_count);
-		for (i = 0; i < s->link_count; i++)
-			fprintf(f, "\t\t{ .type = %u, .name = \"%s\", .vm = { %u, %u }, "
-				".dev = { %u, %u } }, /* %s */\n", s->links[i].type, s->links[i].name,
-				s->links[i].vm[0], s->links[i].vm[1], s->links[i].dev[0],
-				s->links[i].dev[1], s->links[i].path);
-		fprintf(f, "\t},\n");
-	}
+	if (s->link_count)
+		fprintf(f, "\t.link_count = %u,\n\t.links = numbat_links,\n", s->link_count);
 	if (s->powerfail.ok)
 		fprintf(f, "\t.powerfail = { .present = 1, .vm = %u, .irq = %u, .drain_ms = %u },\n",
 			s->powerfail.vm, SG_SPI_BASE + s->powerfail.spi, s->powerfail.drain_ms);

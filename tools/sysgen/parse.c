@@ -123,18 +123,19 @@ static void parse_root_child(struct sg_system *s, const void *fdt, int off,
 		parse_platform(s, fdt, off);
 	} else if (strcmp(name, "hypervisor") == 0) {
 		parse_hypervisor(s, fdt, off);
-	} else if (strcmp(name, "links") == 0) {
-		s->links_off = off;     /* read once every VM's devices are */
 	} else if (strcmp(name, "power-fail") == 0) {
 		sg_parse_powerfail(s, fdt, off);
 	} else if (sg_is_node(name, "vm")) {
 		sg_parse_vm(s, fdt, off);
+	} else if (strcmp(name, "links") == 0) {
+		return;                 /* after every VM: sg_parse_links */
 	} else {
 		for (int i = 0; standard_nodes[i]; i++)
 			if (strcmp(name, standard_nodes[i]) == 0)
 				return;
 		sg_node_init(&n, s, fdt, off);
-		sg_error(s, n.path, "unknown node (expected platform, hypervisor or vm@...)");
+		sg_error(s, n.path, "unknown node (expected platform, hypervisor, "
+			 "vm@... or links)");
 	}
 }
 
@@ -158,13 +159,16 @@ void sg_parse(struct sg_system *s, const void *fdt, size_t size)
 	parse_root_props(s, fdt);
 	fdt_for_each_subnode(child, fdt, 0)
 		parse_root_child(s, fdt, child, &have_platform);
+	sg_check_powerfail(s);          /* VM names, before links and servers */
+	child = fdt_subnode_offset(fdt, 0, "links");
+	if (child >= 0)
+		sg_parse_links(s, fdt, child);
+	sg_check_block_servers(s);
 	if (!have_platform)
 		sg_error(s, "/", "missing required node 'platform'");
 	if (s->vm_count == 0)
 		sg_error(s, "/", "no VMs: the system needs at least one vm@... node");
 	s->hyp_base = s->ram_base;
-	sg_check_powerfail(s);
-	sg_check_links(s, fdt);
 }
 
 /* Runs parse, check and place on fdt; returns the number of errors. */

@@ -81,20 +81,11 @@ struct sg_device {
 	uint32_t spi;           /* SPI number; the guest INTID is 32 + spi */
 	uint32_t virtio_id;     /* passthrough: the DeviceID probed for */
 	uint32_t slot_index;    /* passthrough: which match */
-	uint32_t phandle;       /* its node's, if a link names it; else 0 */
 	uint32_t blk_mode;      /* block server: BLKSRV_MODE_* */
 	uint32_t disk_kib_s;    /* block server: the disk's write rate */
 	uint64_t blk_buffer;    /* block server, RapiLog: the buffer bound */
 };
 
-/* A child of the links node (parse_links.c). */
-struct sg_link {
-	char path[SG_PATH_MAX];
-	char name[CONFIG_NAME_MAX];
-	bool ok;
-	uint32_t type;          /* enum link_type */
-	uint32_t vm[2], dev[2];
-};
 
 /* A file a VM embeds: its image or kernel, or its initrd. */
 enum sg_file_kind { SG_FILE_IMAGE = 0, SG_FILE_INITRD = 1, SG_FILE_KINDS = 2 };
@@ -175,6 +166,20 @@ struct sg_powerfail {
 	uint32_t drain_ms;
 };
 
+/*
+ * A child of the top-level `links` node (parse_links.c): a channel the
+ * description declares between two VMs.
+ */
+struct sg_link {
+	char path[SG_PATH_MAX];
+	char name[CONFIG_NAME_MAX]; /* the node name */
+	bool ok;                /* parsed and every check passed */
+	uint32_t type;          /* enum link_type */
+	uint32_t vm[2];         /* VM indices (virq: sender, receiver) */
+	uint32_t dev[2];        /* data links: each end's device index */
+	uint32_t spi;           /* virq: SPI raised in vm[1]; INTID 32 + spi */
+};
+
 struct sg_system {
 	const char *source;     /* the .dts named in messages */
 	const char *image_dir;  /* where images are looked up */
@@ -193,7 +198,6 @@ struct sg_system {
 	uint32_t vm_count;
 	struct sg_vm vms[CONFIG_MAX_VMS];
 	struct sg_powerfail powerfail;
-	int links_off;          /* the links node, read after the VMs; 0: none */
 	uint32_t link_count;
 	struct sg_link links[CONFIG_MAX_LINKS];
 };
@@ -236,10 +240,10 @@ void sg_parse_vm_identity(const struct sg_node *n, struct sg_vm *vm);
 void sg_check_vm_identity(struct sg_system *s, struct sg_vm *vm);
 void sg_guest_dt_passthrough(struct sg_guest_dt *g, const struct sg_device *d);
 
-/* parse_links.c */
+/* parse_blocklink.c: block links, the block server's properties. */
 void sg_parse_device_extra(const struct sg_node *n, struct sg_device *d);
-void sg_parse_links(struct sg_system *s, const void *fdt, int off);
-void sg_check_links(struct sg_system *s, const void *fdt);
+void sg_parse_link_block(const struct sg_node *n, struct sg_link *l);
+void sg_check_block_servers(struct sg_system *s);
 
 /* parse_powerfail.c */
 void sg_parse_powerfail(struct sg_system *s, const void *fdt, int off);
@@ -247,6 +251,16 @@ void sg_check_powerfail(struct sg_system *s);
 
 /* parse_sched.c: the budgets pinned to each pCPU fit in it. */
 void sg_check_sched(struct sg_system *s);
+
+/* parse_links.c: the top-level `links` node, after every VM is parsed. */
+void sg_parse_links(struct sg_system *s, const void *fdt, int off);
+/*
+ * Reads property `name` of n, one phandle, naming a vm node; sets *vm to
+ * its index. Reports and returns false otherwise.
+ */
+bool sg_read_vm_ref(const struct sg_node *n, const char *name, uint32_t *vm);
+/* parse_virq.c: one `type = "virq"` link. */
+void sg_parse_link_virq(const struct sg_node *n, struct sg_link *l);
 
 /* check.c, check_vm.c */
 void sg_check(struct sg_system *s);
