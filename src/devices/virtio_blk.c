@@ -209,7 +209,7 @@ static bool blk_move_requests(struct virtio_dev *lx, struct virtio_dev *srv)
 	if (!virtio_running(lx) || !lx->vq[0].ready)
 		return false;
 	for (unsigned n = 0; n < BLK_BUDGET; n++) {
-		struct { uint32_t type, reserved; uint64_t sector; } hdr;
+		uint32_t hdr[4];        /* type, reserved, sector (5.2.6), little-endian */
 		struct blksrv_req req;
 		enum virtq_result r = virtq_pop(virtio_vm(lx), &lx->vq[0], &c);
 
@@ -219,12 +219,12 @@ static bool blk_move_requests(struct virtio_dev *lx, struct virtio_dev *srv)
 			virtio_needs_reset(lx);
 			return false;
 		}
-		virtq_read(&c, 0, &hdr, BLK_HDR);
+		virtq_read(&c, 0, hdr, BLK_HDR);
 		b->requests++;
-		req = (struct blksrv_req){ .tag = (uint32_t)b->gen << 16 | c.head,
-					   .type = hdr.type, .sector = hdr.sector };
-		if (!blk_served(hdr.type) || !blk_data_len(&c, hdr.type, &req.len) || !srv_up) {
-			blk_answer_here(lx, &c, hdr.type);
+		req = (struct blksrv_req){ .tag = (uint32_t)b->gen << 16 | c.head, .type = hdr[0],
+					   .sector = hdr[2] | (uint64_t)hdr[3] << 32 };
+		if (!blk_served(req.type) || !blk_data_len(&c, req.type, &req.len) || !srv_up) {
+			blk_answer_here(lx, &c, req.type);
 			continue;
 		}
 		if (!blk_hand_over(lx, srv, &c, &req)) {
@@ -256,7 +256,7 @@ static bool blk_finish(struct virtio_dev *lx, const struct blksrv_done *done,
 {
 	struct blk *b = blk_of(lx);
 	uint16_t head = (uint16_t)done->tag;
-	struct { uint32_t type, reserved; uint64_t sector; } hdr;
+	uint32_t type;
 	struct virtq_chain c;
 	uint32_t data = 0;
 
@@ -269,8 +269,8 @@ static bool blk_finish(struct virtio_dev *lx, const struct blksrv_done *done,
 		virtio_needs_reset(lx);      /* Linux rewrote a chain it had given */
 		return true;
 	}
-	virtq_read(&c, 0, &hdr, BLK_HDR);
-	if (hdr.type == BLKSRV_T_IN && done->status == BLKSRV_S_OK)
+	virtq_read(&c, 0, &type, sizeof(type));
+	if (type == BLKSRV_T_IN && done->status == BLKSRV_S_OK)
 		data = virtq_copy(&c, 0, s, sizeof(*done),
 				  done->len < c.in_len - 1 ? done->len : c.in_len - 1);
 	blk_complete(lx, &c, data, done->status <= BLKSRV_S_UNSUPP ? (uint8_t)done->status :
