@@ -38,7 +38,7 @@ struct log_entry {
 	uint32_t len;
 	uint32_t off;                  /* in the ring */
 	struct vblk_req req;           /* its disk write */
-	bool issued;
+	uint64_t at;                   /* counter value when it was appended */
 };
 
 struct dlog {
@@ -54,8 +54,13 @@ struct dlog {
 void log_init(struct dlog *l, uint64_t bound);
 /* Appends a write of `len` bytes at `sector`; false if there is no room. */
 bool log_append(struct dlog *l, uint64_t sector, const void *data, uint32_t len);
-/* Issues and retires disk writes, in order; returns whether anything moved. */
-bool log_pump(struct dlog *l, struct vblk *disk, bool may_retire);
+/*
+ * Issues and retires disk writes, in order; returns whether anything
+ * moved. Only entries appended at least `min_age` counter ticks ago are
+ * issued (0 in RapiLog: at once; the unsafe control writes back lazily,
+ * as a volatile disk cache does).
+ */
+bool log_pump(struct dlog *l, struct vblk *disk, bool may_retire, uint64_t min_age);
 /* Copies what the log holds for [sector, sector + len/512) over buf. */
 void log_overlay(const struct dlog *l, uint64_t sector, uint8_t *buf, uint32_t len);
 static inline bool log_empty(const struct dlog *l)

@@ -41,7 +41,7 @@ bool log_append(struct dlog *l, uint64_t sector, const void *data, uint32_t len)
 	if (l->tail - l->head == LOG_ENTRIES || l->used + waste + len > l->bound)
 		return false;
 	e = &l->e[l->tail % LOG_ENTRIES];
-	*e = (struct log_entry){ .sector = sector, .len = len, .off = off };
+	*e = (struct log_entry){ .sector = sector, .len = len, .off = off, .at = counter_read() };
 	e->req.cookie = (void *)(uintptr_t)waste;  /* freed with the entry */
 	diskd_copy((uint8_t *)LOG_BASE + off, data, len);
 	l->wpos = off + len;
@@ -52,8 +52,9 @@ bool log_append(struct dlog *l, uint64_t sector, const void *data, uint32_t len)
 	return true;
 }
 
-bool log_pump(struct dlog *l, struct vblk *disk, bool may_retire)
+bool log_pump(struct dlog *l, struct vblk *disk, bool may_retire, uint64_t min_age)
 {
+	uint64_t now = counter_read();
 	bool moved = false;
 
 	/* Retire the oldest while they are done: their data is on the disk. */
@@ -70,6 +71,8 @@ bool log_pump(struct dlog *l, struct vblk *disk, bool may_retire)
 		struct log_entry *e = &l->e[(l->head + l->issued) % LOG_ENTRIES];
 		void *waste = e->req.cookie;
 
+		if (now - e->at < min_age && l->used < l->bound / 2)
+			break;
 		e->req = (struct vblk_req){ .type = VBLK_T_OUT, .sector = e->sector,
 					    .buf = (uint8_t *)LOG_BASE + e->off, .len = e->len,
 					    .cookie = waste };

@@ -14,6 +14,7 @@
 #include "virtio.h"
 
 #define SLOTS       16u
+#define UNSAFE_DELAY_MS 1000u  /* the control's write-back delay */
 #define SLOT_BYTES  (sizeof(struct blksrv_req) + BLKSRV_MAX_DATA)
 
 enum slot_state { SLOT_POSTED, SLOT_DISK, SLOT_WAIT_ROOM, SLOT_ANSWERED };
@@ -169,7 +170,8 @@ static bool serve(void)
 	}
 	/* A read in flight may have read the disk before a log write landed:
 	 * nothing leaves the log until it has its overlay. */
-	if (log_pump(&dlog, &disk, reads_inflight == 0))
+	if (log_pump(&dlog, &disk, reads_inflight == 0,
+		     cfg.mode == BLKSRV_MODE_UNSAFE && !powerfail ? counter_ms(UNSAFE_DELAY_MS) : 0))
 		moved = true;
 	return moved;
 }
