@@ -46,7 +46,7 @@ LIBFDT_A   := $(LIBFDT_DIR)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 export Q BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
 
-.PHONY: all deps run debug test bench bench-sched bench-linux clean core guests tools host-tests cppcheck lines system-image
+.PHONY: all deps run debug test test-long bench bench-sched bench-linux clean core guests tools host-tests cppcheck lines system-image
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/numbat.bin
@@ -91,6 +91,11 @@ debug: all
 
 test: all host-tests-bin
 	@scripts/test-all.sh
+
+# The long RapiLog test: 100 Linux crashes and 20 power cuts under the
+# sqlite load, each checked on the host (scripts/rapilog-long.py).
+test-long: all linux
+	@nice -n 5 scripts/rapilog-long.py --build $(BUILD)
 
 bench: all
 	@scripts/bench.sh

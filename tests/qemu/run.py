@@ -103,7 +103,7 @@ build/tests/<scenario>/console.log and prints one line per result:
 A scenario that times out fails and shows its last 20 console lines.
 
 Usage: tests/qemu/run.py [--only SCENARIO]... [--jobs N] [--build DIR]
-                         [--no-build] [--list] [-v]
+                         [--dir SCENARIO_DIR] [--no-build] [--list] [-v]
 The runner's own tests: python3 tests/qemu/selftest.py
 """
 
@@ -740,12 +740,12 @@ def run_scenario(scenario, build, verbose):
     return rep
 
 
-def load_scenarios(names, build):
+def load_scenarios(names, build, directory=SCENARIO_DIR):
     """Parses the scenarios; returns (runnable, skipped lines, failed lines)."""
     scenarios, skipped, failed = [], [], []
     for name in names:
         try:
-            sc = Scenario(name)
+            sc = Scenario(name, os.path.join(directory, name))
         except (OSError, ExpectError) as e:
             failed.append(f"FAIL: qemu/{name}/expect-file\n    {e}")
             continue
@@ -774,12 +774,15 @@ def main():
     ap.add_argument("--no-build", action="store_true",
                     help="use the images already built")
     ap.add_argument("--list", action="store_true", help="list scenarios")
+    ap.add_argument("--dir", default=SCENARIO_DIR,
+                    help="where the scenarios are (default tests/qemu; "
+                         "generated ones: scripts/rapilog-long.py)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="show build output and console lines")
     args = ap.parse_args()
 
-    names = sorted(d for d in os.listdir(SCENARIO_DIR)
-                   if os.path.isfile(os.path.join(SCENARIO_DIR, d, "expect")))
+    names = sorted(d for d in os.listdir(args.dir)
+                   if os.path.isfile(os.path.join(args.dir, d, "expect")))
     if args.list:
         print("\n".join(names))
         return 0
@@ -791,7 +794,7 @@ def main():
     selected = [n for n in names if not args.only or n in args.only]
     build = args.build if os.path.isabs(args.build) else os.path.join(ROOT, args.build)
 
-    scenarios, skipped, setup_failures = load_scenarios(selected, build)
+    scenarios, skipped, setup_failures = load_scenarios(selected, build, args.dir)
     for line in skipped + setup_failures:
         print(line, flush=True)
     failed_setup = len(setup_failures)
