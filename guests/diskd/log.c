@@ -1,8 +1,9 @@
 /*
  * diskd's RapiLog buffer: writes held in arrival order in a ring of
  * bytes, written to the disk in the same order behind the
- * acknowledgements, at most LOG_INFLIGHT at a time and retired
- * (their space freed) strictly from the oldest. The bound is the
+ * acknowledgements, at most LOG_INFLIGHT at a time, never two that
+ * overlap at once, and retired (their space freed) strictly from the
+ * oldest. The bound is the
  * description's buffer size (what the disk writes within the power-fail
  * drain budget), so a full log is drained before the supply fails.
  */
@@ -52,6 +53,25 @@ bool log_append(struct dlog *l, uint64_t sector, const void *data, uint32_t len)
 	return true;
 }
 
+/*
+ * Whether entry `e` overlaps a write still in flight: the device may
+ * complete requests in any order (virtio 1.2, 2.7.14), so an older write
+ * to the same sectors finishing last would undo the newer one. Such an
+ * entry waits until the older write is done.
+ */
+static bool overlaps_inflight(const struct dlog *l, const struct log_entry *e)
+{
+	uint64_t end = e->sector + e->len / VBLK_SECTOR;
+
+	for (uint32_t i = l->head; i != l->head + l->issued; i++) {
+		const struct log_entry *o = &l->e[i % LOG_ENTRIES];
+
+		if (!o->req.done && o->sector < end && e->sector < o->sector + o->len / VBLK_SECTOR)
+			return true;
+	}
+	return false;
+}
+
 bool log_pump(struct dlog *l, struct vblk *disk, bool may_retire, uint64_t min_age)
 {
 	uint64_t now = counter_read();
@@ -71,7 +91,7 @@ bool log_pump(struct dlog *l, struct vblk *disk, bool may_retire, uint64_t min_a
 		struct log_entry *e = &l->e[(l->head + l->issued) % LOG_ENTRIES];
 		void *waste = e->req.cookie;
 
-		if (now - e->at < min_age && l->used < l->bound / 2)
+		if ((now - e->at < min_age && l->used < l->bound / 2) || overlaps_inflight(l, e))
 			break;
 		e->req = (struct vblk_req){ .type = VBLK_T_OUT, .sector = e->sector,
 					    .buf = (uint8_t *)LOG_BASE + e->off, .len = e->len,
