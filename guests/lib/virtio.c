@@ -148,6 +148,7 @@ int virtio_queue_setup(struct virtio_dev *dev, struct virtio_queue *q,
 	q->used = (volatile struct virtq_ring_used *)(r + VIRTIO_USED_OFF(num));
 	q->event_idx = dev->features & VIRTIO_FEATURE(VIRTIO_F_EVENT_IDX);
 	q->num_free = (uint16_t)num;
+	q->avail->flags = 0;  /* interrupts wanted (without EVENT_IDX) */
 	for (unsigned i = 0; i < num; i++)
 		q->desc[i].next = (uint16_t)(i + 1);
 	mmio_wr(dev, VIRTIO_MMIO_QUEUE_NUM, num);

@@ -366,15 +366,16 @@ int vsock_send(struct vsock *vs, int ci, const void *buf, uint32_t len)
 	if (c->state == VSOCK_CLOSED || (c->peer_shut & VSOCK_SHUTDOWN_RCV))
 		return VSOCK_ERESET;
 	while (sent < len) {
-		uint32_t credit = c->peer_buf_alloc - (c->tx_cnt - c->peer_fwd_cnt);
+		uint32_t in_flight = c->tx_cnt - c->peer_fwd_cnt;
 		uint32_t n = len - sent;
 
-		if (credit > c->peer_buf_alloc)    /* a peer that shrank its buffer */
-			credit = 0;
-		n = n < credit ? n : credit;
-		n = n < VSOCK_PKT_PAYLOAD ? n : VSOCK_PKT_PAYLOAD;
-		if (n == 0 || vsock_tx_slot(vs) < 0)
+		/* The peer's credit (5.10.6.3); none if it shrank its buffer. */
+		if (in_flight >= c->peer_buf_alloc || vsock_tx_slot(vs) < 0)
 			break;
+		if (n > c->peer_buf_alloc - in_flight)
+			n = c->peer_buf_alloc - in_flight;
+		if (n > VSOCK_PKT_PAYLOAD)
+			n = VSOCK_PKT_PAYLOAD;
 		if (!vsock_xmit(vs, c, c->peer_cid, c->peer_port, c->local_port,
 				VSOCK_OP_RW, 0, b + sent, n))
 			break;

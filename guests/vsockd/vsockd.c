@@ -160,7 +160,7 @@ int main(void)
 	vsock_listen(&vs, PORT_ECHO);
 	vsock_listen(&vs, PORT_CMD);
 	printf("vsockd: cid %lu, echo on port %u, commands on port %u\n",
-	       vs.cid, PORT_ECHO, PORT_CMD);
+	       vs.cid, (unsigned)PORT_ECHO, (unsigned)PORT_CMD);
 	for (;;) {
 		int c;
 

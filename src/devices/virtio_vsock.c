@@ -55,7 +55,7 @@ struct vsock_dev_stats {
 
 _Static_assert(sizeof(struct vsock_dev_stats) <= VIRTIO_PRIV_SIZE, "stats fit in priv");
 
-static struct vsock_dev_stats *stats_of(struct virtio_dev *vd)
+static struct vsock_dev_stats *vsock_stats_of(struct virtio_dev *vd)
 {
 	return (struct vsock_dev_stats *)vd->priv;
 }
@@ -88,11 +88,11 @@ enum vsock_fill { FILL_DONE, FILL_NO_ROOM, FILL_UNFIT, FILL_BROKEN };
 
 /*
  * Copies a packet (header `h`, then h->len payload bytes of `tx` after its
- * header; tx NULL for a header-only packet) into dst's receive queue, over
+ * header; an empty chain for a header-only packet) into dst's receive queue, over
  * as many chains as it takes, each with its own header. On FILL_NO_ROOM
  * and FILL_UNFIT the queue is as it was. dst's lock held.
  */
-static enum vsock_fill rx_fill(struct virtio_dev *dst, const struct virtio_vsock_hdr *h,
+static enum vsock_fill vsock_rx_fill(struct virtio_dev *dst, const struct virtio_vsock_hdr *h,
 			       const struct virtq_chain *tx)
 {
 	struct virtq *q = &dst->vq[VSOCK_VQ_RX];
@@ -137,7 +137,7 @@ static enum vsock_fill rx_fill(struct virtio_dev *dst, const struct virtio_vsock
  * dst's receive queue had no room: asks for its next notification
  * (2.7.10) and returns whether buffers came in meanwhile (then retry).
  */
-static bool rx_wait(struct virtio_dev *dst)
+static bool vsock_rx_wait(struct virtio_dev *dst)
 {
 	struct virtq *q = &dst->vq[VSOCK_VQ_RX];
 	uint16_t start = q->last_avail;
@@ -153,7 +153,7 @@ static bool rx_wait(struct virtio_dev *dst)
 }
 
 /* Whether dst can take packets now. */
-static bool rx_up(const struct virtio_dev *dst)
+static bool vsock_rx_up(const struct virtio_dev *dst)
 {
 	return dst && virtio_running(dst) && dst->vq[VSOCK_VQ_RX].ready;
 }
@@ -166,16 +166,18 @@ enum vsock_step {
 };
 
 /* The RST answering `h` into the sender's own receive queue. */
-static enum vsock_step rst_back(struct virtio_dev *s, const struct virtio_vsock_hdr *h)
+static enum vsock_step vsock_rst_back(struct virtio_dev *s, const struct virtio_vsock_hdr *h)
 {
 	struct virtio_vsock_hdr rst;
 
-	if (h->op == VSOCK_OP_RST || !rx_up(s))
+	if (h->op == VSOCK_OP_RST || !vsock_rx_up(s))
 		return STEP_DONE;        /* nothing answers an RST */
+	static const struct virtq_chain no_payload;
+
 	vsock_route_rst(h, &rst);
-	switch (rx_fill(s, &rst, NULL)) {
+	switch (vsock_rx_fill(s, &rst, &no_payload)) {
 	case FILL_NO_ROOM:
-		return rx_wait(s) ? STEP_RETRY : STEP_IDLE;
+		return vsock_rx_wait(s) ? STEP_RETRY : STEP_IDLE;
 	case FILL_BROKEN:
 		virtio_needs_reset(s);
 		return STEP_IDLE;
@@ -189,29 +191,29 @@ static enum vsock_step rst_back(struct virtio_dev *s, const struct virtio_vsock_
  * s's. Returns STEP_IDLE/STEP_RETRY if the chain must wait (unpopped by
  * the caller), STEP_DONE once it is consumed.
  */
-static enum vsock_step deliver(struct virtio_dev *s, struct virtio_dev *d,
+static enum vsock_step vsock_deliver(struct virtio_dev *s, struct virtio_dev *d,
 			       const struct virtio_vsock_hdr *h, const struct virtq_chain *tx)
 {
-	if (!rx_up(d)) {
-		stats_of(s)->peer_down++;
-		return rst_back(s, h);
+	if (!vsock_rx_up(d)) {
+		vsock_stats_of(s)->peer_down++;
+		return vsock_rst_back(s, h);
 	}
-	switch (rx_fill(d, h, tx)) {
+	switch (vsock_rx_fill(d, h, tx)) {
 	case FILL_NO_ROOM:
-		return rx_wait(d) ? STEP_RETRY : STEP_IDLE;
+		return vsock_rx_wait(d) ? STEP_RETRY : STEP_IDLE;
 	case FILL_UNFIT:
-		stats_of(s)->unfit++;
+		vsock_stats_of(s)->unfit++;
 		return STEP_DONE;
 	case FILL_BROKEN:
 		virtio_needs_reset(d);
-		stats_of(s)->peer_down++;
-		return rst_back(s, h);
+		vsock_stats_of(s)->peer_down++;
+		return vsock_rst_back(s, h);
 	case FILL_DONE:
 		break;
 	}
-	stats_of(s)->tx_packets++;
-	stats_of(s)->tx_bytes += h->len;
-	stats_of(d)->rx_packets++;
+	vsock_stats_of(s)->tx_packets++;
+	vsock_stats_of(s)->tx_bytes += h->len;
+	vsock_stats_of(d)->rx_packets++;
 	return STEP_DONE;
 }
 
@@ -222,17 +224,26 @@ static void vsock_self(const struct virtio_dev *vd, uint32_t *vm, uint32_t *dev)
 	*dev = (uint32_t)(vd->vdev - vd->vdev->vm->devs);
 }
 
+/* A device's configuration, if its VM was created and has it. */
+static const struct device_config *vsock_dev_cfg(uint32_t vm, uint32_t dev)
+{
+	if (vm >= vm_count || dev >= vms[vm].ndevs)
+		return NULL;
+	return vms[vm].devs[dev].cfg;
+}
+
 /*
  * Routes the packet with header h of s: the peer device, NULL if none is
  * reachable (no declared link, or its VM was not created).
  */
-static struct virtio_dev *route(struct virtio_dev *s, const struct virtio_vsock_hdr *h)
+static struct virtio_dev *vsock_route(struct virtio_dev *s, const struct virtio_vsock_hdr *h)
 {
 	struct vsock_peer p;
 	uint32_t vm, dev;
 
 	vsock_self(s, &vm, &dev);
-	if (!vsock_route_find(&numbat_system, vm, dev, h->dst_cid, &p))
+	if (!vsock_route_find(numbat_system.links, numbat_system.link_count, vsock_dev_cfg,
+			      vm, dev, h->dst_cid, &p))
 		return NULL;
 	return virtio_link_end(&numbat_system.links[p.link], p.end);
 }
@@ -242,7 +253,7 @@ static struct virtio_dev *route(struct virtio_dev *s, const struct virtio_vsock_
  * not NULL. A chain bound for a device other than `held` is put back and
  * STEP_RELOCK returned with *want set.
  */
-static enum vsock_step tx_step(struct virtio_dev *s, struct virtio_dev *held,
+static enum vsock_step vsock_tx_step(struct virtio_dev *s, const struct virtio_dev *held,
 			       struct virtio_dev **want)
 {
 	struct vm *svm = virtio_vm(s);
@@ -268,23 +279,23 @@ static enum vsock_step tx_step(struct virtio_dev *s, struct virtio_dev *held,
 		h = (struct virtio_vsock_hdr){ 0 };
 	switch (vsock_route_check(&h, tx.out_len, s->vdev->cfg->cid)) {
 	case VSOCK_MALFORMED:
-		stats_of(s)->malformed++;
+		vsock_stats_of(s)->malformed++;
 		st = STEP_DONE;
 		break;
 	case VSOCK_FORGED:
-		stats_of(s)->forged++;
+		vsock_stats_of(s)->forged++;
 		st = STEP_DONE;
 		break;
 	default:
-		d = route(s, &h);
+		d = vsock_route(s, &h);
 		if (d && d != held) {
 			virtq_unpop(txq);
 			*want = d;
 			return STEP_RELOCK;
 		}
 		if (!d)
-			stats_of(s)->refused++;
-		st = d ? deliver(s, d, &h, &tx) : rst_back(s, &h);
+			vsock_stats_of(s)->refused++;
+		st = d ? vsock_deliver(s, d, &h, &tx) : vsock_rst_back(s, &h);
 		break;
 	}
 	if (st != STEP_DONE) {
@@ -316,7 +327,7 @@ static bool vsock_tx(struct virtio_dev *s, unsigned *budget)
 			virtio_lock_pair(s, held);
 		else
 			spin_lock(&s->lock);
-		st = tx_step(s, held, &want);
+		st = vsock_tx_step(s, held, &want);
 		if (held)
 			virtio_unlock_pair(s, held);
 		else

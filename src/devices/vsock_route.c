@@ -20,34 +20,24 @@ enum vsock_verdict vsock_route_check(const struct virtio_vsock_hdr *h,
 	return VSOCK_DELIVER;
 }
 
-/* The vsock device at (vm, dev), or NULL if there is none. */
-static const struct device_config *vsock_dev(const struct system_config *sys,
-					     uint32_t vm, uint32_t dev)
-{
-	const struct device_config *d;
-
-	if (vm >= sys->vm_count || dev >= sys->vms[vm].device_count)
-		return NULL;
-	d = &sys->vms[vm].devices[dev];
-	return d->type == DEVICE_VIRTIO_VSOCK ? d : NULL;
-}
-
-int vsock_route_find(const struct system_config *sys, uint32_t vm, uint32_t dev,
+int vsock_route_find(const struct link_config *links, uint32_t link_count,
+		     vsock_dev_fn *dev_of, uint32_t vm, uint32_t dev,
 		     uint64_t dst_cid, struct vsock_peer *peer)
 {
-	for (uint32_t i = 0; i < sys->link_count; i++) {
-		const struct link_config *l = &sys->links[i];
+	for (uint32_t i = 0; i < link_count; i++) {
+		const struct link_config *l = &links[i];
 
 		if (l->type != LINK_VSOCK)
 			continue;
 		for (unsigned end = 0; end < 2; end++) {
-			const struct device_config *d =
-				vsock_dev(sys, l->vm[1 - end], l->dev[1 - end]);
+			const struct device_config *d;
 
 			/* A link to itself is no route (it would lock twice). */
-			if (l->vm[end] != vm || l->dev[end] != dev || !d ||
-			    d->cid != dst_cid ||
+			if (l->vm[end] != vm || l->dev[end] != dev ||
 			    (l->vm[1 - end] == vm && l->dev[1 - end] == dev))
+				continue;
+			d = dev_of(l->vm[1 - end], l->dev[1 - end]);
+			if (!d || d->type != DEVICE_VIRTIO_VSOCK || d->cid != dst_cid)
 				continue;
 			*peer = (struct vsock_peer){ l->vm[1 - end], l->dev[1 - end], i, 1 - end };
 			return 1;

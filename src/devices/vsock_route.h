@@ -37,12 +37,17 @@ struct vsock_peer {
 	uint32_t link, end;   /* sys->links[link], whose end `end` is the peer */
 };
 
+/* The configuration of device `dev` of VM `vm`, or NULL if there is none. */
+typedef const struct device_config *vsock_dev_fn(uint32_t vm, uint32_t dev);
+
 /*
- * Finds the declared LINK_VSOCK link from device `dev` of VM `vm` whose
- * other end is a vsock device with CID `dst_cid`. Returns 1 with *peer
- * filled, or 0 if no link reaches it (the packet is refused).
+ * Finds the declared LINK_VSOCK link among `links` from device `dev` of
+ * VM `vm` whose other end is a vsock device (as `dev_of` finds it) with
+ * CID `dst_cid`. Returns 1 with *peer filled, or 0 if no link reaches it
+ * (the packet is refused). A link from a device to itself is no route.
  */
-int vsock_route_find(const struct system_config *sys, uint32_t vm, uint32_t dev,
+int vsock_route_find(const struct link_config *links, uint32_t link_count,
+		     vsock_dev_fn *dev_of, uint32_t vm, uint32_t dev,
 		     uint64_t dst_cid, struct vsock_peer *peer);
 
 /*

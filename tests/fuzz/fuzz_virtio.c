@@ -24,6 +24,9 @@ static int fv_locks;
 #include "core/virtq.c"
 #include "devices/virtio_mmio.c"
 #include "devices/virtio_net.c"
+#include "devices/vsock_route.c"
+#include "devices/virtio_vsock.c"
+#include "devices/virtio_blk.c"       /* the transport names every type */
 
 #define FAKE_NO_HUGE
 #include "../host/fake_virtio.h"

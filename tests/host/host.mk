@@ -106,7 +106,7 @@ virtq_DEPS     := src/core/virtq.c src/core/virtq.h tests/host/fake_guest_mem.h 
 HOST_TESTS     += virtio
 virtio_CFLAGS  := -Isrc -DNUMBAT_HOST_TEST
 virtio_DEPS    := src/core/virtq.c src/core/virtq.h src/devices/virtio.h \
-                  src/devices/virtio_mmio.c src/devices/virtio_net.c \
+                  src/devices/virtio_mmio.c src/devices/virtio_net.c src/devices/virtio_blk.c \
                   tests/host/fake_guest_mem.h tests/host/fake_driver.h tests/host/fake_virtio.h
 
 # The virtio-vsock device's header checks and routing, pure.
@@ -114,6 +114,15 @@ HOST_TESTS          += vsock_route
 vsock_route_SRC     := src/devices/vsock_route.c
 vsock_route_CFLAGS  := -Isrc
 vsock_route_DEPS    := src/devices/vsock_route.h
+
+# The virtio-vsock device over the transport, #included like test_virtio.
+HOST_TESTS          += vsock_dev
+vsock_dev_CFLAGS    := -Isrc -DNUMBAT_HOST_TEST
+vsock_dev_DEPS      := src/core/virtq.c src/core/virtq.h src/devices/virtio.h \
+                       src/devices/virtio_mmio.c src/devices/virtio_net.c src/devices/virtio_blk.c \
+                       src/devices/virtio_vsock.c src/devices/vsock_route.c \
+                       src/devices/vsock_route.h tests/host/fake_guest_mem.h \
+                       tests/host/fake_driver.h tests/host/fake_virtio.h
 
 # One link rule per program; everything is compiled in one step.
 define host_test_rule

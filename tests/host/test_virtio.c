@@ -24,6 +24,9 @@ static int fv_locks;
 #include "core/virtq.c"
 #include "devices/virtio_mmio.c"
 #include "devices/virtio_net.c"
+#include "devices/vsock_route.c"     /* the transport names every type */
+#include "devices/virtio_vsock.c"
+#include "devices/virtio_blk.c"       /* the transport names every type */
 
 #include "fake_virtio.h"
 

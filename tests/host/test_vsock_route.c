@@ -68,7 +68,18 @@ END_TEST
  */
 static struct vm_config vms[3];
 static struct link_config links[3];
-static struct system_config sys;
+
+static const struct device_config *dev_of(uint32_t vm, uint32_t dev)
+{
+	if (vm >= 3 || dev >= vms[vm].device_count)
+		return NULL;
+	return &vms[vm].devices[dev];
+}
+
+static int find(uint32_t vm, uint32_t dev, uint64_t cid, struct vsock_peer *p)
+{
+	return vsock_route_find(links, 3, dev_of, vm, dev, cid, p);
+}
 
 static void setup(void)
 {
@@ -84,8 +95,6 @@ static void setup(void)
 	links[0] = (struct link_config){ .type = LINK_VSOCK, .vm = { 0, 1 }, .dev = { 1, 0 } };
 	links[1] = (struct link_config){ .type = LINK_NET, .vm = { 0, 2 }, .dev = { 1, 0 } };
 	links[2] = (struct link_config){ .type = LINK_VSOCK, .vm = { 2, 2 }, .dev = { 0, 0 } };
-	sys = (struct system_config){ .vm_count = 3, .vms = vms, .link_count = 3,
-				      .links = links };
 }
 
 START_TEST(find_along_links_both_ways)
@@ -93,12 +102,12 @@ START_TEST(find_along_links_both_ways)
 	struct vsock_peer p = { 99, 99, 99, 99 };
 
 	setup();
-	ck_assert_int_eq(vsock_route_find(&sys, 0, 1, 4, &p), 1);
+	ck_assert_int_eq(find(0, 1, 4, &p), 1);
 	ck_assert_uint_eq(p.vm, 1);
 	ck_assert_uint_eq(p.dev, 0);
 	ck_assert_uint_eq(p.link, 0);
 	ck_assert_uint_eq(p.end, 1);
-	ck_assert_int_eq(vsock_route_find(&sys, 1, 0, 3, &p), 1);   /* the reverse way */
+	ck_assert_int_eq(find(1, 0, 3, &p), 1);   /* the reverse way */
 	ck_assert_uint_eq(p.vm, 0);
 	ck_assert_uint_eq(p.dev, 1);
 	ck_assert_uint_eq(p.end, 0);
@@ -110,17 +119,17 @@ START_TEST(find_refuses_undeclared)
 	struct vsock_peer p;
 
 	setup();
-	ck_assert_int_eq(vsock_route_find(&sys, 0, 1, 5, &p), 0);   /* cid exists, no link */
-	ck_assert_int_eq(vsock_route_find(&sys, 0, 1, 6, &p), 0);   /* no such cid */
-	ck_assert_int_eq(vsock_route_find(&sys, 0, 1, 3, &p), 0);   /* itself */
-	ck_assert_int_eq(vsock_route_find(&sys, 2, 0, 5, &p), 0);   /* self-link */
-	ck_assert_int_eq(vsock_route_find(&sys, 0, 0, 4, &p), 0);   /* wrong device */
-	ck_assert_int_eq(vsock_route_find(&sys, 1, 0, 4 | (1ull << 32), &p), 0);
-	ck_assert_int_eq(vsock_route_find(&sys, 0, 1, VSOCK_CID_HOST, &p), 0);
+	ck_assert_int_eq(find(0, 1, 5, &p), 0);   /* cid exists, no link */
+	ck_assert_int_eq(find(0, 1, 6, &p), 0);   /* no such cid */
+	ck_assert_int_eq(find(0, 1, 3, &p), 0);   /* itself */
+	ck_assert_int_eq(find(2, 0, 5, &p), 0);   /* self-link */
+	ck_assert_int_eq(find(0, 0, 4, &p), 0);   /* wrong device */
+	ck_assert_int_eq(find(1, 0, 4 | (1ull << 32), &p), 0);
+	ck_assert_int_eq(find(0, 1, VSOCK_CID_HOST, &p), 0);
 	/* A net link between the same VMs is no vsock route. */
 	links[1].type = LINK_NET;
 	vms[2].devices[1].cid = 3;
-	ck_assert_int_eq(vsock_route_find(&sys, 2, 1, 3, &p), 0);
+	ck_assert_int_eq(find(2, 1, 3, &p), 0);
 }
 END_TEST
 
@@ -130,10 +139,10 @@ START_TEST(find_out_of_range_link)
 
 	setup();
 	links[0].dev[1] = 7;             /* a link naming a missing device */
-	ck_assert_int_eq(vsock_route_find(&sys, 0, 1, 4, &p), 0);
+	ck_assert_int_eq(find(0, 1, 4, &p), 0);
 	links[0].dev[1] = 0;
 	links[0].vm[1] = 12;             /* and a missing VM */
-	ck_assert_int_eq(vsock_route_find(&sys, 0, 1, 4, &p), 0);
+	ck_assert_int_eq(find(0, 1, 4, &p), 0);
 }
 END_TEST
 
