@@ -46,7 +46,7 @@ LIBFDT_A   := $(LIBFDT_DIR)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 export Q BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
 
-.PHONY: all deps run debug test test-long bench bench-sched bench-linux clean core guests tools host-tests cppcheck lines system-image
+.PHONY: all deps run debug test test-long bench bench-rapilog bench-sched bench-linux clean core guests tools host-tests cppcheck lines system-image
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/numbat.bin
@@ -100,6 +100,11 @@ test-long: all linux
 bench: all
 	@scripts/bench.sh
 	@scripts/bench-sched.sh $(BUILD)
+	@$(MAKE) --no-print-directory bench-rapilog
+
+# RapiLog: sqlite commits/s in write-through and RapiLog mode, dd, the drain.
+bench-rapilog: all linux
+	@scripts/bench-rapilog.py --build $(BUILD)
 
 # The scheduling figures alone: vCPU switch, wake-up latency.
 bench-sched: all
