@@ -14,6 +14,7 @@ Usage: scripts/bench-rapilog.py [--build DIR] [--commits N]
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -51,6 +52,7 @@ def main():
     ap.add_argument("--commits", type=int, default=300)
     args = ap.parse_args()
     out = os.path.join(ROOT, args.build, "rapilog-bench")
+    shutil.rmtree(out, ignore_errors=True)
     for mode, system in MODES.items():
         os.makedirs(os.path.join(out, mode), exist_ok=True)
         with open(os.path.join(out, mode, "expect"), "w", encoding="utf-8") as f:

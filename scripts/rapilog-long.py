@@ -18,6 +18,7 @@ Usage: scripts/rapilog-long.py [--seed N] [--crash-runs N] [--power-cuts N]
 import argparse
 import os
 import random
+import shutil
 import subprocess
 import sys
 
@@ -88,6 +89,7 @@ def main():
     args = ap.parse_args()
     rng = random.Random(args.seed)
     out = os.path.join(ROOT, args.build, "rapilog-long")
+    shutil.rmtree(out, ignore_errors=True)     # only this run's scenarios
     system = "systems/rapilog.dts"
     if args.mode != "rapilog":
         system = "tests/qemu/rapilog-wt/system.dts"
