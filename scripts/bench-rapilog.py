@@ -35,8 +35,8 @@ wait: linux0:/#
 wait-timeout: 600
 send: dbclient 10 > /dev/null; t0=$(cut -d' ' -f1 /proc/uptime); dbclient {n} > /dev/null; t1=$(cut -d' ' -f1 /proc/uptime); echo "BENCH commits={n} secs=$(echo $t1 $t0 | awk '{{print $1 - $2}}')"\\n
 wait-re: BENCH commits=\\d+ secs=[0-9.]+
-send: dd if=/dev/zero of=/mnt/big bs=1M count=48 conv=fsync 2>&1 | tail -1 | sed 's/^/BENCH dd /'\\n
-wait-re: BENCH dd \\d+
+send: t0=$(cut -d' ' -f1 /proc/uptime); dd if=/dev/zero of=/mnt/big bs=1M count=48 conv=fsync 2>/dev/null; t1=$(cut -d' ' -f1 /proc/uptime); echo "BENCH dd=48 secs=$(echo $t1 $t0 | awk '{{print $1 - $2}}')"\\n
+wait-re: BENCH dd=48 secs=[0-9.]+
 send: rm /mnt/big; sync; dd if=/dev/zero of=/mnt/fill bs=64k count=40 oflag=direct 2>/dev/null; echo BENCH FILL''ED\\n
 wait: BENCH FILLED
 send: \\x14c
@@ -67,18 +67,24 @@ def main():
                   errors="replace") as f:
             log = f.read()
         m = re.search(r"BENCH commits=(\d+) secs=([\d.]+)", log)
-        d = re.search(r"BENCH dd (.*)", log)
+        d = re.search(r"BENCH dd=(\d+) secs=([\d.]+)", log)
         drain = re.search(r"diskd: drained (\d+) bytes in (\d+) ms", log)
         bound = re.search(r"log bound (\d+) bytes", log)
         if m:
             rate[mode] = int(m.group(1)) / max(float(m.group(2)), 0.01)
             print(f"  {mode:14s} sqlite commits/s {rate[mode]:8.1f}  "
                   f"({m.group(1)} commits in {m.group(2)} s)")
-        print(f"  {mode:14s} dd 48 MiB, fsync: {d.group(1).strip() if d else 'n/a'}")
+        if d:
+            mib_s = int(d.group(1)) / max(float(d.group(2)), 0.01)
+            print(f"  {mode:14s} dd {d.group(1)} MiB + fsync: {d.group(2)} s, {mib_s:.1f} MiB/s")
         if drain and mode == "rapilog":
             b, ms = int(drain.group(1)), int(drain.group(2))
             print(f"  {mode:14s} power-fail drain: {b} bytes in {ms} ms"
                   + (f"; log bound {bound.group(1)} bytes" if bound else ""))
+        if d and bound and mode == "rapilog":
+            full = int(bound.group(1)) / (1 << 20) / mib_s * 1000
+            print(f"  {mode:14s} a full log ({int(bound.group(1)) >> 10} KiB) drains in about "
+                  f"{full:.0f} ms at the dd rate (budget: the description's drain-time-ms)")
     if len(rate) == 2:
         print(f"  RapiLog / write-through commits/s: "
               f"{rate['rapilog'] / rate['write-through']:.2f}x")
