@@ -46,7 +46,7 @@ LIBFDT_A   := $(LIBFDT_DIR)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 export Q BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
 
-.PHONY: all deps run debug test bench bench-sched bench-linux bench-net clean core guests tools host-tests cppcheck lines system-image
+.PHONY: all deps run debug test bench bench-sched bench-linux bench-net bench-rapilog test-long clean core guests tools host-tests cppcheck lines system-image
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/numbat.bin
@@ -92,9 +92,19 @@ debug: all
 test: all host-tests-bin
 	@scripts/test-all.sh
 
+# The long RapiLog test: 100 Linux crashes and 20 power cuts under the
+# sqlite load, each checked on the host (scripts/rapilog-long.py).
+test-long: all linux
+	@nice -n 5 scripts/rapilog-long.py --build $(BUILD)
+
 bench: all
 	@scripts/bench.sh
 	@scripts/bench-sched.sh $(BUILD)
+	@$(MAKE) --no-print-directory bench-rapilog
+
+# RapiLog: sqlite commits/s in write-through and RapiLog mode, dd, the drain.
+bench-rapilog: all linux
+	@scripts/bench-rapilog.py --build $(BUILD)
 
 # The scheduling figures alone: vCPU switch, wake-up latency.
 bench-sched: all

@@ -17,17 +17,24 @@ guest_objs = $(patsubst guests/%,$(GUEST_OBJDIR)/%.o,$(1))
 GUEST_LIB_OBJ := $(call guest_objs,$(wildcard guests/lib/*.c guests/lib/*.S)) \
                  $(GUEST_OBJDIR)/shared/format.c.o
 GUEST_TESTS   := $(patsubst guests/tests/%.c,%,$(wildcard guests/tests/*.c))
-GUEST_PROGS   := demo bench rt rtbench pingpong virqbench vsockd $(GUEST_TESTS)
+GUEST_PROGS   := demo bench rt rtbench pingpong virqbench vsockd diskd $(GUEST_TESTS)
 GUEST_BINS    := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_PROGS))
 GUEST_ALL_OBJ := $(GUEST_LIB_OBJ)
 
 guests: $(GUEST_BINS)
 
+# Identity-mapped partitions (they drive a passed-through device's DMA)
+# are linked at their physical address, away from numbat at the RAM base.
+comma := ,
+GUEST_BASE_passthrough_blk := 0x60000000
+GUEST_BASE_diskd := 0x60000000
+GUEST_BASE_powerfail_srv := 0x60000000
+
 # $(call guest_program,NAME,SOURCES): links NAME from SOURCES and the runtime.
 define guest_program
 $(BUILD)/guests/$(1).elf: $(call guest_objs,$(2)) $(GUEST_LIB_OBJ) $(GUEST_LD)
 	@echo "  LD      $$@"
-	$$(Q)$$(CC_CROSS) $$(GUEST_LDFLAGS) -o $$@ $$(filter %.o,$$^) -lgcc
+	$$(Q)$$(CC_CROSS) $$(GUEST_LDFLAGS) $$(if $$(GUEST_BASE_$(1)),-Wl$$(comma)--defsym=GUEST_BASE=$$(GUEST_BASE_$(1))) -o $$@ $$(filter %.o,$$^) -lgcc
 GUEST_ALL_OBJ += $(call guest_objs,$(2))
 endef
 
@@ -37,6 +44,7 @@ $(eval $(call guest_program,rt,$(wildcard guests/rt/*.c)))
 $(eval $(call guest_program,rtbench,$(wildcard guests/rtbench/*.c)))
 $(eval $(call guest_program,pingpong,$(wildcard guests/pingpong/*.c)))
 $(eval $(call guest_program,virqbench,$(wildcard guests/virqbench/*.c)))
+$(eval $(call guest_program,diskd,$(wildcard guests/diskd/*.c)))
 $(eval $(call guest_program,vsockd,$(wildcard guests/vsockd/*.c)))
 $(foreach t,$(GUEST_TESTS),$(eval $(call guest_program,$(t),guests/tests/$(t).c)))
 

@@ -29,6 +29,7 @@ packages=(
 	gdb-multiarch               # make debug, and its check in make test
 	clang-14                    # libFuzzer harnesses (tests/fuzz): clang's -fsanitize=fuzzer
 	libclang-rt-14-dev          # the libFuzzer, ASan and UBSan runtimes clang-14 links
+	e2fsprogs                   # mkfs.ext4, e2fsck, debugfs: the RapiLog scenarios' disk images
 )
 missing=()
 for p in "${packages[@]}"; do

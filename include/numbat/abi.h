@@ -46,6 +46,13 @@
  * times it ran out of budget. -> x0 = SUCCESS or INVALID_PARAMETER.
  */
 #define NUMBAT_HC_VCPU_STATS      0xC6000010u
+/*
+ * The power-fail warning's server (the VM the description's power-fail
+ * node names) has drained its buffers: numbat powers the machine off now
+ * and does not return. -> x0 = NOT_SUPPORTED from any other VM,
+ * INVALID_PARAMETER when no warning is in progress.
+ */
+#define NUMBAT_HC_POWERFAIL_DONE  0xC6000020u
 
 #define NUMBAT_VERSION_MAJOR      0
 #define NUMBAT_VERSION_MINOR      1

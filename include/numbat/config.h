@@ -41,6 +41,15 @@ enum device_type {
 	DEVICE_VIRTIO_NET = 4,   /* "virtio,net": one end of a network link */
 	DEVICE_VIRTIO_VSOCK = 5, /* "virtio,vsock": sockets along its links */
 	DEVICE_VIRTIO_BLK = 6,   /* "virtio,block": a disk a disk server serves */
+	/*
+	 * A physical device given to the VM (a VM's `passthrough` node): a
+	 * virtio-mmio slot of the machine found at boot by probing for
+	 * `virtio_id`; numbat forwards the VM's accesses to its registers and
+	 * its interrupt to the VM (core/passthrough.c).
+	 */
+	DEVICE_PASSTHROUGH = 7,
+	/* "numbat,block-server": the server's end of a block link (blksrv.h). */
+	DEVICE_BLK_SERVER = 8,
 };
 
 /* Virtual SPIs per VM: guest INTIDs 32 .. 32 + CONFIG_MAX_SPIS - 1. */
@@ -79,6 +88,10 @@ struct device_config {
 	uint32_t irq;   /* guest INTID the device signals (an SPI), 0 if none */
 	uint64_t cid;   /* virtio-vsock: the context id of its VM */
 	uint8_t mac[6]; /* virtio-net: the MAC address it reports */
+	uint32_t virtio_id;  /* passthrough: the virtio DeviceID probed for */
+	uint32_t slot_index; /* passthrough: which match, in address order */
+	uint32_t blk_mode;   /* block server: BLKSRV_MODE_* (numbat/blksrv.h) */
+	uint64_t blk_buffer; /* block server: RapiLog buffer bound, bytes */
 };
 
 /*
@@ -160,6 +173,20 @@ struct vm_config {
 	struct vgic_config vgic;
 };
 
+/*
+ * The power-fail warning (core/powerfail.c): when the platform's power
+ * button line rises (on QEMU virt, `system_powerdown`), numbat raises SPI
+ * `irq` in VM `vm` (the disk server), which drains its buffers and calls
+ * NUMBAT_HC_POWERFAIL_DONE; numbat then powers the machine off, or after
+ * `drain_ms` milliseconds (the time the supply holds up) in any case.
+ */
+struct powerfail_config {
+	uint32_t present;     /* 0: numbat leaves the power button alone */
+	uint32_t vm;          /* the VM told */
+	uint32_t irq;         /* the INTID raised in it */
+	uint32_t drain_ms;    /* the budget */
+};
+
 struct system_config {
 	uint64_t ram_base;    /* RAM the description needs: base ... */
 	uint64_t ram_size;    /* ... and size; the boot device tree must cover it */
@@ -171,6 +198,7 @@ struct system_config {
 	const struct vm_config *vms;
 	uint32_t link_count;
 	const struct link_config *links;
+	struct powerfail_config powerfail;
 };
 
 extern const struct system_config numbat_system;

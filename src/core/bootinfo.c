@@ -163,6 +163,64 @@ static void parse_timer(const void *fdt, struct bootinfo *bi)
 		bi->hyp_timer_intid = 16 + fdt32_to_cpu(irq[10]);
 }
 
+/* Every "virtio,mmio" node with a reg and an SPI, in tree order. */
+static void parse_virtio(const void *fdt, struct bootinfo *bi)
+{
+	int node, len;
+
+	for (node = fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"); node >= 0;
+	     node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio")) {
+		struct bootinfo_virtio *v = &bi->virtio[bi->virtio_count];
+		const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
+
+		if (bi->virtio_count == BOOTINFO_MAX_VIRTIO)
+			return;
+		if (!irq || len < 12 || fdt32_to_cpu(irq[0]) != 0 ||
+		    !read_reg(fdt, node, 0, &v->base, &v->size) || v->size < 0x100 ||
+		    v->base + v->size < v->base)
+			continue;
+		v->intid = read_intid(fdt, node, 0, 0);
+		/* Trigger type cell: 1 rising edge, 4 high level. */
+		v->edge = (fdt32_to_cpu(irq[2]) & 0xf) == 1;
+		bi->virtio_count++;
+	}
+}
+
+#define KEY_POWER 116  /* linux,code of the power button (input-event-codes.h) */
+
+/*
+ * The power button: the gpio-keys child whose linux,code is KEY_POWER,
+ * its gpios = <&controller line flags>, the controller an arm,pl061.
+ */
+static void parse_power_key(const void *fdt, struct bootinfo *bi)
+{
+	int keys = fdt_node_offset_by_compatible(fdt, -1, "gpio-keys"), key, len;
+	uint64_t size;
+
+	if (keys < 0)
+		return;
+	fdt_for_each_subnode(key, fdt, keys) {
+		const fdt32_t *code = fdt_getprop(fdt, key, "linux,code", &len);
+		const fdt32_t *gpios;
+		int ctrl;
+
+		if (!code || len != 4 || fdt32_to_cpu(*code) != KEY_POWER)
+			continue;
+		gpios = fdt_getprop(fdt, key, "gpios", &len);
+		if (!gpios || len < 8)
+			return;
+		ctrl = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(gpios[0]));
+		if (ctrl < 0 || fdt_node_check_compatible(fdt, ctrl, "arm,pl061") ||
+		    fdt32_to_cpu(gpios[1]) > 7 || !read_reg(fdt, ctrl, 0, &bi->gpio_base, &size))
+			return;
+		bi->gpio_intid = read_intid(fdt, ctrl, 0, 0);
+		bi->power_line = fdt32_to_cpu(gpios[1]);
+		if (bi->gpio_intid < 32)
+			bi->gpio_base = 0;
+		return;
+	}
+}
+
 /* Whether the space-separated /chosen/bootargs contain the word `opt`. */
 static bool has_boot_option(const void *fdt, const char *opt)
 {
@@ -206,6 +264,8 @@ const char *bootinfo_parse(const void *fdt, struct bootinfo *bi)
 	parse_uart(fdt, bi);
 	parse_gic(fdt, bi);
 	parse_timer(fdt, bi);
+	parse_virtio(fdt, bi);
+	parse_power_key(fdt, bi);
 	bi->entry_stamp = has_boot_option(fdt, "numbat.entry-stamp");
 	return NULL;
 }

@@ -12,6 +12,14 @@
 #include <numbat/config.h>
 
 #define BOOTINFO_MAX_RAM 8
+#define BOOTINFO_MAX_VIRTIO 32   /* QEMU virt has 32 virtio-mmio slots */
+
+/* A "virtio,mmio" node of the boot tree: a slot numbat may probe. */
+struct bootinfo_virtio {
+	uint64_t base, size;
+	unsigned intid;          /* its SPI's INTID */
+	bool edge;               /* the interrupt is edge-triggered */
+};
 
 struct bootinfo {
 	unsigned ram_count;
@@ -29,6 +37,16 @@ struct bootinfo {
 	unsigned maint_intid;                  /* vGIC maintenance PPI */
 	unsigned hyp_timer_intid;              /* EL2 physical timer PPI */
 	bool entry_stamp;                      /* boot option numbat.entry-stamp */
+	unsigned virtio_count;                 /* virtio-mmio slots, tree order */
+	struct bootinfo_virtio virtio[BOOTINFO_MAX_VIRTIO];
+	/*
+	 * The power button: a gpio-keys key with linux,code KEY_POWER wired
+	 * to a line of an "arm,pl061" GPIO controller (QEMU virt: line 3 of
+	 * the PL061 at 0x09030000, SPI 7). gpio_base 0 if there is none.
+	 */
+	uint64_t gpio_base;
+	unsigned gpio_intid;
+	unsigned power_line;
 };
 
 /*

@@ -8,6 +8,7 @@
 #include <numbat/abi.h>
 
 #include "core/console.h"
+#include "core/powerfail.h"
 #include "core/sched.h"
 #include "core/virq.h"
 #include "core/vm.h"
@@ -78,6 +79,9 @@ static __attribute__((noinline)) void dispatch(struct vcpu *vcpu, uint32_t fn)
 		return;
 	case NUMBAT_HC_VCPU_STATS:
 		hc_vcpu_stats(vcpu, x);
+		return;
+	case NUMBAT_HC_POWERFAIL_DONE:
+		x[0] = (uint64_t)powerfail_done(vcpu);
 		return;
 	case NUMBAT_HC_VM_ID:
 		x[0] = vcpu->vm->id;

@@ -12,6 +12,8 @@
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/sysreg.h"
 #include "core/bootinfo.h"
+#include "core/passthrough.h"
+#include "core/powerfail.h"
 #include "core/console.h"
 #include "core/mm.h"
 #include "core/panic.h"
@@ -95,6 +97,15 @@ static unsigned collect_ranges(struct mmu_range *r, unsigned max)
 		r[n++] = (struct mmu_range){ bootinfo.gicc_base, bootinfo.gicc_size, true };
 	if (bootinfo.gich_size)
 		r[n++] = (struct mmu_range){ bootinfo.gich_base, bootinfo.gich_size, true };
+	if (bootinfo.gpio_base && numbat_system.powerfail.present)
+		r[n++] = (struct mmu_range){ bootinfo.gpio_base, 0x1000, true };
+	{
+		uint64_t base[BOOTINFO_MAX_VIRTIO], size[BOOTINFO_MAX_VIRTIO];
+		unsigned k = passthrough_ranges(&bootinfo, base, size, BOOTINFO_MAX_VIRTIO);
+
+		for (unsigned i = 0; i < k && n < max; i++)
+			r[n++] = (struct mmu_range){ base[i], size[i], true };
+	}
 	for (unsigned v = 0; v < numbat_system.vm_count; v++) {
 		for (unsigned i = 0; i < numbat_system.vms[v].region_count && n < max; i++) {
 			const struct region_config *g = &numbat_system.vms[v].regions[i];
@@ -187,7 +198,7 @@ static uint32_t numbat_ppis(void)
 
 void boot_primary(const void *fdt)
 {
-	struct mmu_range ranges[8 + CONFIG_MAX_VMS * CONFIG_MAX_REGIONS];
+	struct mmu_range ranges[9 + BOOTINFO_MAX_VIRTIO + CONFIG_MAX_VMS * CONFIG_MAX_REGIONS];
 	const char *err = bootinfo_parse(fdt, &bootinfo);
 
 	plat_uart_init(bootinfo.uart_base ? bootinfo.uart_base : PLAT_FALLBACK_UART);
@@ -228,12 +239,14 @@ void boot_primary(const void *fdt)
 	if (vgic_hw)
 		vgic_hw->clear_cpu();
 	pcpus[0].online = true;
+	passthrough_probe(&bootinfo);
 	vm_create_all();
 	console_start();
 	if (bootinfo.uart_intid) {
 		gic_enable_spi(bootinfo.uart_intid, pcpus[0].mpidr);
 		console_uart_irq_on();
 	}
+	powerfail_init(&bootinfo);
 	vm_entry_stamp = bootinfo.entry_stamp;
 	vm_start_all();
 	start_secondaries();

@@ -11,6 +11,7 @@
  * with pending interrupts taken after it, so the other vCPUs of the pCPU
  * run between steps.
  */
+#include "core/powerfail.h"
 #include "core/sched.h"
 
 #include <stddef.h>
@@ -77,7 +78,7 @@ static uint64_t dev_timer(struct vm *vm, uint64_t now, uint64_t next)
 static struct vcpu *pick(struct pcpu *p, uint64_t now, uint64_t *deadline)
 {
 	struct sched_entity *ready[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS], *best;
-	uint64_t next = NO_DEADLINE, event;
+	uint64_t next = powerfail_poll(now, NO_DEADLINE), event;
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < p->nvcpus; i++) {

@@ -359,6 +359,27 @@ void vgic_vtimer_fire(struct vcpu *vcpu)
 		kick_owner(vcpu);
 }
 
+void vgic_forward_spi(struct vm *vm, unsigned intid, unsigned pintid)
+{
+	struct vgic_irq *irq = vgic_get_irq(vm, &vm->vcpus[0], intid);
+	struct vcpu *owner;
+
+	if (!irq || intid < VGIC_NR_PRIVATE)
+		return;
+	spin_lock(&vm->vgic.lock);
+	irq->hw = true;
+	irq->pintid = (uint16_t)pintid;
+	irq->latch = true;
+	if ((irq->targets & (irq->targets - 1)) && !irq->in_lr)
+		vgic_v2_route(vm, irq);
+	owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
+	if (owner)
+		notify(owner, intid);
+	spin_unlock(&vm->vgic.lock);
+	if (owner)
+		kick_owner(owner);
+}
+
 void vgic_maintenance(struct vcpu *vcpu)
 {
 	vgic_hw->ack_maintenance();
@@ -628,7 +649,7 @@ static void place(struct vcpu *vcpu, struct vgic_lr *lr)
 	irq->lr_vcpu = (uint8_t)vcpu->index;
 	vcpu->exits.virqs++;
 	lr->hw = irq->hw;
-	lr->pintid = irq->hw ? lr->intid : 0;
+	lr->pintid = irq->hw ? (irq->pintid ? irq->pintid : lr->intid) : 0;
 	lr->eoi_maint = !irq->edge && !irq->hw;
 	if (v2_sgi(lr->intid)) {
 		irq->sgi_src &= (uint16_t)~(1u << lr->source);

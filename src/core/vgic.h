@@ -134,6 +134,17 @@ void vgic_vtimer_fire(struct vcpu *vcpu);
 bool vgic_vtimer_high(struct vcpu *vcpu, const struct vgic_irq *irq);
 void vgic_maintenance(struct vcpu *vcpu);
 
+/*
+ * Physical SPI `pintid`, given to `vm` as its SPI `intid`, fired: numbat
+ * dropped its priority and left it active. The virtual SPI becomes
+ * pending (one pending state however it is configured: the physical
+ * line cannot fire again before the guest is done) and goes into a list
+ * register with the HW bit and pINTID = `pintid`, so the guest's EOI
+ * deactivates the physical interrupt (IHI 0069 4.2.1; IHI 0048B 5.2.1).
+ * Any pCPU.
+ */
+void vgic_forward_spi(struct vm *vm, unsigned intid, unsigned pintid);
+
 /* SGIs a vCPU sends: to the vCPUs in `targets`, or to all but itself. */
 void vgic_send_sgi(struct vcpu *from, unsigned intid, uint32_t targets, bool all_but_self);
 

@@ -28,10 +28,11 @@ struct vgic_irq {
 	bool latch;        /* pending from an edge or a write to ISPENDR */
 	bool level;        /* line level of a level-sensitive interrupt */
 	bool active;       /* active, as last seen */
-	bool hw;           /* linked to the same physical INTID (vtimer) */
+	bool hw;           /* linked to a physical INTID (vtimer, passthrough SPIs) */
 	bool lr_pending;   /* pending in its list register, as last seen */
 	bool clear_req;    /* ICPENDR written while in a list register */
 	uint16_t sgi_src;  /* GICv2 SGIs: pending sources, one bit each */
+	uint16_t pintid;   /* hw: the physical INTID, when not the same (passthrough) */
 };
 
 /* Pending as the GIC architecture defines it. */

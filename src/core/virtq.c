@@ -201,6 +201,17 @@ enum virtq_result virtq_pop(struct vm *vm, struct virtq *q, struct virtq_chain *
 	return VIRTQ_CHAIN;
 }
 
+enum virtq_result virtq_chain_at(struct vm *vm, struct virtq *q, uint16_t head,
+				 struct virtq_chain *chain)
+{
+	struct virtq_rings r;
+
+	if (!q->ready || head >= q->num || !virtq_map(vm, q, &r) ||
+	    !chain_walk(vm, q, &r, head, chain))
+		return VIRTQ_BROKEN;
+	return VIRTQ_CHAIN;
+}
+
 void virtq_unpop(struct virtq *q)
 {
 	q->last_avail--;

@@ -75,6 +75,15 @@ bool virtq_valid(const struct vm *vm, const struct virtq *q);
  */
 enum virtq_result virtq_pop(struct vm *vm, struct virtq *q, struct virtq_chain *chain);
 
+/*
+ * Maps again the chain at `head` that virtq_pop returned earlier and the
+ * device has not pushed yet (a request it answers later). The driver may
+ * have changed the descriptors meanwhile: the same checks apply.
+ * VIRTQ_BROKEN if they fail.
+ */
+enum virtq_result virtq_chain_at(struct vm *vm, struct virtq *q, uint16_t head,
+				 struct virtq_chain *chain);
+
 /* Gives back the chain virtq_pop returned last: the peer has no room yet. */
 void virtq_unpop(struct virtq *q);
 

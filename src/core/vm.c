@@ -13,6 +13,7 @@
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/sysreg.h"
 #include "core/console.h"
+#include "core/passthrough.h"
 #include "core/panic.h"
 #include "core/pcpu.h"
 #include "core/sched.h"
@@ -94,6 +95,9 @@ static bool vm_build(struct vm *vm)
 				cfg->name, cfg->devices[i].type);
 			return false;
 		}
+		if (cfg->devices[i].type == DEVICE_PASSTHROUGH &&
+		    !passthrough_attach(vm, &vm->devs[i]))
+			return false;
 	}
 	vm->ndevs = cfg->device_count;
 	if (!vgic_init_vm(vm)) {

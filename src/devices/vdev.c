@@ -8,6 +8,7 @@
 extern const struct vdev_ops testdev_ops;
 extern const struct vdev_ops pl011_ops;
 extern const struct vdev_ops sp805_ops;
+extern const struct vdev_ops passthrough_ops;
 extern const struct vdev_ops virtio_mmio_ops;
 
 static const struct {
@@ -17,9 +18,11 @@ static const struct {
 	{ DEVICE_TEST, &testdev_ops },
 	{ DEVICE_PL011, &pl011_ops },
 	{ DEVICE_SP805, &sp805_ops },
+	{ DEVICE_PASSTHROUGH, &passthrough_ops },
 	{ DEVICE_VIRTIO_NET, &virtio_mmio_ops },
 	{ DEVICE_VIRTIO_VSOCK, &virtio_mmio_ops },
 	{ DEVICE_VIRTIO_BLK, &virtio_mmio_ops },
+	{ DEVICE_BLK_SERVER, &virtio_mmio_ops },
 };
 
 bool vdev_bind(struct vdev *dev, const struct device_config *cfg, struct vm *vm)

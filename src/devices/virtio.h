@@ -169,6 +169,7 @@ void virtio_unlock_pair(struct virtio_dev *a, struct virtio_dev *b);
 
 /* The device types (devices/virtio_<type>.c). */
 extern const struct virtio_ops virtio_net_ops;
+extern const struct virtio_ops virtio_blk_ops, virtio_blksrv_ops;  /* virtio_blk.c */
 extern const struct virtio_ops virtio_vsock_ops;
 
 #endif

@@ -84,6 +84,8 @@ static const struct {
 	const struct virtio_ops *ops;
 } virtio_types[] = {
 	{ DEVICE_VIRTIO_NET, &virtio_net_ops },
+	{ DEVICE_VIRTIO_BLK, &virtio_blk_ops },
+	{ DEVICE_BLK_SERVER, &virtio_blksrv_ops },
 	{ DEVICE_VIRTIO_VSOCK, &virtio_vsock_ops },
 };
 

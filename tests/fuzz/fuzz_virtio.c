@@ -27,6 +27,7 @@ static int fv_locks;
 #include "devices/virtio_net.c"
 #include "devices/vsock_route.c"
 #include "devices/virtio_vsock.c"
+#include "devices/virtio_blk.c"       /* the transport names every type */
 
 #define FAKE_NO_HUGE
 #include "../host/fake_virtio.h"

@@ -106,8 +106,15 @@ virtq_DEPS     := src/core/virtq.c src/core/virtq.h tests/host/fake_guest_mem.h 
 HOST_TESTS     += virtio
 virtio_CFLAGS  := -Isrc -DNUMBAT_HOST_TEST
 virtio_DEPS    := src/core/virtq.c src/core/virtq.h src/devices/virtio.h \
-                  src/devices/virtio_mmio.c src/devices/virtio_net.c \
+                  src/devices/virtio_mmio.c src/devices/virtio_net.c src/devices/virtio_blk.c \
                   tests/host/fake_guest_mem.h tests/host/fake_driver.h tests/host/fake_virtio.h
+
+# Block links (virtio-blk and the disk server's end), over the transport.
+HOST_TESTS        += virtio_blk
+virtio_blk_CFLAGS := -Isrc -DNUMBAT_HOST_TEST
+virtio_blk_DEPS   := src/core/virtq.c src/core/virtq.h src/devices/virtio.h \
+                     src/devices/virtio_mmio.c src/devices/virtio_blk.c include/numbat/blksrv.h \
+                     tests/host/fake_guest_mem.h tests/host/fake_driver.h tests/host/fake_virtio.h
 
 # The virtio-vsock device's header checks and routing, pure.
 HOST_TESTS          += vsock_route
@@ -119,7 +126,7 @@ vsock_route_DEPS    := src/devices/vsock_route.h
 HOST_TESTS          += vsock_dev
 vsock_dev_CFLAGS    := -Isrc -DNUMBAT_HOST_TEST
 vsock_dev_DEPS      := src/core/virtq.c src/core/virtq.h src/devices/virtio.h \
-                       src/devices/virtio_mmio.c src/devices/virtio_net.c \
+                       src/devices/virtio_mmio.c src/devices/virtio_net.c src/devices/virtio_blk.c \
                        src/devices/virtio_vsock.c src/devices/vsock_route.c \
                        src/devices/vsock_route.h tests/host/fake_guest_mem.h \
                        tests/host/fake_driver.h tests/host/fake_virtio.h

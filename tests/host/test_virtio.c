@@ -26,6 +26,7 @@ static int fv_locks;
 #include "devices/virtio_net.c"
 #include "devices/vsock_route.c"     /* the transport names every type */
 #include "devices/virtio_vsock.c"
+#include "devices/virtio_blk.c"       /* the transport names every type */
 
 #include "fake_virtio.h"
 

@@ -24,6 +24,7 @@ static int fv_locks;
 #include "devices/virtio_net.c"
 #include "devices/vsock_route.c"
 #include "devices/virtio_vsock.c"
+#include "devices/virtio_blk.c"       /* the transport names every type */
 
 #include "fake_virtio.h"
 

@@ -40,6 +40,14 @@ Each scenario is a directory tests/qemu/<scenario>/ holding
     abort-on: <text>            stop the run as soon as <text> appears, and
                                 fail (e.g. "Kernel panic - not syncing")
     order: <text>               all order: texts appear, in this order
+    host-before: <command>      a shell command run (in the repository, with
+                                $OUT = build/tests/<scenario> and $SCENARIO =
+                                tests/qemu/<scenario>) before QEMU starts,
+                                e.g. to make a disk image; it must succeed
+    host-after: <command>       the same after QEMU has exited: a check of
+                                what the run left on the host (a disk image);
+                                its exit status is a PASS/FAIL result
+    (`{out}` in a qemu: line is replaced by build/tests/<scenario>)
     from: <text>                the checks below (expect*, reject*) look only
                                 at the lines after the first line containing
                                 <text> (none if it never appears); another
@@ -95,7 +103,7 @@ build/tests/<scenario>/console.log and prints one line per result:
 A scenario that times out fails and shows its last 20 console lines.
 
 Usage: tests/qemu/run.py [--only SCENARIO]... [--jobs N] [--build DIR]
-                         [--no-build] [--list] [-v]
+                         [--dir SCENARIO_DIR] [--no-build] [--list] [-v]
 The runner's own tests: python3 tests/qemu/selftest.py
 """
 
@@ -213,6 +221,8 @@ class Scenario:
         self.order = []
         self.abort_on = []
         self.script = []    # (kind, value, line number), in file order
+        self.host_before = []
+        self.host_after = []
         self._parse(os.path.join(self.dir, "expect"))
 
     def _parse(self, path):
@@ -279,6 +289,10 @@ class Scenario:
             self.checks.append((key, regex, float(lo), float(hi)))
         elif key == "order":
             self.order.append(value)
+        elif key in ("host-before", "host-after"):
+            if not value:
+                raise ExpectError(f"empty {key}")
+            (self.host_before if key == "host-before" else self.host_after).append(value)
         elif key == "from":
             self._from = value or None
         else:
@@ -682,7 +696,15 @@ def run_scenario(scenario, build, verbose):
     if not os.path.exists(image):
         rep.result(False, "build", [f"{image} missing"])
         return rep
-    cmd = qemu_command(image, scenario.qemu_args)
+    env = dict(os.environ, OUT=out, SCENARIO=os.path.relpath(scenario.dir, ROOT))
+    for command in scenario.host_before:
+        done = subprocess.run(command, shell=True, cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            rep.result(False, f"host-before: {command}",
+                       (done.stdout + done.stderr).splitlines()[-10:])
+            return rep
+    cmd = qemu_command(image, [a.replace("{out}", out) for a in scenario.qemu_args])
     start = time.monotonic()
     run = run_qemu(cmd, scenario, os.path.join(out, "console.log"))
     elapsed = time.monotonic() - start
@@ -708,17 +730,22 @@ def run_scenario(scenario, build, verbose):
             rep.result(run.status == scenario.exit, "exit-status",
                        [f"QEMU exited with {run.status}, expected {scenario.exit}"]
                        + tail)
+    for command in scenario.host_after:
+        done = subprocess.run(command, shell=True, cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        rep.result(done.returncode == 0, f"host-after: {command}",
+                   (done.stdout + done.stderr).splitlines()[-10:])
     rep.lines.append(f"# {scenario.name}: {rep.passed} passed, "
                      f"{rep.failed} failed, {elapsed:.1f} s")
     return rep
 
 
-def load_scenarios(names, build):
+def load_scenarios(names, build, directory=SCENARIO_DIR):
     """Parses the scenarios; returns (runnable, skipped lines, failed lines)."""
     scenarios, skipped, failed = [], [], []
     for name in names:
         try:
-            sc = Scenario(name)
+            sc = Scenario(name, os.path.join(directory, name))
         except (OSError, ExpectError) as e:
             failed.append(f"FAIL: qemu/{name}/expect-file\n    {e}")
             continue
@@ -747,12 +774,15 @@ def main():
     ap.add_argument("--no-build", action="store_true",
                     help="use the images already built")
     ap.add_argument("--list", action="store_true", help="list scenarios")
+    ap.add_argument("--dir", default=SCENARIO_DIR,
+                    help="where the scenarios are (default tests/qemu; "
+                         "generated ones: scripts/rapilog-long.py)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="show build output and console lines")
     args = ap.parse_args()
 
-    names = sorted(d for d in os.listdir(SCENARIO_DIR)
-                   if os.path.isfile(os.path.join(SCENARIO_DIR, d, "expect")))
+    names = sorted(d for d in os.listdir(args.dir)
+                   if os.path.isfile(os.path.join(args.dir, d, "expect")))
     if args.list:
         print("\n".join(names))
         return 0
@@ -764,7 +794,7 @@ def main():
     selected = [n for n in names if not args.only or n in args.only]
     build = args.build if os.path.isabs(args.build) else os.path.join(ROOT, args.build)
 
-    scenarios, skipped, setup_failures = load_scenarios(selected, build)
+    scenarios, skipped, setup_failures = load_scenarios(selected, build, args.dir)
     for line in skipped + setup_failures:
         print(line, flush=True)
     failed_setup = len(setup_failures)

@@ -83,10 +83,13 @@ static void put_vm_memory(FILE *f, const struct sg_system *s, const struct sg_vm
 		const struct sg_device *d = &vm->devices[i];
 
 		fprintf(f, "\t\t\t{ .type = %s, .ipa = 0x%llxull, .size = 0x%llxull, "
-			".irq = %u, .cid = %llu,\n\t\t\t  .mac = { %u, %u, %u, %u, %u, %u } }, "
-			"/* %s */\n", d->model->enum_name, ULL(d->ipa), ULL(d->size),
+			".irq = %u, .cid = %llu,\n\t\t\t  .mac = { %u, %u, %u, %u, %u, %u }, "
+			".virtio_id = %u, .slot_index = %u,\n\t\t\t  .blk_mode = %u, "
+			".blk_buffer = 0x%llxull }, /* %s */\n",
+			d->model->enum_name, ULL(d->ipa), ULL(d->size),
 			d->has_spi ? SG_SPI_BASE + d->spi : 0, ULL(d->cid), d->mac[0], d->mac[1],
-			d->mac[2], d->mac[3], d->mac[4], d->mac[5], d->path);
+			d->mac[2], d->mac[3], d->mac[4], d->mac[5], d->virtio_id, d->slot_index,
+			d->blk_mode, ULL(d->blk_buffer), d->path);
 	}
 	fprintf(f, "\t\t},\n");
 }
@@ -223,6 +226,9 @@ int sg_emit_config(const struct sg_system *s, FILE *f)
 	fprintf(f, "\t.vm_count = %u,\n\t.vms = numbat_vms,\n", s->vm_count);
 	if (s->link_count)
 		fprintf(f, "\t.link_count = %u,\n\t.links = numbat_links,\n", s->link_count);
+	if (s->powerfail.ok)
+		fprintf(f, "\t.powerfail = { .present = 1, .vm = %u, .irq = %u, .drain_ms = %u },\n",
+			s->powerfail.vm, SG_SPI_BASE + s->powerfail.spi, s->powerfail.drain_ms);
 	fprintf(f, "};\n");
 	return ferror(f) ? -1 : 0;
 }

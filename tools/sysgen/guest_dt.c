@@ -378,3 +378,22 @@ const char *sg_guest_dtb(const struct sg_system *s, struct sg_vm *vm)
 	vm->dtb_size = fdt_totalsize(vm->dtb);
 	return NULL;
 }
+
+/*
+ * Writes the properties of a passed-through virtio-mmio slot's node
+ * (Linux binding virtio/mmio.yaml): the window and SPI the VM sees, edge
+ * triggered as on QEMU virt, and dma-coherent (the VM's memory is
+ * normal cacheable memory and QEMU's device is coherent with it).
+ */
+void sg_guest_dt_passthrough(struct sg_guest_dt *g, const struct sg_device *d)
+{
+	static const char compat[] = "virtio,mmio";
+	const uint32_t irq[3] = { IRQ_TYPE_SPI, d->spi, 1 /* rising edge */ };
+	uint64_t reg[2] = { d->ipa, d->size };
+
+	prop(g, "compatible", compat, sizeof(compat));
+	prop_reg(g, reg, 1);
+	prop_cells(g, "interrupts", irq, 3);
+	if (!g->err)
+		g->err = fdt_property(g->fdt, "dma-coherent", NULL, 0);
+}

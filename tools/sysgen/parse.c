@@ -123,6 +123,8 @@ static void parse_root_child(struct sg_system *s, const void *fdt, int off,
 		parse_platform(s, fdt, off);
 	} else if (strcmp(name, "hypervisor") == 0) {
 		parse_hypervisor(s, fdt, off);
+	} else if (strcmp(name, "power-fail") == 0) {
+		sg_parse_powerfail(s, fdt, off);
 	} else if (sg_is_node(name, "vm")) {
 		sg_parse_vm(s, fdt, off);
 	} else if (strcmp(name, "links") == 0 || strcmp(name, "shared-memory") == 0) {
@@ -156,12 +158,14 @@ void sg_parse(struct sg_system *s, const void *fdt, size_t size)
 	parse_root_props(s, fdt);
 	fdt_for_each_subnode(child, fdt, 0)
 		parse_root_child(s, fdt, child, &have_platform);
+	sg_check_powerfail(s);          /* VM names, before links and servers */
 	child = fdt_subnode_offset(fdt, 0, "links");
 	if (child >= 0)
 		sg_parse_links(s, fdt, child);
 	child = fdt_subnode_offset(fdt, 0, "shared-memory");
 	if (child >= 0)
 		sg_parse_shm(s, fdt, child);
+	sg_check_block_servers(s);
 	if (!have_platform)
 		sg_error(s, "/", "missing required node 'platform'");
 	if (s->vm_count == 0)

@@ -20,6 +20,7 @@ static const struct link_parser link_parsers[] = {
 	{ "virq", sg_parse_link_virq },
 	{ "net", sg_parse_link_net },
 	{ "vsock", sg_parse_link_vsock },
+	{ "block", sg_parse_link_block },
 };
 
 #define LINK_PARSERS (sizeof(link_parsers) / sizeof(link_parsers[0]))
@@ -91,7 +92,7 @@ static void parse_link(struct sg_system *s, const void *fdt, int off)
 			return;
 		}
 	}
-	sg_error(s, n.path, "type = \"%s\": unknown link type (expected \"virq\", \"net\" or \"vsock\")", type);
+	sg_error(s, n.path, "type = \"%s\": unknown link type (expected \"virq\", \"net\", \"vsock\" or \"block\")", type);
 }
 
 /*

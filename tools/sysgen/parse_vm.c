@@ -142,7 +142,7 @@ static void parse_memory(struct sg_system *s, const void *fdt, int off, struct s
 static void parse_device(struct sg_system *s, const void *fdt, int off, struct sg_device *d)
 {
 	static const char *const allowed[] = {
-		"compatible", "reg", "interrupts", "cid", "mac-address", NULL
+		"compatible", "reg", "interrupts", "cid", "mac-address", "mode", "disk-write-kib-s", NULL
 	};
 	struct sg_node n;
 	const char *compat;
@@ -182,6 +182,8 @@ static void parse_device(struct sg_system *s, const void *fdt, int off, struct s
 		ok = false;
 	}
 	d->has_spi = rc == SG_OK;
+	if (d->model)
+		sg_parse_device_extra(&n, d);
 	d->ok = ok;
 	sg_parse_virtio_props(&n, d);
 }
@@ -414,9 +416,12 @@ static void parse_vm_children(const struct sg_node *n, struct sg_vm *vm)
 			parse_devices(n->sys, n->fdt, child, vm);
 		} else if (strcmp(name, "gic") == 0) {
 			parse_gic(n->sys, n->fdt, child, vm);
+		} else if (strcmp(name, "passthrough") == 0) {
+			sg_parse_passthrough(n->sys, n->fdt, child, vm);
 		} else {
 			sg_node_init(&c, n->sys, n->fdt, child);
-			sg_error(n->sys, c.path, "unknown node (expected memory, devices or gic)");
+			sg_error(n->sys, c.path, "unknown node (expected memory, devices, "
+				 "passthrough or gic)");
 		}
 	}
 	if (!have_memory)
@@ -430,7 +435,7 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 		"vm-name", "vcpus", "cpus", "image", "load-address", "entry", "fault-policy",
 		"kernel", "initrd", "bootargs", "priority", "vcpu-priorities", "time-slice-us",
 		"budget-us", "period-us", "restart-policy", "restart-limit",
-		"restart-backoff-ms", NULL
+		"restart-backoff-ms", "identity-map", NULL
 	};
 	struct sg_node n;
 	struct sg_vm *vm;
@@ -454,4 +459,6 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off)
 	parse_vm_boot(&n, vm);
 	sg_parse_vm_restart(&n, vm);
 	parse_vm_children(&n, vm);
+	sg_parse_vm_identity(&n, vm);
+	sg_check_vm_identity(s, vm);
 }

@@ -30,6 +30,11 @@ static const struct sg_device_model device_models[] = {
 	{ .compatible = "virtio,vsock", .enum_name = "DEVICE_VIRTIO_VSOCK",
 	  .type = DEVICE_VIRTIO_VSOCK, .min_size = 0x1000, .dt_node = "virtio_mmio",
 	  .guest_node = sg_guest_dt_virtio },
+	{ .compatible = "virtio,block", .enum_name = "DEVICE_VIRTIO_BLK",
+	  .type = DEVICE_VIRTIO_BLK, .min_size = 0x1000, .dt_node = "virtio_mmio",
+	  .guest_node = sg_guest_dt_passthrough },
+	{ .compatible = "numbat,block-server", .enum_name = "DEVICE_BLK_SERVER",
+	  .type = DEVICE_BLK_SERVER, .min_size = 0x1000 },
 };
 
 /* Properties any node may carry: dtc adds them for &label references. */

@@ -82,7 +82,13 @@ struct sg_device {
 	uint64_t cid;           /* virtio,vsock: `cid` (parse_netlink.c) */
 	uint8_t mac[6];         /* virtio,net: `mac-address`, or a default */
 	unsigned links;         /* data links naming it as an endpoint */
+	uint32_t virtio_id;     /* passthrough: the DeviceID probed for */
+	uint32_t slot_index;    /* passthrough: which match */
+	uint32_t blk_mode;      /* block server: BLKSRV_MODE_* */
+	uint32_t disk_kib_s;    /* block server: the disk's write rate */
+	uint64_t blk_buffer;    /* block server, RapiLog: the buffer bound */
 };
+
 
 /* A file a VM embeds: its image or kernel, or its initrd. */
 enum sg_file_kind { SG_FILE_IMAGE = 0, SG_FILE_INITRD = 1, SG_FILE_KINDS = 2 };
@@ -149,6 +155,18 @@ struct sg_vm {
 	uint32_t restart_limit;
 	uint32_t restart_backoff_ms;
 	struct sched_config sched[CONFIG_MAX_VCPUS];
+	bool identity_map;      /* `identity-map`: regions at PA = IPA */
+	bool has_passthrough;   /* a passthrough node gave it a device */
+};
+
+/* The power-fail node (parse_powerfail.c). */
+struct sg_powerfail {
+	char path[SG_PATH_MAX];
+	bool given, ok;
+	char vm_name[CONFIG_NAME_MAX];
+	uint32_t vm;            /* index, once checked */
+	uint32_t spi;
+	uint32_t drain_ms;
 };
 
 /*
@@ -201,6 +219,7 @@ struct sg_system {
 	uint64_t hyp_size;
 	uint32_t vm_count;
 	struct sg_vm vms[CONFIG_MAX_VMS];
+	struct sg_powerfail powerfail;
 	uint32_t link_count;
 	struct sg_link links[CONFIG_MAX_LINKS];
 	uint32_t shm_count;
@@ -239,6 +258,21 @@ void sg_parse_vm(struct sg_system *s, const void *fdt, int off);
 void sg_parse_vm_sched(const struct sg_node *n, struct sg_vm *vm);
 /* Reads restart-policy, restart-limit and restart-backoff-ms of a vm node. */
 void sg_parse_vm_restart(const struct sg_node *n, struct sg_vm *vm);
+/* parse_passthrough.c: a VM's passthrough node and identity-map. */
+void sg_parse_passthrough(struct sg_system *s, const void *fdt, int off, struct sg_vm *vm);
+void sg_parse_vm_identity(const struct sg_node *n, struct sg_vm *vm);
+void sg_check_vm_identity(struct sg_system *s, struct sg_vm *vm);
+void sg_guest_dt_passthrough(struct sg_guest_dt *g, const struct sg_device *d);
+
+/* parse_blocklink.c: block links, the block server's properties. */
+void sg_parse_device_extra(const struct sg_node *n, struct sg_device *d);
+void sg_parse_link_block(const struct sg_node *n, struct sg_link *l);
+void sg_check_block_servers(struct sg_system *s);
+
+/* parse_powerfail.c */
+void sg_parse_powerfail(struct sg_system *s, const void *fdt, int off);
+void sg_check_powerfail(struct sg_system *s);
+
 /* parse_sched.c: the budgets pinned to each pCPU fit in it. */
 void sg_check_sched(struct sg_system *s);
 

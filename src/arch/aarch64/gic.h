@@ -36,6 +36,10 @@ struct gic_ops {
 	void (*deactivate)(unsigned intid);
 	bool (*ppi_active)(unsigned intid);
 	void (*ppi_set_active)(unsigned intid, bool active);
+	/* Distributor-wide, from any pCPU (SPIs only): */
+	void (*spi_set_edge)(unsigned intid, bool edge);
+	void (*spi_disable)(unsigned intid);
+	void (*spi_deactivate)(unsigned intid);
 };
 
 extern const struct gic_ops gicv3_ops, gicv2_ops;
@@ -103,6 +107,29 @@ static inline bool gic_ppi_active(unsigned intid)
 static inline void gic_ppi_set_active(unsigned intid, bool active)
 {
 	gic_ops->ppi_set_active(intid, active);
+}
+
+/*
+ * An SPI's trigger (GICD_ICFGR<n>, IHI 0069 12.9.9, IHI 0048B 4.3.13:
+ * Int_config bit 1 of each pair, 1 = edge); set before it is enabled.
+ */
+static inline void gic_spi_set_edge(unsigned intid, bool edge)
+{
+	gic_ops->spi_set_edge(intid, edge);
+}
+
+static inline void gic_spi_disable(unsigned intid)
+{
+	gic_ops->spi_disable(intid);
+}
+
+/*
+ * Ends the active state of an SPI numbat forwarded (GICD_ICACTIVER<n>)
+ * whoever acknowledged it: for a VM that went down holding it.
+ */
+static inline void gic_spi_deactivate(unsigned intid)
+{
+	gic_ops->spi_deactivate(intid);
 }
 
 #endif

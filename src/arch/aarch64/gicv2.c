@@ -21,6 +21,7 @@
 #define GICD_ICENABLER   0x180
 #define GICD_ISACTIVER   0x300
 #define GICD_ICACTIVER   0x380
+#define GICD_ICFGR       0x0c00
 #define GICD_IPRIORITYR  0x400
 #define GICD_ITARGETSR   0x800
 #define GICD_SGIR        0xf00
@@ -38,6 +39,11 @@
 
 static uintptr_t gicd, gicc;
 static uint8_t cpu_mask[CONFIG_MAX_PCPUS]; /* GIC CPU interface bit per pCPU */
+/*
+ * SPIs routed to a pCPU whose CPU interface number was not known yet (it
+ * had not started): 1 + its index, applied by its init_cpu. Boot only.
+ */
+static uint8_t spi_waits_for[1020];
 
 static inline uint32_t rd32(uintptr_t a) { return *(volatile uint32_t *)a; }
 static inline void wr32(uintptr_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
@@ -90,14 +96,21 @@ static const char *v2_init_cpu(uint64_t mpidr, uint32_t ppis)
 	wr32(gicc + GICC_PMR, 0xff);
 	wr32(gicc + GICC_BPR, 0);
 	wr32(gicc + GICC_CTLR, GICC_CTLR_ENABLE | GICC_CTLR_EOIMODE);
+	for (unsigned i = 32; i < sizeof(spi_waits_for); i++)
+		if (spi_waits_for[i] == pcpu_this()->id + 1)
+			wr8(gicd + GICD_ITARGETSR + i, cpu_mask[pcpu_this()->id]);
 	return NULL;
 }
 
 static void v2_enable_spi(unsigned intid, uint64_t mpidr)
 {
-	for (unsigned i = 0; i < pcpu_count; i++)
-		if (pcpus[i].mpidr == mpidr)
-			wr8(gicd + GICD_ITARGETSR + intid, cpu_mask[i]);
+	for (unsigned i = 0; i < pcpu_count; i++) {
+		if (pcpus[i].mpidr != mpidr)
+			continue;
+		wr8(gicd + GICD_ITARGETSR + intid, cpu_mask[i]);
+		if (!cpu_mask[i] && intid < sizeof(spi_waits_for))
+			spi_waits_for[intid] = (uint8_t)(i + 1);   /* not started yet */
+	}
 	wr8(gicd + GICD_IPRIORITYR + intid, PRIO_NUMBAT);
 	wr32(gicd + GICD_ISENABLER + (intid / 32) * 4, BIT(intid % 32));
 }
@@ -138,6 +151,24 @@ static void v2_ppi_set_active(unsigned intid, bool active)
 	wr32(gicd + (active ? GICD_ISACTIVER : GICD_ICACTIVER), (uint32_t)BIT(intid));
 }
 
+static void v2_spi_set_edge(unsigned intid, bool edge)
+{
+	uintptr_t reg = gicd + GICD_ICFGR + (intid / 16) * 4;
+	uint32_t bit = BIT(2 * (intid % 16) + 1);
+
+	wr32(reg, edge ? rd32(reg) | bit : rd32(reg) & ~bit);
+}
+
+static void v2_spi_disable(unsigned intid)
+{
+	wr32(gicd + GICD_ICENABLER + (intid / 32) * 4, BIT(intid % 32));
+}
+
+static void v2_spi_deactivate(unsigned intid)
+{
+	wr32(gicd + GICD_ICACTIVER + (intid / 32) * 4, BIT(intid % 32));
+}
+
 const struct gic_ops gicv2_ops = {
 	.init = v2_init,
 	.init_cpu = v2_init_cpu,
@@ -148,4 +179,7 @@ const struct gic_ops gicv2_ops = {
 	.deactivate = v2_deactivate,
 	.ppi_active = v2_ppi_active,
 	.ppi_set_active = v2_ppi_set_active,
+	.spi_set_edge = v2_spi_set_edge,
+	.spi_disable = v2_spi_disable,
+	.spi_deactivate = v2_spi_deactivate,
 };

@@ -16,6 +16,8 @@
 #define GICD_IGROUPR     0x0080
 #define GICD_ISENABLER   0x0100
 #define GICD_ICENABLER   0x0180
+#define GICD_ICACTIVER   0x0380
+#define GICD_ICFGR       0x0c00
 #define GICD_IPRIORITYR  0x0400
 #define GICD_IROUTER     0x6000
 #define GICD_CTLR_RWP    BIT(31)
@@ -184,6 +186,24 @@ static void v3_ppi_set_active(unsigned intid, bool active)
 	wr32(sgi + (active ? GICR_ISACTIVER0 : GICR_ICACTIVER0), (uint32_t)BIT(intid));
 }
 
+static void v3_spi_set_edge(unsigned intid, bool edge)
+{
+	uintptr_t reg = gicd + GICD_ICFGR + (intid / 16) * 4;
+	uint32_t bit = BIT(2 * (intid % 16) + 1);
+
+	wr32(reg, edge ? rd32(reg) | bit : rd32(reg) & ~bit);
+}
+
+static void v3_spi_disable(unsigned intid)
+{
+	wr32(gicd + GICD_ICENABLER + (intid / 32) * 4, BIT(intid % 32));
+}
+
+static void v3_spi_deactivate(unsigned intid)
+{
+	wr32(gicd + GICD_ICACTIVER + (intid / 32) * 4, BIT(intid % 32));
+}
+
 const struct gic_ops gicv3_ops = {
 	.init = v3_init,
 	.init_cpu = v3_init_cpu,
@@ -194,4 +214,7 @@ const struct gic_ops gicv3_ops = {
 	.deactivate = v3_deactivate,
 	.ppi_active = v3_ppi_active,
 	.ppi_set_active = v3_ppi_set_active,
+	.spi_set_edge = v3_spi_set_edge,
+	.spi_disable = v3_spi_disable,
+	.spi_deactivate = v3_spi_deactivate,
 };

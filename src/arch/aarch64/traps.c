@@ -7,6 +7,8 @@
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/gic.h"
 #include "arch/aarch64/sysreg.h"
+#include "core/passthrough.h"
+#include "core/powerfail.h"
 #include "core/hypercall.h"
 #include "core/mmio.h"
 #include "core/panic.h"
@@ -223,6 +225,22 @@ void arch_irq_handle(void)
 			console_uart_irq(); /* drained first: the line is level */
 			gic_eoi(iar);
 			continue;
+		}
+		if (intid == powerfail_intid && intid) {
+			powerfail_irq(); /* clears the GPIO's level output first */
+			gic_eoi(iar);
+			continue;
+		}
+		if (intid >= 32) {
+			/* A passthrough SPI stays active until its owner's EOI. */
+			int r = passthrough_irq(intid);
+
+			if (r >= 0) {
+				gic_drop(iar);
+				if (r)
+					gic_deactivate(iar);
+				continue;
+			}
 		}
 		gic_eoi(iar);
 		if (intid == SGI_KICK || intid == SGI_VGIC)

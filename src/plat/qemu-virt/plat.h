@@ -24,4 +24,12 @@ int plat_uart_getc(void);
 /* Has the UART raise its interrupt when bytes arrive (pending ones cleared). */
 void plat_uart_enable_rx_irq(void);
 
+/*
+ * The power-fail warning input (pl061.c on QEMU virt): a GPIO line whose
+ * rising edge means the supply is failing. init unmasks that line only.
+ */
+void plat_powerkey_init(uint64_t base, unsigned line);
+/* Clears the controller's interrupt; whether the power line caused it. */
+bool plat_powerkey_ack(void);
+
 #endif
