@@ -242,6 +242,56 @@ TEST(gic, fpsimd_survives_general_flush)
 	EXPECT_TRUE(wait_for(&norder, 16));
 }
 
+/*
+ * The same for the general registers a trap may keep live instead of
+ * saving (x19-x29 stay in the CPU on numbat's fast path) and the
+ * caller-saved ones it restores: each holds a pattern across 64 trapped
+ * SGI writes (GICv3: ICC_SGI1R_EL1) that take the general flush.
+ */
+TEST(gic, general_registers_survive_sgi_traps)
+{
+	static uint64_t got[26];
+	uint64_t sgi = (1ul << this_vcpu()), bad = 0;
+
+	if (gic_version() != 3)
+		return;                                 /* v2: SGIs are MMIO */
+	reset_counts();
+	for (unsigned i = 0; i < 16; i++)
+		gic_enable(i, (uint8_t)(0x10 * (15 - i)));
+	irq_mask();
+	__asm__ volatile(
+		"mov x2, #0x1102\n mov x3, #0x1103\n mov x4, #0x1104\n mov x5, #0x1105\n"
+		"mov x6, #0x1106\n mov x7, #0x1107\n mov x8, #0x1108\n mov x9, #0x1109\n"
+		"mov x10, #0x1110\n mov x11, #0x1111\n mov x12, #0x1112\n mov x13, #0x1113\n"
+		"mov x14, #0x1114\n mov x15, #0x1115\n mov x16, #0x1116\n mov x17, #0x1117\n"
+		"mov x19, #0x1119\n mov x20, #0x1120\n mov x21, #0x1121\n mov x22, #0x1122\n"
+		"mov x23, #0x1123\n mov x24, #0x1124\n mov x25, #0x1125\n mov x26, #0x1126\n"
+		"mov x27, #0x1127\n mov x28, #0x1128\n"
+		"mov x30, #64\n"
+		"1: msr s3_0_c12_c11_5, %[sgi]\n isb\n"
+		"add %[sgi], %[sgi], #0x800, lsl #12\n add %[sgi], %[sgi], #0x800, lsl #12\n and %[sgi], %[sgi], #0xfffffff\n"
+		"subs x30, x30, #1\n b.ne 1b\n"
+		"stp x2, x3, [%[out], #0]\n stp x4, x5, [%[out], #16]\n"
+		"stp x6, x7, [%[out], #32]\n stp x8, x9, [%[out], #48]\n"
+		"stp x10, x11, [%[out], #64]\n stp x12, x13, [%[out], #80]\n"
+		"stp x14, x15, [%[out], #96]\n stp x16, x17, [%[out], #112]\n"
+		"stp x19, x20, [%[out], #128]\n stp x21, x22, [%[out], #144]\n"
+		"stp x23, x24, [%[out], #160]\n stp x25, x26, [%[out], #176]\n"
+		"stp x27, x28, [%[out], #192]\n"
+		: [sgi] "+r"(sgi)
+		: [out] "r"(got)
+		: "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+		  "x14", "x15", "x16", "x17", "x19", "x20", "x21", "x22", "x23", "x24", "x25",
+		  "x26", "x27", "x28", "x30", "memory", "cc");
+	for (unsigned i = 0; i < 26; i++) {
+		unsigned r = i < 16 ? i + 2 : i + 3;
+
+		bad += got[i] != 0x1100u + (r / 10) * 16 + r % 10;
+	}
+	EXPECT_EQ(bad, 0);
+	EXPECT_TRUE(wait_for(&norder, 16));
+}
+
 TEST(gic, level_spi)
 {
 	reset_counts();
