@@ -46,6 +46,7 @@ $(OUT)/numbat.elf: $(OUT)/config.o $(OUT)/images.o $(CORE_LIB) src/arch/aarch64/
 		-T src/arch/aarch64/numbat.ld -o $@ \
 		-Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive \
 		$(OUT)/config.o $(OUT)/images.o $(LIBFDT_A) -lgcc
+	$(Q)scripts/check-no-fp.sh $(CROSS)objdump $@ || { rm -f $@; exit 1; }
 
 $(OUT)/numbat.bin: $(OUT)/numbat.elf
 	$(Q)$(OBJCOPY) -O binary $< $@

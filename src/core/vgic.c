@@ -788,6 +788,22 @@ static bool flush_simple(struct vcpu *vcpu)
 }
 
 /*
+ * The number of set bits in a list-register mask. Not __builtin_popcount:
+ * with -mgeneral-regs-only GCC calls libgcc's __popcountdi2, which uses
+ * the SIMD CNT instruction and so overwrote the running guest's V0 (the
+ * guest's FP/SIMD registers stay live in the CPU while numbat runs:
+ * arch.c). scripts/check-no-fp.sh keeps any such helper out of the image.
+ */
+static unsigned lr_count(uint32_t mask)
+{
+	unsigned n = 0;
+
+	for (; mask; mask &= mask - 1)
+		n++;
+	return n;
+}
+
+/*
  * The general flush. Only list registers that change are written: one
  * that lr_intid says is free is invalid in hardware already (finished,
  * cleared when withdrawn, or zeroed with the vCPU's saved state at reset).
@@ -807,7 +823,7 @@ static __attribute__((noinline)) uint32_t flush_general(struct vcpu *vcpu)
 	write |= refresh_lrs(vcpu, lrs, &live);
 	vtimer_resample(vcpu);
 	n = gather(vcpu, c, VGIC_NR_PRIVATE + CONFIG_MAX_SPIS);
-	if (n <= (unsigned)__builtin_popcount(all & ~live)) {
+	if (n <= lr_count(all & ~live)) {
 		write |= fill_free(lrs, all & ~live, c, n);
 	} else {
 		underflow = plan_lrs(vcpu, lrs, nr, live, c, n);
