@@ -46,7 +46,7 @@ LIBFDT_A   := $(LIBFDT_DIR)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 export Q BUILD CROSS CC_CROSS OBJCOPY HOSTCC CROSS_CFLAGS HOST_CFLAGS WARN LIBFDT_DIR LIBFDT_A
 
-.PHONY: all deps run debug test bench bench-sched bench-linux bench-net clean core guests tools host-tests cppcheck lines system-image
+.PHONY: all deps run debug test bench bench-sched bench-linux bench-net clean core guests tools host-tests cppcheck check-fpsimd lines system-image
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/numbat.bin
@@ -110,6 +110,10 @@ bench-linux: all linux
 
 cppcheck:
 	@scripts/cppcheck.sh
+
+# numbat itself must not touch the guest's live FP/SIMD registers.
+check-fpsimd: all
+	@scripts/check-fpsimd.sh $(BUILD)/system/numbat.elf
 
 lines:
 	@scripts/count-lines.sh

@@ -40,6 +40,7 @@ linux_guest() {
 start=$(date +%s)
 stage "host unit tests" scripts/run-host-tests.sh "$build"
 stage "static analysis" scripts/cppcheck.sh
+stage "no FP/SIMD outside the vCPU switch" scripts/check-fpsimd.sh "$build/system/numbat.elf"
 stage "fuzzing smoke round" make --no-print-directory fuzz-smoke BUILD="$build"
 stage "Linux guest software" linux_guest
 stage "make debug" scripts/debug-check.sh "$build"

@@ -713,6 +713,20 @@ static void commit_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t write)
 }
 
 /*
+ * The bits set in m (list registers: at most 16). Not __builtin_popcount:
+ * with -mgeneral-regs-only GCC calls libgcc's __popcountdi2, which counts
+ * with CNT on V0, the guest's live FP/SIMD register (scripts/check-fpsimd.sh).
+ */
+static unsigned lr_count(uint32_t m)
+{
+	unsigned n = 0;
+
+	for (; m; m &= m - 1)
+		n++;
+	return n;
+}
+
+/*
  * Only list registers that change are written: one that lr_intid says is
  * free is invalid in hardware already (finished, cleared when withdrawn,
  * or zeroed with the vCPU's saved state at reset).
@@ -733,7 +747,7 @@ void vgic_flush(struct vcpu *vcpu)
 	write |= refresh_lrs(vcpu, lrs, &live);
 	vtimer_resample(vcpu);
 	n = gather(vcpu, c);
-	if (n <= (unsigned)__builtin_popcount(all & ~live)) {
+	if (n <= lr_count(all & ~live)) {
 		write |= fill_free(lrs, all & ~live, c, n);
 	} else {
 		underflow = plan_lrs(vcpu, lrs, nr, live, c, n);
