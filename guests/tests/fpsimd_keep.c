@@ -9,7 +9,7 @@
  */
 #include "numbat.h"
 
-#define ROUNDS   200
+#define ROUNDS   200u
 #define SGI      3
 #define CPACR_FPEN (3ul << 20)   /* no FP/SIMD trap at EL1 or EL0 */
 
