@@ -121,6 +121,7 @@ bench-linux: all linux
 cppcheck:
 	@scripts/cppcheck.sh
 
+# numbat itself must not touch the guest's live FP/SIMD registers.
 lines:
 	@scripts/count-lines.sh
 

@@ -58,3 +58,4 @@ fi
 echo "suite took $(( $(date +%s) - start ))s"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+
