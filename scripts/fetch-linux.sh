@@ -144,15 +144,6 @@ dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp" \
 	"./lib/modules/$kver/kernel/drivers/watchdog/sp805_wdt.ko"
 install -m 0644 "$tmp/lib/modules/$kver/kernel/drivers/watchdog/"{watchdog,sp805_wdt}.ko \
 	"$root/lib/modules/"
-# The virtio core, the virtio-mmio transport and virtio-blk (rcS loads them
-# when the device tree has virtio-mmio nodes): numbat's block links.
-dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp" \
-	"./lib/modules/$kver/kernel/drivers/virtio/virtio.ko" \
-	"./lib/modules/$kver/kernel/drivers/virtio/virtio_ring.ko" \
-	"./lib/modules/$kver/kernel/drivers/virtio/virtio_mmio.ko" \
-	"./lib/modules/$kver/kernel/drivers/block/virtio_blk.ko"
-install -m 0644 "$tmp/lib/modules/$kver/kernel/drivers/virtio/"{virtio,virtio_ring,virtio_mmio}.ko \
-	"$tmp/lib/modules/$kver/kernel/drivers/block/virtio_blk.ko" "$root/lib/modules/"
 
 # The virtio drivers for numbat's virtio-mmio devices (network, vsock and
 # block links) and everything they depend on, from the kernel package, in
