@@ -163,6 +163,13 @@ struct virtio_dev *virtio_link_peer(struct virtio_dev *vd, unsigned link_type);
  */
 struct virtio_dev *virtio_link_end(const struct link_config *l, unsigned end);
 
+/*
+ * The receive queue `q` of `dst` had no room for a packet: asks for the
+ * driver's next notification (2.7.10) and returns whether buffers came in
+ * meanwhile (then the caller retries). Caller holds dst->lock.
+ */
+bool virtio_rx_wait(struct virtio_dev *dst, unsigned q);
+
 /* Takes the locks of `a` and `b` (a may equal b) in the global order. */
 void virtio_lock_pair(struct virtio_dev *a, struct virtio_dev *b);
 void virtio_unlock_pair(struct virtio_dev *a, struct virtio_dev *b);

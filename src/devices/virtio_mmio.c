@@ -124,6 +124,22 @@ void virtio_used(struct virtio_dev *vd, unsigned q)
 	}
 }
 
+bool virtio_rx_wait(struct virtio_dev *dst, unsigned qi)
+{
+	struct virtq *q = &dst->vq[qi];
+	uint16_t start = q->last_avail;
+	struct virtq_chain c;
+	bool more;
+
+	/* Skip what is there (too little for the packet): notify beyond it. */
+	while (virtq_pop(virtio_vm(dst), q, &c) == VIRTQ_CHAIN)
+		;
+	virtq_want_notify(virtio_vm(dst), q, true);
+	more = virtq_has_avail(virtio_vm(dst), q);
+	q->last_avail = start;
+	return more;
+}
+
 void virtio_signal_flush(struct virtio_dev *vd)
 {
 	if (__atomic_exchange_n(&vd->irq_pending, false, __ATOMIC_RELAXED) &&

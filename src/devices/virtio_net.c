@@ -313,26 +313,6 @@ static enum net_deliver net_deliver(struct virtio_dev *src, struct virtio_dev *d
 }
 
 /*
- * The receive queue of `dst` had no room: asks for its next notification
- * (2.7.10) and returns whether buffers came in meanwhile (then retry).
- */
-static bool rx_wait(struct virtio_dev *dst)
-{
-	struct virtq *q = &dst->vq[NET_RXQ];
-	uint16_t start = q->last_avail;
-	struct virtq_chain c;
-	bool more;
-
-	/* Skip what is there (too little for the frame): notify beyond it. */
-	while (virtq_pop(virtio_vm(dst), q, &c) == VIRTQ_CHAIN)
-		;
-	virtq_want_notify(virtio_vm(dst), q, true);
-	more = virtq_has_avail(virtio_vm(dst), q);
-	q->last_avail = start;
-	return more;
-}
-
-/*
  * Moves frames from src's transmit queue to dst's receive queue (dst may
  * be NULL: no peer). Both locks held. Returns true if work remains after
  * the budget ran out.
@@ -371,7 +351,7 @@ static bool net_transfer(struct virtio_dev *src, struct virtio_dev *dst)
 			d = net_deliver(src, dst, &tx);
 		if (d == NET_NO_ROOM) {
 			virtq_unpop(txq);
-			if (rx_wait(dst))
+			if (virtio_rx_wait(dst, NET_RXQ))
 				continue;
 			break;
 		}

@@ -133,25 +133,6 @@ static enum vsock_fill vsock_rx_fill(struct virtio_dev *dst, const struct virtio
 	return FILL_DONE;
 }
 
-/*
- * dst's receive queue had no room: asks for its next notification
- * (2.7.10) and returns whether buffers came in meanwhile (then retry).
- */
-static bool vsock_rx_wait(struct virtio_dev *dst)
-{
-	struct virtq *q = &dst->vq[VSOCK_VQ_RX];
-	uint16_t start = q->last_avail;
-	struct virtq_chain c;
-	bool more;
-
-	while (virtq_pop(virtio_vm(dst), q, &c) == VIRTQ_CHAIN)
-		;
-	virtq_want_notify(virtio_vm(dst), q, true);
-	more = virtq_has_avail(virtio_vm(dst), q);
-	q->last_avail = start;
-	return more;
-}
-
 /* Whether dst can take packets now. */
 static bool vsock_rx_up(const struct virtio_dev *dst)
 {
@@ -177,7 +158,7 @@ static enum vsock_step vsock_rst_back(struct virtio_dev *s, const struct virtio_
 	vsock_route_rst(h, &rst);
 	switch (vsock_rx_fill(s, &rst, &no_payload)) {
 	case FILL_NO_ROOM:
-		return vsock_rx_wait(s) ? STEP_RETRY : STEP_IDLE;
+		return virtio_rx_wait(s, VSOCK_VQ_RX) ? STEP_RETRY : STEP_IDLE;
 	case FILL_BROKEN:
 		virtio_needs_reset(s);
 		return STEP_IDLE;
@@ -200,7 +181,7 @@ static enum vsock_step vsock_deliver(struct virtio_dev *s, struct virtio_dev *d,
 	}
 	switch (vsock_rx_fill(d, h, tx)) {
 	case FILL_NO_ROOM:
-		return vsock_rx_wait(d) ? STEP_RETRY : STEP_IDLE;
+		return virtio_rx_wait(d, VSOCK_VQ_RX) ? STEP_RETRY : STEP_IDLE;
 	case FILL_UNFIT:
 		vsock_stats_of(s)->unfit++;
 		return STEP_DONE;
