@@ -283,6 +283,24 @@ void vgic_set_level(struct vm *vm, unsigned intid, bool level)
 		kick_owner(owner);
 }
 
+/*
+ * Edge SPI `irq` (`intid`) of `vm` was just latched pending: a 1-of-N
+ * GICv2 SPI not in a list register picks its target, and the owner is
+ * marked. Returns the owner to kick once the lock is dropped (NULL if
+ * none). vgic.lock held.
+ */
+static struct vcpu *spi_latched(struct vm *vm, unsigned intid, struct vgic_irq *irq)
+{
+	struct vcpu *owner;
+
+	if ((irq->targets & (irq->targets - 1)) && !irq->in_lr)
+		vgic_v2_route(vm, irq);
+	owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
+	if (owner)
+		notify(owner, intid);
+	return owner;
+}
+
 void vgic_pulse(struct vm *vm, unsigned intid)
 {
 	struct vgic_irq *irq = vgic_get_irq(vm, &vm->vcpus[0], intid);
@@ -297,11 +315,7 @@ void vgic_pulse(struct vm *vm, unsigned intid)
 		return;
 	}
 	irq->latch = true;
-	if ((irq->targets & (irq->targets - 1)) && !irq->in_lr)
-		vgic_v2_route(vm, irq);
-	owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
-	if (owner)
-		notify(owner, intid);
+	owner = spi_latched(vm, intid, irq);
 	spin_unlock(&vm->vgic.lock);
 	if (owner)
 		kick_owner(owner);
@@ -370,11 +384,7 @@ void vgic_forward_spi(struct vm *vm, unsigned intid, unsigned pintid)
 	irq->hw = true;
 	irq->pintid = (uint16_t)pintid;
 	irq->latch = true;
-	if ((irq->targets & (irq->targets - 1)) && !irq->in_lr)
-		vgic_v2_route(vm, irq);
-	owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
-	if (owner)
-		notify(owner, intid);
+	owner = spi_latched(vm, intid, irq);
 	spin_unlock(&vm->vgic.lock);
 	if (owner)
 		kick_owner(owner);
