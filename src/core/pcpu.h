@@ -40,6 +40,12 @@ struct pcpu {
 	struct vcpu *vcpus[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS];
 	struct sched_queue rq;   /* round-robin order; this pCPU's only */
 	uint64_t kicks;          /* SGIs 0 and 2 received (the test device reads it) */
+	/*
+	 * The vtimer PPI may be active here for the loaded vCPU: numbat took
+	 * it (traps.c) or reloaded its active state (arch.c) since the last
+	 * put. Clear: it cannot be, and the put need not read the GIC.
+	 */
+	bool vtimer_held;
 	uint64_t deferred_esr;
 	/*
 	 * Per VM, the vCPU (and the VM's boot count) whose translations this

@@ -68,6 +68,20 @@ static uint64_t dev_timer(struct vm *vm, uint64_t now, uint64_t next)
 }
 
 /*
+ * A blocked `v` whose timer deadline has passed: made runnable, its
+ * latency counting from the deadline it waited for. Out of line (rare),
+ * so the pass over the run list needs no lock and few registers. Returns
+ * whether it is runnable now.
+ */
+static __attribute__((noinline)) bool wake_due(struct vcpu *v)
+{
+	spin_lock(&v->vm->lock);
+	wake_locked_at(v, v->wake_at);
+	spin_unlock(&v->vm->lock);
+	return state_of(v) == VCPU_RUNNABLE;
+}
+
+/*
  * One pass over the vCPUs pinned here: serves the device timers of the
  * VMs whose vCPU 0 is pinned here, wakes the blocked vCPUs whose timer
  * deadline has passed, and gives the policy the runnable ones. Returns its
@@ -79,27 +93,24 @@ static struct vcpu *pick(struct pcpu *p, uint64_t now, uint64_t *deadline)
 {
 	struct sched_entity *ready[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS], *best;
 	uint64_t next = powerfail_poll(now, NO_DEADLINE), event;
-	unsigned n = 0;
+	unsigned n = 0, count = p->nvcpus;
 
-	for (unsigned i = 0; i < p->nvcpus; i++) {
+	for (unsigned i = 0; i < count; i++) {
 		struct vcpu *v = p->vcpus[i];
-		enum vcpu_state st = state_of(v);
+		enum vcpu_state st;
 
-		if (v->index == 0) {
+		/* Its device timer first: a watchdog may stop the VM. */
+		if (v->index == 0)
 			next = dev_timer(v->vm, now, next);
-			st = state_of(v);
-		}
+		st = state_of(v);
 		if (st == VCPU_BLOCKED && v->wake_at != NO_DEADLINE) {
 			if (v->wake_at > now) {
 				if (v->wake_at < next)
 					next = v->wake_at;
 				continue;
 			}
-			/* Its latency counts from the deadline it waited for. */
-			spin_lock(&v->vm->lock);
-			wake_locked_at(v, v->wake_at);
-			spin_unlock(&v->vm->lock);
-			st = state_of(v);
+			if (wake_due(v))
+				st = VCPU_RUNNABLE;
 		}
 		if (st == VCPU_RUNNABLE)
 			ready[n++] = &v->se;

@@ -228,10 +228,17 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	arch_fpsimd_save(&vcpu->fp);
 	debug_put(vcpu);
 	vgic_hw->save(&vcpu->vgic);
-	/* A forwarded vtimer interrupt the guest has not finished yet. */
-	vcpu->vgic.hw_active = gic_ppi_active(VGIC_PPI_VTIMER);
-	if (vcpu->vgic.hw_active)
-		gic_ppi_set_active(VGIC_PPI_VTIMER, false);
+	/*
+	 * A forwarded vtimer interrupt the guest has not finished yet: only
+	 * possible if numbat took one (or reloaded it) since the load.
+	 */
+	vcpu->vgic.hw_active = false;
+	if (pcpu_this()->vtimer_held) {
+		pcpu_this()->vtimer_held = false;
+		vcpu->vgic.hw_active = gic_ppi_active(VGIC_PPI_VTIMER);
+		if (vcpu->vgic.hw_active)
+			gic_ppi_set_active(VGIC_PPI_VTIMER, false);
+	}
 }
 
 enum arch_line arch_vtimer_line(const struct vcpu *vcpu)
@@ -325,8 +332,10 @@ void arch_vcpu_load(struct vcpu *vcpu)
 		write_vdisr_el2(s->vdisr_el2);
 	arch_fpsimd_restore(&vcpu->fp);
 	debug_load(vcpu);
-	if (vcpu->vgic.hw_active)
+	if (vcpu->vgic.hw_active) {
+		pcpu_this()->vtimer_held = true;
 		gic_ppi_set_active(VGIC_PPI_VTIMER, true);
+	}
 	vgic_hw->restore(&vcpu->vgic);
 	isb();
 }

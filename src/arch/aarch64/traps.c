@@ -215,9 +215,10 @@ void arch_irq_handle(void)
 		if (intid == VGIC_PPI_VTIMER) {
 			/* Deactivated by the guest, through the list register. */
 			gic_drop(iar);
-			if (self->current)
+			if (self->current) {
+				self->vtimer_held = true;
 				vgic_vtimer_fire(self->current);
-			else
+			} else
 				gic_deactivate(iar);
 			continue;
 		}
