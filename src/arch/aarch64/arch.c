@@ -67,6 +67,7 @@ _Static_assert((MDCR_GUEST & MDCR_TDE) == 0, "debug exceptions belong to EL1");
  * Probed once on the boot pCPU (every pCPU is assumed the same).
  */
 static bool has_sme, has_ras, has_amu;
+static bool has_sme_or_ras; /* one test on the switch path for CPUs with neither */
 
 /* Features that change the PSTATE of an injected exception. */
 static bool has_pan, has_ssbs;
@@ -119,6 +120,7 @@ void arch_init_primary(void)
 	has_ras = EXTRACT(read_id_aa64pfr0_el1(), 28, 4) != 0;  /* PFR0.RAS */
 	has_amu = EXTRACT(read_id_aa64pfr0_el1(), 44, 4) != 0;  /* PFR0.AMU */
 	has_sme = EXTRACT(read_id_aa64pfr1_el1(), 24, 4) != 0;  /* PFR1.SME */
+	has_sme_or_ras = has_sme || has_ras;
 	has_ssbs = EXTRACT(read_id_aa64pfr1_el1(), 4, 4) != 0;  /* PFR1.SSBS */
 	has_pan = EXTRACT(read_id_aa64mmfr1_el1(), 20, 4) != 0; /* MMFR1.PAN */
 	/* Every supported CPU has at least 40 bits; more is not needed. */
@@ -219,10 +221,12 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	s->cntkctl_el1 = read_cntkctl_el1();
 	s->cntv_ctl_el0 = read_cntv_ctl_el0();
 	s->cntv_cval_el0 = read_cntv_cval_el0();
-	if (has_sme)
-		s->tpidr2_el0 = read_tpidr2_el0();
-	if (has_ras)
-		s->vdisr_el2 = read_vdisr_el2();
+	if (has_sme_or_ras) {
+		if (has_sme)
+			s->tpidr2_el0 = read_tpidr2_el0();
+		if (has_ras)
+			s->vdisr_el2 = read_vdisr_el2();
+	}
 	/* A timer left running would fire for the next vCPU. */
 	write_cntv_ctl_el0(0);
 	arch_fpsimd_save(&vcpu->fp);
@@ -326,10 +330,12 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_cntkctl_el1(s->cntkctl_el1);
 	write_cntv_cval_el0(s->cntv_cval_el0);
 	write_cntv_ctl_el0(s->cntv_ctl_el0);
-	if (has_sme)
-		write_tpidr2_el0(s->tpidr2_el0);
-	if (has_ras)
-		write_vdisr_el2(s->vdisr_el2);
+	if (has_sme_or_ras) {
+		if (has_sme)
+			write_tpidr2_el0(s->tpidr2_el0);
+		if (has_ras)
+			write_vdisr_el2(s->vdisr_el2);
+	}
 	arch_fpsimd_restore(&vcpu->fp);
 	debug_load(vcpu);
 	if (vcpu->vgic.hw_active) {
