@@ -46,6 +46,15 @@ struct pcpu {
 	 * put. Clear: it cannot be, and the put need not read the GIC.
 	 */
 	bool vtimer_held;
+	/*
+	 * FP/SIMD (arch.c): fp_trap, CPTR_EL2.TFP is set (the loaded vCPU
+	 * has not had its registers yet); fp_regs, the vCPU (at its
+	 * fp.resets of fp_resets) whose state the registers hold, equal to
+	 * its saved copy unless it is loaded with fp_trap clear.
+	 */
+	bool fp_trap;
+	const struct vcpu *fp_regs;
+	uint64_t fp_resets;
 	uint64_t deferred_esr;
 	/*
 	 * Per VM, the vCPU (and the VM's boot count) whose translations this

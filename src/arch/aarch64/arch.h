@@ -60,11 +60,20 @@ struct arch_sysregs {
 	bool vserror;           /* a virtual SError pending (HCR_EL2.VSE) */
 };
 
-/* FP/SIMD state: switched with the system registers (numbat uses none). */
+/*
+ * FP/SIMD state (numbat uses none): saved when its vCPU leaves a pCPU if
+ * it had the registers, and restored on the vCPU's first FP/SIMD access
+ * after a load unless the registers still hold it (arch.c). `resets`
+ * counts arch_vcpu_reset()s, which replace the saved state.
+ */
 struct arch_fpsimd {
 	__uint128_t q[32];
-	uint64_t fpsr, fpcr;
+	uint64_t fpsr, fpcr;   /* fpsimd.S: at offset 512 */
+	uint64_t resets;
 } __attribute__((aligned(16)));
+
+/* A trapped FP/SIMD access of the loaded `vcpu`: gives it its registers. */
+void arch_fpsimd_trap(struct vcpu *vcpu, uint64_t esr);
 
 /* A VM's stage-2 address space. */
 struct arch_stage2 {

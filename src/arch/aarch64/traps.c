@@ -116,6 +116,7 @@ static const trap_fn trap_table[EC_MAX + 1] = {
 	[EC_DABT_LOW] = mmio_handle,
 	[EC_IABT_LOW] = trap_iabt,
 	[EC_SYSREG] = trap_sysreg,
+	[EC_SIMD_FP] = arch_fpsimd_trap,
 };
 #pragma GCC diagnostic pop
 
