@@ -68,20 +68,6 @@ static uint64_t dev_timer(struct vm *vm, uint64_t now, uint64_t next)
 }
 
 /*
- * A blocked `v` whose timer deadline has passed: made runnable, its
- * latency counting from the deadline it waited for. Out of line (rare),
- * so the pass over the run list needs no lock and few registers. Returns
- * whether it is runnable now.
- */
-static __attribute__((noinline)) bool wake_due(struct vcpu *v)
-{
-	spin_lock(&v->vm->lock);
-	wake_locked_at(v, v->wake_at);
-	spin_unlock(&v->vm->lock);
-	return state_of(v) == VCPU_RUNNABLE;
-}
-
-/*
  * One pass over the vCPUs pinned here: serves the device timers of the
  * VMs whose vCPU 0 is pinned here, wakes the blocked vCPUs whose timer
  * deadline has passed, and gives the policy the runnable ones. Returns its
@@ -109,8 +95,11 @@ static struct vcpu *pick(struct pcpu *p, uint64_t now, uint64_t *deadline)
 					next = v->wake_at;
 				continue;
 			}
-			if (wake_due(v))
-				st = VCPU_RUNNABLE;
+			/* Its latency counts from the deadline it waited for. */
+			spin_lock(&v->vm->lock);
+			wake_locked_at(v, v->wake_at);
+			spin_unlock(&v->vm->lock);
+			st = state_of(v);
 		}
 		if (st == VCPU_RUNNABLE)
 			ready[n++] = &v->se;

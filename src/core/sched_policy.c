@@ -154,6 +154,15 @@ struct sched_entity *sched_policy_pick(struct sched_queue *q, struct sched_entit
 	unsigned throttled = 0;
 	bool equal = false;
 
+	/* Alone and not budgeted (a pCPU of its own): it runs, nothing to revisit. */
+	if (n == 1 && !ready[0]->budget) {
+		if (!ready[0]->slice_left) {
+			ready[0]->seq = ++q->seq;
+			ready[0]->slice_left = ready[0]->slice;
+		}
+		*next_event = SCHED_NEVER;
+		return ready[0];
+	}
 	for (unsigned i = 0; i < n; i++) {
 		struct sched_entity *e = ready[i];
 
