@@ -454,6 +454,22 @@ bool vm_start(struct vm *vm)
 	return ok;
 }
 
+/* The last vCPU of `vm` left while it was being stopped or reset. */
+static __attribute__((noinline)) void last_out(struct vm *vm)
+{
+	bool check_off = false;
+
+	spin_lock(&vm->lock);
+	if (__atomic_load_n(&vm->loaded, __ATOMIC_RELAXED) == 0 &&
+	    (vm->state == VM_STOPPING || vm->state == VM_RESETTING)) {
+		check_off = vm->state == VM_STOPPING;
+		vm_transition_done(vm);
+	}
+	spin_unlock(&vm->lock);
+	if (check_off)
+		power_off_if_done(vm);
+}
+
 /*
  * Lock-free on the way out of a running VM (every vCPU switch): the
  * store-buffering pairing with vm_request is described there. Only the
@@ -465,7 +481,6 @@ void vm_vcpu_unloaded(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	enum vm_state s;
-	bool check_off = false;
 
 	CHECK(vcpu->loaded);
 	/* Its state is saved (release): a CPU_ON may reset it now (vpsci.c). */
@@ -474,17 +489,8 @@ void vm_vcpu_unloaded(struct vcpu *vcpu)
 		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	s = __atomic_load_n(&vm->state, __ATOMIC_RELAXED);
-	if (s != VM_STOPPING && s != VM_RESETTING)
-		return;
-	spin_lock(&vm->lock);
-	if (__atomic_load_n(&vm->loaded, __ATOMIC_RELAXED) == 0 &&
-	    (vm->state == VM_STOPPING || vm->state == VM_RESETTING)) {
-		check_off = vm->state == VM_STOPPING;
-		vm_transition_done(vm);
-	}
-	spin_unlock(&vm->lock);
-	if (check_off)
-		power_off_if_done(vm);
+	if (s == VM_STOPPING || s == VM_RESETTING)
+		last_out(vm);
 }
 
 void vm_dev_timer_set(struct vm *vm, uint64_t at)
