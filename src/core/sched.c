@@ -75,7 +75,8 @@ static uint64_t dev_timer(struct vm *vm, uint64_t now, uint64_t next)
  * blocked vCPUs' deadlines, the device timers and the policy's next event
  * (slice or budget end, a throttled vCPU's refill).
  */
-static struct vcpu *pick(struct pcpu *p, uint64_t now, uint64_t *deadline)
+static inline __attribute__((always_inline)) struct vcpu *pick(struct pcpu *p, uint64_t now,
+							      uint64_t *deadline)
 {
 	struct sched_entity *ready[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS], *best;
 	uint64_t next = powerfail_poll(now, NO_DEADLINE), event;
