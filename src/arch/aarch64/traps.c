@@ -290,12 +290,6 @@ void arch_timer_disarm(void)
 	write_cnthp_ctl_el2(0);
 }
 
-uint64_t arch_now(void)
-{
-	isb();
-	return read_cntpct_el0();
-}
-
 uint64_t arch_ticks_to_ns(uint64_t ticks)
 {
 	uint64_t freq = read_cntfrq_el0();
