@@ -47,6 +47,11 @@ struct pcpu {
 	 */
 	bool vtimer_held;
 	/*
+	 * The debug registers are clear and trapped (MDCR_EL2.TDA) here:
+	 * loading a vCPU that does not use them has nothing to do (debug.c).
+	 */
+	bool debug_quiet;
+	/*
 	 * FP/SIMD (arch.c): fp_trap, CPTR_EL2.TFP is set (the loaded vCPU
 	 * has not had its registers yet); fp_regs, the vCPU (at its
 	 * fp.resets of fp_resets) whose state the registers hold, equal to

@@ -288,7 +288,8 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	/* A timer left running would fire for the next vCPU. */
 	write_cntv_ctl_el0(0);
 	fp_put(pcpu_this(), vcpu);
-	debug_put(vcpu);
+	if (vcpu->debug.live)
+		debug_put(vcpu);
 	vgic_hw->save(&vcpu->vgic);
 	/*
 	 * A forwarded vtimer interrupt the guest has not finished yet: only
@@ -395,7 +396,8 @@ void arch_vcpu_load(struct vcpu *vcpu)
 			write_vdisr_el2(s->vdisr_el2);
 	}
 	fp_loaded(pcpu_this(), vcpu);
-	debug_load(vcpu);
+	if (vcpu->debug.live || !pcpu_this()->debug_quiet)
+		debug_load(vcpu);
 	if (vcpu->vgic.hw_active) {
 		pcpu_this()->vtimer_held = true;
 		gic_ppi_set_active(VGIC_PPI_VTIMER, true);
