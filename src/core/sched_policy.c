@@ -86,7 +86,7 @@ static void refill_push(struct sched_entity *se, uint64_t at, uint64_t amount)
 }
 
 /* Takes `used` ticks of a run that began at `start` from the budget. */
-static void budget_consume(struct sched_entity *se, uint64_t used, uint64_t start, uint64_t now)
+void sched_policy_consume(struct sched_entity *se, uint64_t used, uint64_t start, uint64_t now)
 {
 	refills_merge(se, now);
 	while (used && se->count) {
@@ -106,31 +106,6 @@ static void budget_consume(struct sched_entity *se, uint64_t used, uint64_t star
 	}
 	if (sched_policy_available(se, now) == 0)
 		se->stats.throttled++;
-}
-
-void sched_policy_charge(struct sched_entity *se, uint64_t now)
-{
-	uint64_t used = now > se->run_start ? now - se->run_start : 0;
-	uint64_t start = se->run_start;
-
-	se->run_start = now;
-	if (!used)
-		return;
-	se->stats.ran += used;
-	se->slice_left = used >= se->slice_left ? 0 : se->slice_left - used;
-	if (se->budget)
-		budget_consume(se, used, start, now);
-}
-
-void sched_policy_run(struct sched_entity *se, uint64_t now)
-{
-	se->run_start = now;
-	if (se->ready_since != SCHED_NEVER) {
-		uint64_t lat = now > se->ready_since ? now - se->ready_since : 0;
-
-		se->stats.worst_latency = max_u64(se->stats.worst_latency, lat);
-		se->ready_since = SCHED_NEVER;
-	}
 }
 
 void sched_policy_woken(struct sched_entity *se, uint64_t at)
