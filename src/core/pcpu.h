@@ -40,6 +40,26 @@ struct pcpu {
 	struct vcpu *vcpus[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS];
 	struct sched_queue rq;   /* round-robin order; this pCPU's only */
 	uint64_t kicks;          /* SGIs 0 and 2 received (the test device reads it) */
+	/*
+	 * The vtimer PPI may be active here for the loaded vCPU: numbat took
+	 * it (traps.c) or reloaded its active state (arch.c) since the last
+	 * put. Clear: it cannot be, and the put need not read the GIC.
+	 */
+	bool vtimer_held;
+	/*
+	 * The debug registers are clear and trapped (MDCR_EL2.TDA) here:
+	 * loading a vCPU that does not use them has nothing to do (debug.c).
+	 */
+	bool debug_quiet;
+	/*
+	 * FP/SIMD (arch.c): fp_trap, CPTR_EL2.TFP is set (the loaded vCPU
+	 * has not had its registers yet); fp_regs, the vCPU (at its
+	 * fp.resets of fp_resets) whose state the registers hold, equal to
+	 * its saved copy unless it is loaded with fp_trap clear.
+	 */
+	bool fp_trap;
+	const struct vcpu *fp_regs;
+	uint64_t fp_resets;
 	uint64_t deferred_esr;
 	/*
 	 * Per VM, the vCPU (and the VM's boot count) whose translations this

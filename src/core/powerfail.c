@@ -1,7 +1,7 @@
 /*
  * The power-fail warning (see powerfail.h and docs/RAPILOG.md).
  *
- * State: `deadline` is UINT64_MAX until the warning, then the counter
+ * State: `powerfail_deadline` is UINT64_MAX until the warning, then the counter
  * value when the budget (powerfail_config.drain_ms) runs out. It is set
  * once (compare-and-swap), read without a lock by every pCPU's
  * scheduler; whoever sees it pass, or the server's DONE, calls
@@ -21,7 +21,7 @@
 #include "plat.h"
 
 unsigned powerfail_intid;
-static uint64_t deadline = UINT64_MAX;
+uint64_t powerfail_deadline = UINT64_MAX;
 static uint64_t warned_at;
 
 void powerfail_init(const struct bootinfo *bi)
@@ -58,7 +58,7 @@ void powerfail_irq(void)
 	if (!plat_powerkey_ack())
 		return;
 	now = arch_now();
-	if (!__atomic_compare_exchange_n(&deadline, &none,
+	if (!__atomic_compare_exchange_n(&powerfail_deadline, &none,
 					 now + read_cntfrq_el0() / 1000 * pf->drain_ms, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return; /* a warning is already in progress */
@@ -81,19 +81,17 @@ int64_t powerfail_done(struct vcpu *vcpu)
 
 	if (!pf->present || vcpu->vm->id != pf->vm)
 		return SMCCC_NOT_SUPPORTED;
-	if (__atomic_load_n(&deadline, __ATOMIC_ACQUIRE) == UINT64_MAX)
+	if (__atomic_load_n(&powerfail_deadline, __ATOMIC_ACQUIRE) == UINT64_MAX)
 		return SMCCC_INVALID_PARAMETER;
 	pr_info("power-fail: vm %s drained in %lu ms; powering off\n", vcpu->vm->cfg->name,
 		ms_since(warned_at));
 	arch_system_off();
 }
 
-uint64_t powerfail_poll(uint64_t now, uint64_t next)
+uint64_t powerfail_poll_warned(uint64_t now, uint64_t next)
 {
-	uint64_t at = __atomic_load_n(&deadline, __ATOMIC_ACQUIRE);
+	uint64_t at = __atomic_load_n(&powerfail_deadline, __ATOMIC_ACQUIRE);
 
-	if (at == UINT64_MAX)
-		return next;
 	if (now >= at) {
 		pr_info("power-fail: drain budget of %u ms ran out after %lu ms; "
 			"powering off\n", numbat_system.powerfail.drain_ms, ms_since(warned_at));

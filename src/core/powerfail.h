@@ -27,10 +27,20 @@ void powerfail_irq(void);
 /* NUMBAT_HC_POWERFAIL_DONE from `vcpu`: returns an SMCCC error, or powers off. */
 int64_t powerfail_done(struct vcpu *vcpu);
 
+/* The end of the drain budget once warned, else UINT64_MAX (powerfail.c). */
+extern uint64_t powerfail_deadline;
+uint64_t powerfail_poll_warned(uint64_t now, uint64_t next);
+
 /*
  * Scheduler hook, every pCPU: powers off if the drain budget ran out by
- * `now`; else the earlier of `next` and the budget's end.
+ * `now`; else the earlier of `next` and the budget's end. Inline: every
+ * reschedule asks, and almost always there is no warning.
  */
-uint64_t powerfail_poll(uint64_t now, uint64_t next);
+static inline uint64_t powerfail_poll(uint64_t now, uint64_t next)
+{
+	if (__atomic_load_n(&powerfail_deadline, __ATOMIC_ACQUIRE) == UINT64_MAX)
+		return next;
+	return powerfail_poll_warned(now, next);
+}
 
 #endif

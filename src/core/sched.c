@@ -75,20 +75,21 @@ static uint64_t dev_timer(struct vm *vm, uint64_t now, uint64_t next)
  * blocked vCPUs' deadlines, the device timers and the policy's next event
  * (slice or budget end, a throttled vCPU's refill).
  */
-static struct vcpu *pick(struct pcpu *p, uint64_t now, uint64_t *deadline)
+static inline __attribute__((always_inline)) struct vcpu *pick(struct pcpu *p, uint64_t now,
+							      uint64_t *deadline)
 {
 	struct sched_entity *ready[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS], *best;
 	uint64_t next = powerfail_poll(now, NO_DEADLINE), event;
-	unsigned n = 0;
+	unsigned n = 0, count = p->nvcpus;
 
-	for (unsigned i = 0; i < p->nvcpus; i++) {
+	for (unsigned i = 0; i < count; i++) {
 		struct vcpu *v = p->vcpus[i];
-		enum vcpu_state st = state_of(v);
+		enum vcpu_state st;
 
-		if (v->index == 0) {
+		/* Its device timer first: a watchdog may stop the VM. */
+		if (v->index == 0)
 			next = dev_timer(v->vm, now, next);
-			st = state_of(v);
-		}
+		st = state_of(v);
 		if (st == VCPU_BLOCKED && v->wake_at != NO_DEADLINE) {
 			if (v->wake_at > now) {
 				if (v->wake_at < next)
@@ -118,29 +119,29 @@ static void unload(struct pcpu *p, struct vcpu *v)
 	vm_vcpu_unloaded(v);
 }
 
-/* Loads `v` unless its state changed since it was picked. */
+/*
+ * Loads `v` unless its state changed since it was picked. No lock: `v`
+ * is counted as loaded first, then its state is read (vm_request, which
+ * sets states and then reads the count, describes the pairing); one that
+ * is no longer runnable backs out through vm_vcpu_unloaded.
+ */
 static bool load(struct pcpu *p, struct vcpu *v)
 {
-	struct vm *vm = v->vm;
-	bool ok;
-
-	spin_lock(&vm->lock);
-	ok = v->state == VCPU_RUNNABLE;
-	if (ok) {
-		v->loaded = true;
-		vm->loaded++;
-	}
-	spin_unlock(&vm->lock);
+	__atomic_store_n(&v->loaded, true, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&v->vm->loaded, 1, __ATOMIC_RELAXED);
 	/*
-	 * `loaded` before the caller's read of `dirty`; pairs with the fence
-	 * in vgic_kick, which a vCPU that is not loaded does not kick.
+	 * `loaded` before the reads of the state and (by the caller) of
+	 * `dirty`; pairs with the fences in vm_request and in vgic_kick,
+	 * which a vCPU that is not loaded does not kick.
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (ok) {
-		arch_vcpu_load(v);
-		p->current = v;
+	if (state_of(v) != VCPU_RUNNABLE) {
+		vm_vcpu_unloaded(v);
+		return false;
 	}
-	return ok;
+	arch_vcpu_load(v);
+	p->current = v;
+	return true;
 }
 
 /*

@@ -86,7 +86,7 @@ static void refill_push(struct sched_entity *se, uint64_t at, uint64_t amount)
 }
 
 /* Takes `used` ticks of a run that began at `start` from the budget. */
-static void budget_consume(struct sched_entity *se, uint64_t used, uint64_t start, uint64_t now)
+void sched_policy_consume(struct sched_entity *se, uint64_t used, uint64_t start, uint64_t now)
 {
 	refills_merge(se, now);
 	while (used && se->count) {
@@ -108,48 +108,26 @@ static void budget_consume(struct sched_entity *se, uint64_t used, uint64_t star
 		se->stats.throttled++;
 }
 
-void sched_policy_charge(struct sched_entity *se, uint64_t now)
-{
-	uint64_t used = now > se->run_start ? now - se->run_start : 0;
-	uint64_t start = se->run_start;
-
-	se->run_start = now;
-	if (!used)
-		return;
-	se->stats.ran += used;
-	se->slice_left = used >= se->slice_left ? 0 : se->slice_left - used;
-	if (se->budget)
-		budget_consume(se, used, start, now);
-}
-
-void sched_policy_run(struct sched_entity *se, uint64_t now)
-{
-	se->run_start = now;
-	if (se->ready_since != SCHED_NEVER) {
-		uint64_t lat = now > se->ready_since ? now - se->ready_since : 0;
-
-		se->stats.worst_latency = max_u64(se->stats.worst_latency, lat);
-		se->ready_since = SCHED_NEVER;
-	}
-}
-
 void sched_policy_woken(struct sched_entity *se, uint64_t at)
 {
 	se->stats.wakeups++;
 	se->ready_since = at;
 }
 
-/* Whether `a` goes before `b` (both may run). */
-static bool before(const struct sched_entity *a, const struct sched_entity *b)
-{
-	return a->prio > b->prio || (a->prio == b->prio && a->seq < b->seq);
-}
-
+/*
+ * One pass over `ready`: each entity whose slice ran out goes to the back
+ * with a fresh one, and the best that may run is kept together with
+ * whether another one of its priority waits (then its slice end is an
+ * event). Throttled entities are counted, and only when there are some
+ * does a second look find the first refill that would preempt the choice.
+ */
 struct sched_entity *sched_policy_pick(struct sched_queue *q, struct sched_entity *const *ready,
 				       unsigned n, uint64_t now, uint64_t *next_event)
 {
 	struct sched_entity *best = NULL;
 	uint64_t event = SCHED_NEVER;
+	unsigned throttled = 0;
+	bool equal = false;
 
 	/* Alone and not budgeted (a pCPU of its own): it runs, nothing to revisit. */
 	if (n == 1 && !ready[0]->budget) {
@@ -167,24 +145,31 @@ struct sched_entity *sched_policy_pick(struct sched_queue *q, struct sched_entit
 			e->seq = ++q->seq;  /* to the back, with a fresh slice */
 			e->slice_left = e->slice;
 		}
-		if (sched_policy_available(e, now) && (!best || before(e, best)))
+		if (e->budget && !sched_policy_budget_left(e, now)) {
+			throttled++;
+		} else if (!best || e->prio > best->prio) {
 			best = e;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		struct sched_entity *e = ready[i];
-
-		if (e == best)
-			continue;
-		if (!sched_policy_available(e, now)) {
-			/* Throttled: it matters once refilled if it would then win. */
-			if (!best || e->prio > best->prio)
-				event = min_u64(event, refill_at(e, 0)->at);
+			equal = false;
 		} else if (e->prio == best->prio) {
-			event = min_u64(event, now + best->slice_left);
+			equal = true;
+			if (e->seq < best->seq)
+				best = e;
 		}
 	}
+	if (equal)
+		event = now + best->slice_left;
 	if (best && best->budget)
-		event = min_u64(event, now + sched_policy_available(best, now));
+		event = min_u64(event, now + sched_policy_budget_left(best, now));
+	for (unsigned i = 0; throttled && i < n; i++) {
+		struct sched_entity *e = ready[i];
+
+		/* Throttled: it matters once refilled if it would then win. */
+		if (e->budget && !sched_policy_budget_left(e, now)) {
+			throttled--;
+			if (!best || e->prio > best->prio)
+				event = min_u64(event, refill_at(e, 0)->at);
+		}
+	}
 	*next_event = event;
 	return best;
 }

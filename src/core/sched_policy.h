@@ -80,14 +80,40 @@ static inline uint64_t sched_policy_available(struct sched_entity *se, uint64_t 
 }
 
 /* `se` starts (or goes on) running at `now`: records its wake-up latency. */
-void sched_policy_run(struct sched_entity *se, uint64_t now);
+static inline void sched_policy_run(struct sched_entity *se, uint64_t now)
+{
+	se->run_start = now;
+	if (se->ready_since != SCHED_NEVER) {
+		uint64_t lat = now > se->ready_since ? now - se->ready_since : 0;
+
+		if (lat > se->stats.worst_latency)
+			se->stats.worst_latency = lat;
+		se->ready_since = SCHED_NEVER;
+	}
+}
+
+/* The budgeted part of sched_policy_charge (sched_policy.c). */
+void sched_policy_consume(struct sched_entity *se, uint64_t used, uint64_t start, uint64_t now);
 
 /*
  * Charges `se` for the time since it was put on (or last charged) up to
  * `now`: its slice, its budget (scheduling the replenishment one period
- * after that run began), and its statistics.
+ * after that run began), and its statistics. Inline (every reschedule
+ * charges); the budget's bookkeeping is out of line.
  */
-void sched_policy_charge(struct sched_entity *se, uint64_t now);
+static inline void sched_policy_charge(struct sched_entity *se, uint64_t now)
+{
+	uint64_t used = now > se->run_start ? now - se->run_start : 0;
+	uint64_t start = se->run_start;
+
+	se->run_start = now;
+	if (!used)
+		return;
+	se->stats.ran += used;
+	se->slice_left = used >= se->slice_left ? 0 : se->slice_left - used;
+	if (se->budget)
+		sched_policy_consume(se, used, start, now);
+}
 
 /* `se` became runnable at `at` (a deadline, or now): latency runs from then. */
 void sched_policy_woken(struct sched_entity *se, uint64_t at);

@@ -50,7 +50,7 @@ struct vcpu {
 	bool mmio_replay;           /* the device wants the store again (mmio_replay) */
 	unsigned index;             /* within its VM; its MPIDR Aff0 */
 	enum vcpu_state state;      /* protected by vm->lock */
-	bool loaded;                /* state live on pcpu; protected by vm->lock */
+	bool loaded;                /* state live on pcpu; atomic (vm.c, vm_request) */
 	uint64_t wake_at;           /* counter deadline while BLOCKED, or ~0 */
 	uint64_t woken_at;          /* when it last became runnable, not yet run, or ~0 */
 	struct sched_entity se;     /* priority, slice, budget, statistics: its pCPU's */

@@ -409,14 +409,20 @@ static void vm_request(struct vm *vm, enum vm_state next, enum vm_why why, const
 		/* A stop happens once; resets can repeat, so they are rate limited. */
 		pr_info("vm %s %s\n", vm->cfg->name, msg);
 	vm->state = next;
-	for (unsigned i = 0; i < vm->cfg->vcpu_count; i++) {
-		struct vcpu *v = &vm->vcpus[i];
-
-		vcpu_set_state(v, VCPU_OFF);
-		if (v->loaded)
-			arch_kick(v->pcpu);
-	}
-	done = vm->loaded == 0;
+	for (unsigned i = 0; i < vm->cfg->vcpu_count; i++)
+		vcpu_set_state(&vm->vcpus[i], VCPU_OFF);
+	/*
+	 * A pCPU loads a vCPU without this lock (sched.c, load()): it counts
+	 * it in `loaded`, then reads its state. Here the states are set, then
+	 * `loaded` read. With a full barrier on both sides one of the two sees
+	 * the other's write: the loader backs out of an OFF vCPU, or it is
+	 * counted and kicked here, and the last one out finishes the stop.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < vm->cfg->vcpu_count; i++)
+		if (__atomic_load_n(&vm->vcpus[i].loaded, __ATOMIC_RELAXED))
+			arch_kick(vm->vcpus[i].pcpu);
+	done = __atomic_load_n(&vm->loaded, __ATOMIC_RELAXED) == 0;
 	if (done)
 		vm_transition_done(vm);
 	spin_unlock(&vm->lock);
@@ -448,22 +454,43 @@ bool vm_start(struct vm *vm)
 	return ok;
 }
 
-void vm_vcpu_unloaded(struct vcpu *vcpu)
+/* The last vCPU of `vm` left while it was being stopped or reset. */
+static __attribute__((noinline)) void last_out(struct vm *vm)
 {
-	struct vm *vm = vcpu->vm;
 	bool check_off = false;
 
 	spin_lock(&vm->lock);
-	CHECK(vcpu->loaded && vm->loaded > 0);
-	vcpu->loaded = false;
-	vm->loaded--;
-	if (vm->loaded == 0 && (vm->state == VM_STOPPING || vm->state == VM_RESETTING)) {
+	if (__atomic_load_n(&vm->loaded, __ATOMIC_RELAXED) == 0 &&
+	    (vm->state == VM_STOPPING || vm->state == VM_RESETTING)) {
 		check_off = vm->state == VM_STOPPING;
 		vm_transition_done(vm);
 	}
 	spin_unlock(&vm->lock);
 	if (check_off)
 		power_off_if_done(vm);
+}
+
+/*
+ * Lock-free on the way out of a running VM (every vCPU switch): the
+ * store-buffering pairing with vm_request is described there. Only the
+ * last vCPU out of a VM being stopped or reset takes the lock, and
+ * finishes the transition unless vm_request (or a loader that backed out)
+ * already did.
+ */
+void vm_vcpu_unloaded(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	enum vm_state s;
+
+	CHECK(vcpu->loaded);
+	/* Its state is saved (release): a CPU_ON may reset it now (vpsci.c). */
+	__atomic_store_n(&vcpu->loaded, false, __ATOMIC_RELEASE);
+	if (__atomic_sub_fetch(&vm->loaded, 1, __ATOMIC_SEQ_CST) != 0)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	s = __atomic_load_n(&vm->state, __ATOMIC_RELAXED);
+	if (s == VM_STOPPING || s == VM_RESETTING)
+		last_out(vm);
 }
 
 void vm_dev_timer_set(struct vm *vm, uint64_t at)

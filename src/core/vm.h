@@ -72,7 +72,7 @@ struct vm {
 	struct vdev devs[CONFIG_MAX_DEVICES + 2]; /* + the vGIC's windows */
 	spinlock_t lock;           /* lock order: vm->lock, then console */
 	enum vm_state state;       /* protected by lock */
-	unsigned loaded;           /* vCPUs loaded on a pCPU; protected by lock */
+	unsigned loaded;           /* vCPUs loaded on a pCPU; atomic (vm_request) */
 	unsigned boots;            /* (re)loads done, the first included */
 	unsigned crashes;          /* counted against the restart limit; lock */
 	enum vm_why last_stop;     /* protected by lock */

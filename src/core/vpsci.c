@@ -26,7 +26,7 @@ static int64_t cpu_on(struct vcpu *vcpu, const struct psci_call *call)
 		ret = PSCI_DENIED;
 	else if (target->state != VCPU_OFF)
 		ret = PSCI_ALREADY_ON;
-	else if (target->loaded)
+	else if (__atomic_load_n(&target->loaded, __ATOMIC_ACQUIRE))
 		ret = PSCI_ON_PENDING; /* still on its way off its pCPU */
 	if (ret == PSCI_SUCCESS) {
 		/* A PE reset: registers, its GIC CPU interface, its timers. */

@@ -40,12 +40,13 @@ _Static_assert(HCR_RW == (1ull << 31) && HCR_TSC == (1ull << 19) &&
 	       "HCR_EL2 bit positions (D13.2.48)");
 
 /*
- * CPTR_EL2: FP/SIMD stays with the guest (switched on vCPU change); SVE,
+ * CPTR_EL2: FP/SIMD belongs to the guest, switched with the vCPU (TFP
+ * traps only the first access after a switch, see "FP/SIMD" below); SVE,
  * SME and trace, whose state numbat does not switch, trap and become
  * undefined instructions for the guest.
  */
 #define CPTR_GUEST (CPTR_EL2_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA)
-_Static_assert((CPTR_GUEST & CPTR_TFP) == 0, "FP must not trap");
+_Static_assert((CPTR_GUEST & CPTR_TFP) == 0, "FP traps only while not loaded");
 
 /*
  * MDCR_EL2: the PMU is not switched per vCPU, so guest accesses trap (and
@@ -67,12 +68,14 @@ _Static_assert((MDCR_GUEST & MDCR_TDE) == 0, "debug exceptions belong to EL1");
  * Probed once on the boot pCPU (every pCPU is assumed the same).
  */
 static bool has_sme, has_ras, has_amu;
+static bool has_sme_or_ras; /* one test on the switch path for CPUs with neither */
 
 /* Features that change the PSTATE of an injected exception. */
 static bool has_pan, has_ssbs;
 
 static unsigned ipa_bits;
 static uint64_t vtcr;
+static uint64_t cptr_guest; /* CPTR_GUEST, and TAM with FEAT_AMUv1 */
 
 static unsigned parange_bits(unsigned parange)
 {
@@ -99,7 +102,8 @@ static void init_el2_regs(void)
 	__asm__ volatile("mrs %0, pmcr_el0" : "=r"(pmcr_n));
 	pmcr_n = EXTRACT(pmcr_n, 11, 5);
 	write_hcr_el2(HCR_GUEST);
-	write_cptr_el2(CPTR_GUEST | (has_amu ? CPTR_TAM : 0));
+	cptr_guest = CPTR_GUEST | (has_amu ? CPTR_TAM : 0);
+	write_cptr_el2(cptr_guest);
 	write_mdcr_el2(MDCR_GUEST | pmcr_n);
 	write_cnthctl_el2(CNTHCTL_EL1PCTEN);
 	write_cntvoff_el2(0);
@@ -119,6 +123,7 @@ void arch_init_primary(void)
 	has_ras = EXTRACT(read_id_aa64pfr0_el1(), 28, 4) != 0;  /* PFR0.RAS */
 	has_amu = EXTRACT(read_id_aa64pfr0_el1(), 44, 4) != 0;  /* PFR0.AMU */
 	has_sme = EXTRACT(read_id_aa64pfr1_el1(), 24, 4) != 0;  /* PFR1.SME */
+	has_sme_or_ras = has_sme || has_ras;
 	has_ssbs = EXTRACT(read_id_aa64pfr1_el1(), 4, 4) != 0;  /* PFR1.SSBS */
 	has_pan = EXTRACT(read_id_aa64mmfr1_el1(), 20, 4) != 0; /* MMFR1.PAN */
 	/* Every supported CPU has at least 40 bits; more is not needed. */
@@ -165,7 +170,10 @@ void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0)
 {
 	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
 	memset(&vcpu->sys, 0, sizeof(vcpu->sys));
+	uint64_t fp_resets = vcpu->fp.resets;
+
 	memset(&vcpu->fp, 0, sizeof(vcpu->fp));
+	vcpu->fp.resets = fp_resets + 1; /* registers holding its old state are stale */
 	debug_reset(&vcpu->debug);
 	vcpu->regs.x[0] = x0;
 	vcpu->regs.pc = entry;
@@ -177,6 +185,58 @@ void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0)
 extern void arch_fpsimd_save(struct arch_fpsimd *fp);
 extern void arch_fpsimd_restore(const struct arch_fpsimd *fp);
 extern bool arch_serror_drain(void);
+
+/*
+ * FP/SIMD. A vCPU's V0-V31, FPSR and FPCR move only when it gets or gives
+ * up the pCPU, and only if it uses them: arch_vcpu_load leaves the
+ * registers as they are and sets CPTR_EL2.TFP, unless they still hold
+ * that vCPU's state (pcpu->fp_regs: nothing restored another's since it
+ * was saved, and no reset replaced it); its first FP/SIMD instruction then
+ * traps (EC 0x07, Arm ARM D13.2.31) and arch_fpsimd_trap restores its
+ * state and clears TFP. arch_vcpu_put saves the state only if the vCPU had
+ * it (TFP clear). So a guest can never read another's values (every access
+ * traps until its own are in), a vCPU that never touches FP/SIMD (a
+ * native partition built without FP) costs nothing, and a Linux beside it
+ * finds its registers untouched. TFP also traps EL2: numbat's only FP/SIMD
+ * code, fpsimd.S, runs with it clear.
+ */
+static void fp_loaded(struct pcpu *p, const struct vcpu *vcpu)
+{
+	bool own = p->fp_regs == vcpu && p->fp_resets == vcpu->fp.resets;
+
+	if (own == p->fp_trap) {
+		p->fp_trap = !own;
+		write_cptr_el2(cptr_guest | (own ? 0 : CPTR_TFP)); /* the load's ISB */
+	}
+}
+
+static void fp_put(struct pcpu *p, struct vcpu *vcpu)
+{
+	if (p->fp_trap)
+		return; /* it did not have them: its saved state is current */
+	arch_fpsimd_save(&vcpu->fp);
+	p->fp_regs = vcpu;
+	p->fp_resets = vcpu->fp.resets;
+}
+
+void arch_fpsimd_trap(struct vcpu *vcpu, uint64_t esr)
+{
+	struct pcpu *p = pcpu_this();
+
+	(void)esr;
+	vcpu->exits.other++;
+	if (!p->fp_trap) {
+		/* TFP is clear, so this came from elsewhere (cannot happen). */
+		arch_inject_undef(vcpu);
+		return;
+	}
+	write_cptr_el2(cptr_guest);
+	isb();
+	p->fp_trap = false;
+	arch_fpsimd_restore(&vcpu->fp);
+	p->fp_regs = vcpu;
+	p->fp_resets = vcpu->fp.resets;
+}
 
 /*
  * Saves the EL1 state of the vCPU leaving this pCPU. First, an SError its
@@ -219,19 +279,29 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	s->cntkctl_el1 = read_cntkctl_el1();
 	s->cntv_ctl_el0 = read_cntv_ctl_el0();
 	s->cntv_cval_el0 = read_cntv_cval_el0();
-	if (has_sme)
-		s->tpidr2_el0 = read_tpidr2_el0();
-	if (has_ras)
-		s->vdisr_el2 = read_vdisr_el2();
+	if (has_sme_or_ras) {
+		if (has_sme)
+			s->tpidr2_el0 = read_tpidr2_el0();
+		if (has_ras)
+			s->vdisr_el2 = read_vdisr_el2();
+	}
 	/* A timer left running would fire for the next vCPU. */
 	write_cntv_ctl_el0(0);
-	arch_fpsimd_save(&vcpu->fp);
-	debug_put(vcpu);
+	fp_put(pcpu_this(), vcpu);
+	if (vcpu->debug.live)
+		debug_put(vcpu);
 	vgic_hw->save(&vcpu->vgic);
-	/* A forwarded vtimer interrupt the guest has not finished yet. */
-	vcpu->vgic.hw_active = gic_ppi_active(VGIC_PPI_VTIMER);
-	if (vcpu->vgic.hw_active)
-		gic_ppi_set_active(VGIC_PPI_VTIMER, false);
+	/*
+	 * A forwarded vtimer interrupt the guest has not finished yet: only
+	 * possible if numbat took one (or reloaded it) since the load.
+	 */
+	vcpu->vgic.hw_active = false;
+	if (pcpu_this()->vtimer_held) {
+		pcpu_this()->vtimer_held = false;
+		vcpu->vgic.hw_active = gic_ppi_active(VGIC_PPI_VTIMER);
+		if (vcpu->vgic.hw_active)
+			gic_ppi_set_active(VGIC_PPI_VTIMER, false);
+	}
 }
 
 enum arch_line arch_vtimer_line(const struct vcpu *vcpu)
@@ -319,14 +389,19 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_cntkctl_el1(s->cntkctl_el1);
 	write_cntv_cval_el0(s->cntv_cval_el0);
 	write_cntv_ctl_el0(s->cntv_ctl_el0);
-	if (has_sme)
-		write_tpidr2_el0(s->tpidr2_el0);
-	if (has_ras)
-		write_vdisr_el2(s->vdisr_el2);
-	arch_fpsimd_restore(&vcpu->fp);
-	debug_load(vcpu);
-	if (vcpu->vgic.hw_active)
+	if (has_sme_or_ras) {
+		if (has_sme)
+			write_tpidr2_el0(s->tpidr2_el0);
+		if (has_ras)
+			write_vdisr_el2(s->vdisr_el2);
+	}
+	fp_loaded(pcpu_this(), vcpu);
+	if (vcpu->debug.live || !pcpu_this()->debug_quiet)
+		debug_load(vcpu);
+	if (vcpu->vgic.hw_active) {
+		pcpu_this()->vtimer_held = true;
 		gic_ppi_set_active(VGIC_PPI_VTIMER, true);
+	}
 	vgic_hw->restore(&vcpu->vgic);
 	isb();
 }

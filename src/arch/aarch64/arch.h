@@ -60,11 +60,20 @@ struct arch_sysregs {
 	bool vserror;           /* a virtual SError pending (HCR_EL2.VSE) */
 };
 
-/* FP/SIMD state: switched with the system registers (numbat uses none). */
+/*
+ * FP/SIMD state (numbat uses none): saved when its vCPU leaves a pCPU if
+ * it had the registers, and restored on the vCPU's first FP/SIMD access
+ * after a load unless the registers still hold it (arch.c). `resets`
+ * counts arch_vcpu_reset()s, which replace the saved state.
+ */
 struct arch_fpsimd {
 	__uint128_t q[32];
-	uint64_t fpsr, fpcr;
+	uint64_t fpsr, fpcr;   /* fpsimd.S: at offset 512 */
+	uint64_t resets;
 } __attribute__((aligned(16)));
+
+/* A trapped FP/SIMD access of the loaded `vcpu`: gives it its registers. */
+void arch_fpsimd_trap(struct vcpu *vcpu, uint64_t esr);
 
 /* A VM's stage-2 address space. */
 struct arch_stage2 {
@@ -132,7 +141,18 @@ extern unsigned arch_timer_intid, arch_maint_intid, arch_uart_intid;
 void arch_kick(const struct pcpu *target);
 /* Gets `target` to flush its loaded vCPU's virtual interrupts. */
 void arch_kick_vgic(const struct pcpu *target);
+#ifdef NUMBAT_HOST_TEST
 uint64_t arch_now(void);
+#else
+/* The physical counter, read in program order (ISB first); inline: every reschedule reads it. */
+static inline uint64_t arch_now(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb\n\tmrs %0, cntpct_el0" : "=r"(v) : : "memory");
+	return v;
+}
+#endif
 /* Counter ticks to nanoseconds. */
 uint64_t arch_ticks_to_ns(uint64_t ticks);
 

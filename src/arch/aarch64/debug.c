@@ -155,6 +155,7 @@ void debug_init_pcpu(void)
 	__asm__ volatile("msr oslar_el1, xzr");
 	hw_clear();
 	set_tda(true);
+	pcpu_this()->debug_quiet = true;
 	isb();
 }
 
@@ -170,6 +171,7 @@ static void make_live(struct vcpu *vcpu)
 	vcpu->debug.live = true;
 	hw_write(&vcpu->debug);
 	hw_dirty[pcpu_this()->id] = true;
+	pcpu_this()->debug_quiet = false;
 	set_tda(false);
 	isb();
 }
@@ -189,11 +191,13 @@ void debug_load(struct vcpu *vcpu)
 	if (vcpu->debug.live) {
 		hw_write(&vcpu->debug);
 		hw_dirty[pcpu_this()->id] = true;
+		pcpu_this()->debug_quiet = false;
 		set_tda(false);
 	} else {
 		if (hw_dirty[pcpu_this()->id])
 			hw_clear();
 		set_tda(true);
+		pcpu_this()->debug_quiet = true;
 	}
 }
 

@@ -116,6 +116,7 @@ static const trap_fn trap_table[EC_MAX + 1] = {
 	[EC_DABT_LOW] = mmio_handle,
 	[EC_IABT_LOW] = trap_iabt,
 	[EC_SYSREG] = trap_sysreg,
+	[EC_SIMD_FP] = arch_fpsimd_trap,
 };
 #pragma GCC diagnostic pop
 
@@ -215,9 +216,10 @@ void arch_irq_handle(void)
 		if (intid == VGIC_PPI_VTIMER) {
 			/* Deactivated by the guest, through the list register. */
 			gic_drop(iar);
-			if (self->current)
+			if (self->current) {
+				self->vtimer_held = true;
 				vgic_vtimer_fire(self->current);
-			else
+			} else
 				gic_deactivate(iar);
 			continue;
 		}
@@ -286,12 +288,6 @@ void arch_timer_arm(uint64_t deadline)
 void arch_timer_disarm(void)
 {
 	write_cnthp_ctl_el2(0);
-}
-
-uint64_t arch_now(void)
-{
-	isb();
-	return read_cntpct_el0();
 }
 
 uint64_t arch_ticks_to_ns(uint64_t ticks)
