@@ -147,9 +147,14 @@ def report(name, log, tag):
         if held >= b // 4 and held and full != "a full log":
             line += f"; a full log at that rate: ~{ms * b // held} ms"
         print(line)
+        if d and full != "a full log":
+            print(f"  {tag:24s} a full log ({b >> 10} KiB) at the dd rate: "
+                  f"~{b / (1 << 20) / mib_s * 1000:.0f} ms (Linux's rate, an upper bound)")
     elif mode == "rapilog" and warn and not drain:
-        print(f"  {tag:24s} power-fail: {warn.group(1)} bytes held, drain NOT finished "
-              f"(budget ran out?)")
+        out = re.search(r"drain budget of (\d+) ms ran out after (\d+) ms", log)
+        print(f"  {tag:24s} power-fail drain: {warn.group(1)} bytes held, NOT drained: "
+              + (f"the {out.group(1)} ms budget ran out after {out.group(2)} ms" if out
+                 else "no end reported"))
     return rate
 
 
