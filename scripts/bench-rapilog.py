@@ -14,8 +14,9 @@ Each mode runs on two disks:
   of burst) shaping it into a disk of MODEL_IOPS operations and MODEL_MIBS
   MiB/s, a 7200 rpm disk's figures. It is a model of a device's rate, not a
   measurement of one: QEMU throttles reads and writes, not flushes, whose
-  cost stays the host's. Its RapiLog description gets disk-write-kib-s for
-  that rate so the log bound still drains within the budget.
+  cost stays the host's. Its RapiLog description gets disk-write-kib-s and
+  disk-write-iops for that rate so a full log still drains within the
+  budget.
 
 Besides the rates it prints where a commit's time goes: the host's own
 latency for what directsync does per write (O_DIRECT pwrite + fdatasync,
@@ -181,8 +182,8 @@ def main():
             if disk == "model" and mode == "rapilog":
                 with open(os.path.join(ROOT, system), encoding="utf-8") as f:
                     dts = f.read()
-                dts = re.sub(r"disk-write-kib-s = <\d+>", f"disk-write-kib-s = <{MODEL_KIB_S}>",
-                             dts)
+                dts = re.sub(r"disk-write-kib-s = <\d+>;", f"disk-write-kib-s = <{MODEL_KIB_S}>; "
+                             f"disk-write-iops = <{MODEL_IOPS}>;", dts)
                 system = os.path.relpath(os.path.join(out, name, "system.dts"), ROOT)
                 with open(os.path.join(ROOT, system), "w", encoding="utf-8") as f:
                     f.write(dts)

@@ -14,7 +14,8 @@ repeated.
 
 --iops N runs them on a disk shaped by QEMU's block throttling
 (throttling.iops-total=N, as scripts/bench-rapilog.py's model), with the
-description's disk-write-kib-s set to N x 64 KiB: on the host's fast disk
+description's disk-write-kib-s set to N x 64 KiB and disk-write-iops to N
+(--no-iops-bound leaves the latter out): on the host's fast disk
 the log is nearly always empty at a power cut, on a slow one it is not.
 
 Usage: scripts/rapilog-long.py [--seed N] [--crash-runs N] [--power-cuts N]
@@ -93,6 +94,7 @@ def main():
     ap.add_argument("--power-cuts", type=int, default=20)
     ap.add_argument("--mode", default="rapilog", choices=("rapilog", "write-through"))
     ap.add_argument("--iops", type=int, default=0)
+    ap.add_argument("--no-iops-bound", action="store_true")
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -105,8 +107,9 @@ def main():
     if args.iops:
         qemu = QEMU.replace("cache=directsync", f"cache=directsync,throttling.iops-total={args.iops}")
         with open(os.path.join(ROOT, system), encoding="utf-8") as f:
-            dts = re.sub(r"disk-write-kib-s = <\d+>", f"disk-write-kib-s = <{args.iops * 64}>",
-                         f.read())
+            bound = "" if args.no_iops_bound else f" disk-write-iops = <{args.iops}>;"
+            dts = re.sub(r"disk-write-kib-s = <\d+>;",
+                         f"disk-write-kib-s = <{args.iops * 64}>;{bound}", f.read())
         system = os.path.relpath(os.path.join(out, "system.dts"), ROOT)
         write(os.path.join(ROOT, system), dts)
     print(f"rapilog-long: seed {args.seed}, {args.crash_runs} x {args.crashes_per_run} "
