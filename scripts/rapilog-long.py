@@ -12,12 +12,20 @@ POWER_CUTS runs with one system_powerdown at a random moment. The delays
 come from a seeded generator (--seed, printed) so a failing run can be
 repeated.
 
+--iops N runs them on a disk shaped by QEMU's block throttling
+(throttling.iops-total=N, as scripts/bench-rapilog.py's model), with the
+description's disk-write-kib-s set to N x 64 KiB and disk-write-iops to N
+(--no-iops-bound leaves the latter out): on the host's fast disk
+the log is nearly always empty at a power cut, on a slow one it is not.
+
 Usage: scripts/rapilog-long.py [--seed N] [--crash-runs N] [--power-cuts N]
-                               [--mode rapilog|write-through] [--build DIR]
+                               [--mode rapilog|write-through] [--iops N]
+                               [--build DIR]
 """
 import argparse
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -85,6 +93,8 @@ def main():
     ap.add_argument("--crashes-per-run", type=int, default=10)
     ap.add_argument("--power-cuts", type=int, default=20)
     ap.add_argument("--mode", default="rapilog", choices=("rapilog", "write-through"))
+    ap.add_argument("--iops", type=int, default=0)
+    ap.add_argument("--no-iops-bound", action="store_true")
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -93,10 +103,20 @@ def main():
     system = "systems/rapilog.dts"
     if args.mode != "rapilog":
         system = "tests/qemu/rapilog-wt/system.dts"
+    qemu = QEMU
+    if args.iops:
+        qemu = QEMU.replace("cache=directsync", f"cache=directsync,throttling.iops-total={args.iops}")
+        with open(os.path.join(ROOT, system), encoding="utf-8") as f:
+            bound = "" if args.no_iops_bound else f" disk-write-iops = <{args.iops}>;"
+            dts = re.sub(r"disk-write-kib-s = <\d+>;",
+                         f"disk-write-kib-s = <{args.iops * 64}>;{bound}", f.read())
+        system = os.path.relpath(os.path.join(out, "system.dts"), ROOT)
+        write(os.path.join(ROOT, system), dts)
     print(f"rapilog-long: seed {args.seed}, {args.crash_runs} x {args.crashes_per_run} "
-          f"crashes, {args.power_cuts} power cuts, mode {args.mode}", flush=True)
+          f"crashes, {args.power_cuts} power cuts, mode {args.mode}"
+          + (f", disk throttled to {args.iops} IOPS" if args.iops else ""), flush=True)
     for r in range(args.crash_runs):
-        text = HEAD.format(seed=args.seed, system=system, qemu=QEMU,
+        text = HEAD.format(seed=args.seed, system=system, qemu=qemu,
                            timeout=120 + 60 * args.crashes_per_run)
         for c in range(args.crashes_per_run):
             block = PANIC if c % 2 == 0 else RESET
@@ -105,7 +125,7 @@ def main():
         text += f"expect-count: {args.crashes_per_run} DBCHECK integrity=ok\n"
         write(os.path.join(out, f"crash-{r:02d}", "expect"), text)
     for p in range(args.power_cuts):
-        text = HEAD.format(seed=args.seed, system=system, qemu=QEMU, timeout=300)
+        text = HEAD.format(seed=args.seed, system=system, qemu=qemu, timeout=300)
         text += POWER_CUT.format(d=rng.uniform(0.5, 6.0))
         write(os.path.join(out, f"powercut-{p:02d}", "expect"), text)
     return subprocess.call([sys.executable, os.path.join(ROOT, "tests/qemu/run.py"),

@@ -43,6 +43,7 @@ struct log_entry {
 
 struct dlog {
 	uint64_t bound;                /* bytes it may hold (the config's) */
+	uint32_t max_entries;          /* requests it may hold (the config's) */
 	uint64_t used;                 /* bytes held, wasted tail included */
 	uint32_t wpos, rpos;           /* ring byte positions */
 	uint32_t head, tail;           /* entries: [head, tail) held, free running */
@@ -51,7 +52,8 @@ struct dlog {
 	uint64_t written_bytes, peak;
 };
 
-void log_init(struct dlog *l, uint64_t bound);
+/* `requests` 0: bounded by LOG_ENTRIES only. */
+void log_init(struct dlog *l, uint64_t bound, uint32_t requests);
 /* Appends a write of `len` bytes at `sector`; false if there is no room. */
 bool log_append(struct dlog *l, uint64_t sector, const void *data, uint32_t len);
 /*

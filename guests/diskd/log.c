@@ -3,9 +3,10 @@
  * bytes, written to the disk in the same order behind the
  * acknowledgements, at most LOG_INFLIGHT at a time, never two that
  * overlap at once, and retired (their space freed) strictly from the
- * oldest. The bound is the
- * description's buffer size (what the disk writes within the power-fail
- * drain budget), so a full log is drained before the supply fails.
+ * oldest. The bounds are the description's (what the disk writes within
+ * the power-fail drain budget, in bytes and, for a disk limited by
+ * operations, in requests: each entry is one disk write), so a full log
+ * is drained before the supply fails.
  */
 #include "diskd.h"
 
@@ -24,10 +25,11 @@ void diskd_copy(void *dst, const void *src, uint32_t n)
 	memcpy(dst, src, n);
 }
 
-void log_init(struct dlog *l, uint64_t bound)
+void log_init(struct dlog *l, uint64_t bound, uint32_t requests)
 {
 	memset(l, 0, sizeof(*l));
 	l->bound = bound < LOG_SPACE ? bound : LOG_SPACE;
+	l->max_entries = requests && requests < LOG_ENTRIES ? requests : LOG_ENTRIES;
 }
 
 bool log_append(struct dlog *l, uint64_t sector, const void *data, uint32_t len)
@@ -39,7 +41,7 @@ bool log_append(struct dlog *l, uint64_t sector, const void *data, uint32_t len)
 		waste = LOG_SPACE - off;
 		off = 0;
 	}
-	if (l->tail - l->head == LOG_ENTRIES || l->used + waste + len > l->bound)
+	if (l->tail - l->head >= l->max_entries || l->used + waste + len > l->bound)
 		return false;
 	e = &l->e[l->tail % LOG_ENTRIES];
 	*e = (struct log_entry){ .sector = sector, .len = len, .off = off, .at = counter_read() };

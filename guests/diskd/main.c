@@ -191,7 +191,7 @@ static int setup(void)
 	for (unsigned i = 0; i < sizeof(cfg) / 4; i++)
 		((uint32_t *)&cfg)[i] = virtio_config_read32(&ep, 4 * i);
 	virtio_driver_ok(&ep);
-	log_init(&dlog, cfg.buffer_bytes);
+	log_init(&dlog, cfg.buffer_bytes, cfg.buffer_requests);
 	gic_enable(DISKD_PF_INTID, 0x80);
 	return 0;
 }
@@ -243,9 +243,10 @@ int main(void)
 	for (unsigned i = 0; i < SLOTS; i++)
 		post_slot(&slots[i]);
 	send_capacity();
-	printf("diskd: %s mode, disk %lu sectors, log bound %lu bytes, drain budget %u ms\n",
-	       mode_names[cfg.mode < 3 ? cfg.mode : 0], (unsigned long)disk.capacity,
-	       (unsigned long)dlog.bound, cfg.drain_ms);
+	printf("diskd: %s mode, disk %lu sectors, log bound %lu bytes, %u requests, "
+	       "drain budget %u ms\n", mode_names[cfg.mode < 3 ? cfg.mode : 0],
+	       (unsigned long)disk.capacity, (unsigned long)dlog.bound, dlog.max_entries,
+	       cfg.drain_ms);
 	next_report = counter_read() + counter_ms(5000);
 	for (;;) {
 		if (serve())

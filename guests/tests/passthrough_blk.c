@@ -87,8 +87,24 @@ TEST(passthrough, interrupts_forwarded)
 			EXPECT_TRUE(vblk_submit(&disk, &r[i]));
 			irq_unmask();
 		}
-		while (completed < want && counter_read() < end)
-			__asm__ volatile("wfi");
+		while (completed < want && counter_read() < end) {
+			/*
+			 * Checked and entered with IRQs masked: a completion
+			 * taken between an unmasked check and the WFI left
+			 * nothing to end it (the cause of this test's old
+			 * hangs). The timer ends a WFI that nothing else does,
+			 * so a lost interrupt fails below instead of hanging.
+			 */
+			irq_mask();
+			vtimer_arm_ms(10);
+			if (completed < want)
+				__asm__ volatile("wfi");
+			vtimer_disarm();
+			irq_unmask();   /* take the completion that ended it */
+		}
+		if (completed != want)
+			printf("passthrough: round %u: %u of %u completions after 2 s "
+			       "(%u interrupts)\n", round, completed, want, irqs);
 		ASSERT_EQ(completed, want);
 	}
 	irq_mask();

@@ -75,8 +75,14 @@ int main(void)
 	gic_enable(WARN_INTID, 0x80);
 	irq_unmask();
 	printf("powerfail-srv: ready (%s)\n", stall ? "stall" : "prompt");
-	while (!warned)
-		__asm__ volatile("wfi");
+	/* Checked and entered masked: a warning taken between an unmasked
+	 * check and the WFI would leave it asleep until the budget ran out. */
+	while (!warned) {
+		irq_mask();
+		if (!warned)
+			__asm__ volatile("wfi");
+		irq_unmask();
+	}
 	printf("powerfail-srv: warning\n");
 	drain(stall);
 	hvc(NUMBAT_HC_POWERFAIL_DONE, 0, 0, 0);

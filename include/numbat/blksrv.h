@@ -63,6 +63,8 @@ struct blksrv_config {
 	uint32_t mode;           /* BLKSRV_MODE_* */
 	uint32_t drain_ms;       /* the power-fail drain budget, 0 if none */
 	uint64_t buffer_bytes;   /* RapiLog: the buffer's bound */
+	uint32_t buffer_requests; /* RapiLog: at most this many held, 0: no bound */
+	uint32_t reserved;
 };
 
 #endif

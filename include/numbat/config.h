@@ -92,6 +92,7 @@ struct device_config {
 	uint32_t slot_index; /* passthrough: which match, in address order */
 	uint32_t blk_mode;   /* block server: BLKSRV_MODE_* (numbat/blksrv.h) */
 	uint64_t blk_buffer; /* block server: RapiLog buffer bound, bytes */
+	uint32_t blk_requests; /* block server: RapiLog bound in requests, 0: none */
 };
 
 /*

@@ -373,6 +373,7 @@ static bool blksrv_config_read(struct virtio_dev *vd, uint32_t off, unsigned siz
 	const struct powerfail_config *pf = &numbat_system.powerfail;
 	struct blksrv_config c = {
 		.mode = cfg->blk_mode, .buffer_bytes = cfg->blk_buffer,
+		.buffer_requests = cfg->blk_requests,
 		.drain_ms = pf->present && pf->vm == vd->vdev->vm->id ? pf->drain_ms : 0,
 	};
 

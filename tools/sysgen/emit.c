@@ -85,11 +85,11 @@ static void put_vm_memory(FILE *f, const struct sg_system *s, const struct sg_vm
 		fprintf(f, "\t\t\t{ .type = %s, .ipa = 0x%llxull, .size = 0x%llxull, "
 			".irq = %u, .cid = %llu,\n\t\t\t  .mac = { %u, %u, %u, %u, %u, %u }, "
 			".virtio_id = %u, .slot_index = %u,\n\t\t\t  .blk_mode = %u, "
-			".blk_buffer = 0x%llxull }, /* %s */\n",
+			".blk_buffer = 0x%llxull, .blk_requests = %u }, /* %s */\n",
 			d->model->enum_name, ULL(d->ipa), ULL(d->size),
 			d->has_spi ? SG_SPI_BASE + d->spi : 0, ULL(d->cid), d->mac[0], d->mac[1],
 			d->mac[2], d->mac[3], d->mac[4], d->mac[5], d->virtio_id, d->slot_index,
-			d->blk_mode, ULL(d->blk_buffer), d->path);
+			d->blk_mode, ULL(d->blk_buffer), d->blk_requests, d->path);
 	}
 	fprintf(f, "\t\t},\n");
 }

@@ -13,9 +13,13 @@
  * (include/numbat/blksrv.h), whose node takes
  *   mode = "write-through" | "rapilog" | "unsafe";   // default write-through
  *   disk-write-kib-s = <N>;   // the real disk's sustained write rate (default 20480)
+ *   disk-write-iops = <N>;    // its write operations a second (default: no limit)
  * A RapiLog server's buffer bound is what the disk writes in 3/4 of the
  * power-fail drain budget (the power-fail node must name its VM): a full
- * buffer drains before the supply fails. "unsafe" is RapiLog with no
+ * buffer drains before the supply fails. Both bounds hold: bytes, and
+ * for a disk limited by operations (a rotating disk: ~150 a second)
+ * requests, since diskd writes each buffered request as one operation and
+ * a buffer of small ones drains at the operation rate, not the byte rate. "unsafe" is RapiLog with no
  * drain at power-fail: the control run that must lose commits.
  */
 #include <string.h>
@@ -28,6 +32,7 @@
 
 #define SG_DISK_KIB_S_DEFAULT 20480u
 #define SG_DISK_KIB_S_MAX     (1u << 24)
+#define SG_DISK_IOPS_MAX      (1u << 24)
 
 void sg_parse_device_extra(const struct sg_node *n, struct sg_device *d)
 {
@@ -36,9 +41,10 @@ void sg_parse_device_extra(const struct sg_node *n, struct sg_device *d)
 
 	if (d->model->type != DEVICE_BLK_SERVER) {
 		if (fdt_getprop(n->fdt, n->off, "mode", NULL) ||
-		    fdt_getprop(n->fdt, n->off, "disk-write-kib-s", NULL))
-			sg_error(n->sys, n->path, "mode and disk-write-kib-s are properties "
-				 "of a numbat,block-server");
+		    fdt_getprop(n->fdt, n->off, "disk-write-kib-s", NULL) ||
+		    fdt_getprop(n->fdt, n->off, "disk-write-iops", NULL))
+			sg_error(n->sys, n->path, "mode, disk-write-kib-s and disk-write-iops "
+				 "are properties of a numbat,block-server");
 		return;
 	}
 	d->blk_mode = BLKSRV_MODE_WRITE_THROUGH;
@@ -57,6 +63,11 @@ void sg_parse_device_extra(const struct sg_node *n, struct sg_device *d)
 	if (rc == SG_OK && (d->disk_kib_s == 0 || d->disk_kib_s > SG_DISK_KIB_S_MAX))
 		sg_error(n->sys, n->path, "disk-write-kib-s = <%u>: must be 1..%u",
 			 d->disk_kib_s, SG_DISK_KIB_S_MAX);
+	d->disk_iops = 0;
+	rc = sg_read_u32(n, "disk-write-iops", &d->disk_iops);
+	if (rc == SG_OK && (d->disk_iops == 0 || d->disk_iops > SG_DISK_IOPS_MAX))
+		sg_error(n->sys, n->path, "disk-write-iops = <%u>: must be 1..%u",
+			 d->disk_iops, SG_DISK_IOPS_MAX);
 }
 
 /* The device node `phandle` refers to: its VM and index. */
@@ -146,5 +157,14 @@ void sg_check_block_servers(struct sg_system *s)
 			}
 			d->blk_buffer = (uint64_t)d->disk_kib_s * 1024 * s->powerfail.drain_ms /
 					1000 * 3 / 4 & ~511ull;
+			/* One operation of the budget is the drain's closing flush. */
+			d->blk_requests = d->disk_iops ? (uint32_t)((uint64_t)d->disk_iops *
+					  s->powerfail.drain_ms * 3 / 4 / 1000) : 0;
+			if (d->disk_iops && d->blk_requests < 2)
+				sg_error(s, d->path, "disk-write-iops = <%u>: the disk writes "
+					 "nothing within 3/4 of the %u ms drain budget",
+					 d->disk_iops, s->powerfail.drain_ms);
+			else if (d->blk_requests)
+				d->blk_requests--;
 		}
 }

@@ -142,7 +142,8 @@ static void parse_memory(struct sg_system *s, const void *fdt, int off, struct s
 static void parse_device(struct sg_system *s, const void *fdt, int off, struct sg_device *d)
 {
 	static const char *const allowed[] = {
-		"compatible", "reg", "interrupts", "cid", "mac-address", "mode", "disk-write-kib-s", NULL
+		"compatible", "reg", "interrupts", "cid", "mac-address", "mode", "disk-write-kib-s",
+		"disk-write-iops", NULL
 	};
 	struct sg_node n;
 	const char *compat;

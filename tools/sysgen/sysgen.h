@@ -87,6 +87,8 @@ struct sg_device {
 	uint32_t blk_mode;      /* block server: BLKSRV_MODE_* */
 	uint32_t disk_kib_s;    /* block server: the disk's write rate */
 	uint64_t blk_buffer;    /* block server, RapiLog: the buffer bound */
+	uint32_t disk_iops;     /* block server: the disk's write operations/s, 0: no limit */
+	uint32_t blk_requests;  /* block server, RapiLog: requests bound, 0: none */
 };
 
 
