@@ -7,6 +7,9 @@
  *                                            system() rows run it)
  *        nbench seed                         credits a fixed 256-bit seed
  *                                            to the kernel's CRNG
+ *        nbench udprr|vsockrr <iters> [peer] round trips to a peer's echo
+ *        nbench udpecho|vsockecho            server, or over loopback; the
+ *                                            servers (rr.c)
  * Exit status 0 if the benchmark ran, 1 (with a message) if a system call
  * it needs failed, 2 on a usage error.
  */
@@ -118,18 +121,25 @@ int main(int argc, char **argv)
 	char *end;
 	uint64_t iters;
 	size_t i;
+	int rr;
 
 	if (argc >= 2 && strcmp(argv[1], "hello") == 0)
 		return 0;
 	if (argc >= 2 && strcmp(argv[1], "seed") == 0)
 		return seed_crng();
+	if (argc == 2 && strcmp(argv[1], "udpecho") == 0)
+		return nb_udpecho();
+	if (argc == 2 && strcmp(argv[1], "vsockecho") == 0)
+		return nb_vsockecho();
 	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
 		for (i = 0; i < sizeof(benchmarks) / sizeof(benchmarks[0]); i++)
 			printf("%s\n", benchmarks[i].name);
 		return 0;
 	}
-	if (argc != 3) {
-		fprintf(stderr, "usage: nbench <benchmark> <iterations> | list | hello\n");
+	rr = argc >= 2 && (strcmp(argv[1], "udprr") == 0 || strcmp(argv[1], "vsockrr") == 0);
+	if (argc != 3 && !(rr && argc == 4)) {
+		fprintf(stderr, "usage: nbench <benchmark> <iterations> | "
+			"udprr|vsockrr <iterations> [peer] | udpecho | vsockecho | list | hello\n");
 		return 2;
 	}
 	errno = 0;
@@ -137,6 +147,11 @@ int main(int argc, char **argv)
 	if (errno || *end || iters == 0) {
 		fprintf(stderr, "nbench: bad iteration count '%s'\n", argv[2]);
 		return 2;
+	}
+	if (rr) {
+		(argv[1][0] == 'u' ? nb_udprr : nb_vsockrr)(argv[1], iters,
+							    argc == 4 ? argv[3] : NULL);
+		return 0;
 	}
 	for (i = 0; i < sizeof(benchmarks) / sizeof(benchmarks[0]); i++) {
 		if (strcmp(argv[1], benchmarks[i].name) == 0) {

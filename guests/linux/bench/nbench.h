@@ -58,6 +58,12 @@ void nb_system(const char *name, uint64_t iters);
 void nb_tcp(const char *name, uint64_t iters);
 void nb_udp(const char *name, uint64_t iters);
 
+/* rr.c: UDP and vsock round trips, loopback (peer NULL) or to a peer. */
+void nb_udprr(const char *name, uint64_t iters, const char *peer);
+void nb_vsockrr(const char *name, uint64_t iters, const char *peer);
+int nb_udpecho(void);     /* the echo servers: run until killed */
+int nb_vsockecho(void);
+
 /* cpu.c: CPU-bound kernels in the MiBench spirit. */
 void nb_sha(const char *name, uint64_t iters);
 void nb_qsort(const char *name, uint64_t iters);
