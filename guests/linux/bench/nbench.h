@@ -55,7 +55,8 @@ void nb_exec(const char *name, uint64_t iters);
 void nb_system(const char *name, uint64_t iters);
 
 /* net.c: loopback throughput. */
-void nb_tcp(const char *name, uint64_t iters);
+void nb_tcp(const char *name, uint64_t iters, const char *peer);
+int nb_tcpsink(void);     /* the receiver for nb_tcp to a peer: until killed */
 void nb_udp(const char *name, uint64_t iters);
 
 /* rr.c: UDP and vsock round trips, loopback (peer NULL) or to a peer. */
