@@ -47,6 +47,7 @@ import argparse
 import os
 import re
 import select
+import signal
 import statistics
 import subprocess
 import sys
@@ -76,8 +77,10 @@ class Console:
     """QEMU's console: lines in, keystrokes out."""
 
     def __init__(self, cmd, log):
+        # A session of its own: close() kills timeout and QEMU together
+        # (killing only timeout would leave QEMU running).
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT)
+                                  stderr=subprocess.STDOUT, start_new_session=True)
         self.buf = b""
         self.lines = []
         self.pos = 0
@@ -127,7 +130,10 @@ class Console:
         self.send("\x01%d\n" % n)
 
     def close(self):
-        self.p.kill()
+        try:
+            os.killpg(self.p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.p.wait()
         self.log.close()
 
