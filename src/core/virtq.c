@@ -312,7 +312,7 @@ void virtq_want_notify(struct vm *vm, struct virtq *q, bool want)
 
 /*
  * Copies n bytes between guest buffers of any alignment: arch_copy
- * (unaligned LDP/STP, 64 bytes in 10 instructions), as numbat's memcpy
+ * (unaligned LDP/STP, 128 bytes in 18 instructions), as numbat's memcpy
  * falls back to bytes unless everything is 8-aligned, which a frame
  * after a 12-byte header never is. Host tests use memcpy.
  */
