@@ -353,6 +353,6 @@ virq_round_trips
 # 3. Linux workloads (issue 11): scripts/bench-linux.py, also make bench-linux.
 [ "${BENCH_LINUX:-1}" = 0 ] || scripts/bench-linux.py "$build" || true
 
-# 4. TCP between two Linux VMs over a network link vs loopback (issue 9).
+# 4. Two Linux VMs over their links vs loopback (issue 9): TCP, UDP and vsock round trips.
 [ "${BENCH_NET:-1}" = 0 ] || scripts/bench-net.py "$build" || true
 exit "$status"

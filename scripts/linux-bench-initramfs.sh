@@ -7,6 +7,10 @@
 # concatenated archives in order, so the benchmark guest is exactly the
 # default guest plus these files, and the default initramfs (what every
 # other scenario and the boot benchmark use) stays as small as it was.
+# The overlay also holds vsock_loopback.ko from the same kernel package
+# (VMADDR_CID_LOCAL, for the vsock loopback row of make bench-net; it
+# needs vsock and vmw_vsock_virtio_transport_common, which the default
+# initramfs loads at boot).
 #
 #   BUILD_DIR/linux/initramfs-bench.cpio.gz
 #
@@ -41,6 +45,12 @@ mkdir -p "$root/bin" "$root/etc"
 "${cross}gcc" -static -O2 -s -Wall -Wextra -Werror -Wl,--build-id=none \
 	-o "$root/bin/nbench" guests/linux/bench/*.c
 install -m 0755 guests/linux/bench/rc.bench "$root/etc/rc.bench"
+kdeb=$(ls "$out"/debs/linux-image-*_arm64.deb | head -n 1)
+mkdir -p "$root/lib/modules" "$tmp/k"
+dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp/k" --wildcards \
+	'./lib/modules/*/kernel/net/vmw_vsock/vsock_loopback.ko'
+install -m 0644 "$tmp"/k/lib/modules/*/kernel/net/vmw_vsock/vsock_loopback.ko \
+	"$root/lib/modules/vsock_loopback.ko"
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet) | gzip -9n > "$tmp/overlay.cpio.gz"
 cat "$base" "$tmp/overlay.cpio.gz" > "$tmp/initramfs-bench.cpio.gz"

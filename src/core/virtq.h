@@ -26,6 +26,14 @@ struct vm;
 #define VIRTQ_NUM_MAX   256  /* QueueNumMax: the largest queue numbat takes */
 #define VIRTQ_SEGS_MAX  64   /* buffers numbat follows in one chain */
 
+/* Where the rings of a queue were mapped, for these register values. */
+struct virtq_map_cache {
+	uint64_t desc_ipa, avail_ipa, used_ipa;
+	uint16_t num;
+	const void *desc, *avail;
+	void *used;                 /* NULL: nothing mapped yet */
+};
+
 /* The queue's registers as the driver set them, and numbat's place in it. */
 struct virtq {
 	uint64_t desc, avail, used; /* QueueDesc, QueueDriver, QueueDevice IPAs */
@@ -36,6 +44,7 @@ struct virtq {
 	bool ready;                 /* QueueReady */
 	bool event_idx;             /* VIRTIO_F_EVENT_IDX negotiated */
 	bool indirect;              /* VIRTIO_F_INDIRECT_DESC negotiated */
+	struct virtq_map_cache map; /* virtq.c's: the rings last mapped */
 };
 
 /* One buffer of a chain, mapped for numbat (inside the VM's memory). */

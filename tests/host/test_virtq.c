@@ -323,6 +323,31 @@ START_TEST(rings_must_be_aligned_and_inside_memory)
 }
 END_TEST
 
+/*
+ * virtq.c remembers where it mapped the rings: a queue whose registers
+ * change (after QueueReady was cleared, or a reset) must be mapped and
+ * checked again, never served from the old mapping.
+ */
+START_TEST(rings_moved_are_checked_again)
+{
+	setup(4);
+	fq_desc(&f, 0, BUF, 16, 0, 0);
+	fq_add(&f, 0);
+	ck_assert_int_eq(virtq_pop(&tvm, &q, &c), VIRTQ_CHAIN);   /* mapped */
+	q.used = FAKE_RO_IPA;                     /* read-only: no used ring */
+	ck_assert(!virtq_push(&tvm, &q, 0, 16));
+	ck_assert_uint_eq(fq_used_idx(&f), 0);
+	q.used = f.used;
+	q.avail = FAKE_RAM_IPA + FAKE_RAM_SIZE - 4;   /* past the memory */
+	ck_assert(!virtq_has_avail(&tvm, &q));
+	ck_assert(virtq_push(&tvm, &q, 0, 16) == false);
+	q.avail = f.avail;
+	q.num = 2;                                 /* a smaller ring: mapped again */
+	ck_assert(virtq_push(&tvm, &q, 0, 16));
+	ck_assert_uint_eq(fq_used_idx(&f), 1);
+}
+END_TEST
+
 START_TEST(not_ready_queue_is_not_touched)
 {
 	setup(4);
@@ -480,6 +505,7 @@ void host_tests_init(void)
 	HOST_TEST(s, indirect_rules);
 	HOST_TEST(s, queue_size_must_be_a_power_of_two);
 	HOST_TEST(s, rings_must_be_aligned_and_inside_memory);
+	HOST_TEST(s, rings_moved_are_checked_again);
 	HOST_TEST(s, not_ready_queue_is_not_touched);
 	HOST_TEST(s, push_writes_entry_then_index);
 	HOST_TEST(s, signal_without_event_index);

@@ -7,6 +7,11 @@
  *                                            system() rows run it)
  *        nbench seed                         credits a fixed 256-bit seed
  *                                            to the kernel's CRNG
+ *        nbench udprr|vsockrr <iters> [peer] round trips to a peer's echo
+ *        nbench udpecho|vsockecho            server, or over loopback; the
+ *                                            servers (rr.c)
+ *        nbench tcp <iters> [peer]           TCP stream, loopback or to
+ *        nbench tcpsink                      the sink on a peer (net.c)
  * Exit status 0 if the benchmark ran, 1 (with a message) if a system call
  * it needs failed, 2 on a usage error.
  */
@@ -33,7 +38,7 @@ static const struct {
 	{ "sighandler", nb_sig },    { "pipe", nb_pipe },
 	{ "unix", nb_unix },         { "fork", nb_fork },
 	{ "exec", nb_exec },         { "system", nb_system },
-	{ "tcp", nb_tcp },           { "udp", nb_udp },
+	{ "udp", nb_udp },
 	{ "sha", nb_sha },           { "qsort", nb_qsort },
 	{ "crc32", nb_crc32 },       { "dijkstra", nb_dijkstra },
 	{ "search", nb_search },
@@ -118,18 +123,29 @@ int main(int argc, char **argv)
 	char *end;
 	uint64_t iters;
 	size_t i;
+	int rr;
 
 	if (argc >= 2 && strcmp(argv[1], "hello") == 0)
 		return 0;
 	if (argc >= 2 && strcmp(argv[1], "seed") == 0)
 		return seed_crng();
+	if (argc == 2 && strcmp(argv[1], "udpecho") == 0)
+		return nb_udpecho();
+	if (argc == 2 && strcmp(argv[1], "vsockecho") == 0)
+		return nb_vsockecho();
+	if (argc == 2 && strcmp(argv[1], "tcpsink") == 0)
+		return nb_tcpsink();
 	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
 		for (i = 0; i < sizeof(benchmarks) / sizeof(benchmarks[0]); i++)
 			printf("%s\n", benchmarks[i].name);
 		return 0;
 	}
-	if (argc != 3) {
-		fprintf(stderr, "usage: nbench <benchmark> <iterations> | list | hello\n");
+	rr = argc >= 2 && (strcmp(argv[1], "udprr") == 0 || strcmp(argv[1], "vsockrr") == 0 ||
+			   strcmp(argv[1], "tcp") == 0);
+	if (argc != 3 && !(rr && argc == 4)) {
+		fprintf(stderr, "usage: nbench <benchmark> <iterations> | "
+			"udprr|vsockrr|tcp <iterations> [peer] | udpecho | vsockecho | tcpsink | "
+			"list | hello\n");
 		return 2;
 	}
 	errno = 0;
@@ -137,6 +153,13 @@ int main(int argc, char **argv)
 	if (errno || *end || iters == 0) {
 		fprintf(stderr, "nbench: bad iteration count '%s'\n", argv[2]);
 		return 2;
+	}
+	if (rr) {
+		void (*fn)(const char *, uint64_t, const char *) =
+			argv[1][0] == 'u' ? nb_udprr : argv[1][0] == 'v' ? nb_vsockrr : nb_tcp;
+
+		fn(argv[1], iters, argc == 4 ? argv[3] : NULL);
+		return 0;
 	}
 	for (i = 0; i < sizeof(benchmarks) / sizeof(benchmarks[0]); i++) {
 		if (strcmp(argv[1], benchmarks[i].name) == 0) {

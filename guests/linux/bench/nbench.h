@@ -55,8 +55,15 @@ void nb_exec(const char *name, uint64_t iters);
 void nb_system(const char *name, uint64_t iters);
 
 /* net.c: loopback throughput. */
-void nb_tcp(const char *name, uint64_t iters);
+void nb_tcp(const char *name, uint64_t iters, const char *peer);
+int nb_tcpsink(void);     /* the receiver for nb_tcp to a peer: until killed */
 void nb_udp(const char *name, uint64_t iters);
+
+/* rr.c: UDP and vsock round trips, loopback (peer NULL) or to a peer. */
+void nb_udprr(const char *name, uint64_t iters, const char *peer);
+void nb_vsockrr(const char *name, uint64_t iters, const char *peer);
+int nb_udpecho(void);     /* the echo servers: run until killed */
+int nb_vsockecho(void);
 
 /* cpu.c: CPU-bound kernels in the MiBench spirit. */
 void nb_sha(const char *name, uint64_t iters);
