@@ -191,7 +191,7 @@ static int setup(void)
 	for (unsigned i = 0; i < sizeof(cfg) / 4; i++)
 		((uint32_t *)&cfg)[i] = virtio_config_read32(&ep, 4 * i);
 	virtio_driver_ok(&ep);
-	log_init(&dlog, cfg.buffer_bytes, cfg.buffer_requests);
+	log_init(&dlog, cfg.buffer_bytes, cfg.buffer_requests, disk.size_max);
 	gic_enable(DISKD_PF_INTID, 0x80);
 	return 0;
 }
@@ -259,9 +259,10 @@ int main(void)
 			drain_and_finish(counter_read());
 		}
 		if (counter_read() > next_report) {
-			printf("diskd: %lu writes acknowledged, %lu bytes written from the log, "
-			       "log peak %lu, waited for room %lu\n", (unsigned long)acked_writes,
-			       (unsigned long)dlog.written_bytes, (unsigned long)dlog.peak,
+			printf("diskd: %lu writes acknowledged, %lu bytes written from the log "
+			       "in %lu disk writes, log peak %lu, waited for room %lu\n",
+			       (unsigned long)acked_writes, (unsigned long)dlog.written_bytes,
+			       (unsigned long)dlog.disk_writes, (unsigned long)dlog.peak,
 			       (unsigned long)waited_for_room);
 			next_report = counter_read() + counter_ms(5000);
 		}
