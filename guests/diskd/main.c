@@ -24,6 +24,7 @@ struct slot {
 	struct blksrv_done done;
 	struct vblk_req dreq;           /* its disk read, write or flush */
 	enum slot_state state;
+	uint64_t waiting_since;         /* SLOT_WAIT_ROOM: counter when it began */
 	bool reading;                   /* counted in reads_inflight */
 };
 
@@ -38,7 +39,7 @@ static struct blksrv_config cfg;
 static unsigned reads_inflight;
 static volatile bool powerfail;
 static struct { struct blksrv_done hdr; uint64_t sectors; } capacity_msg;
-static uint64_t acked_writes, waited_for_room;
+static uint64_t acked_writes, waited_for_room, room_wait_ticks;
 
 static const char *const mode_names[] = { "write-through", "rapilog", "unsafe" };
 
@@ -104,10 +105,12 @@ static void to_log(struct slot *s)
 	struct blksrv_req *r = req_of(s);
 
 	if (log_append(&dlog, r->sector, data_of(s), r->len)) {
+		if (s->state == SLOT_WAIT_ROOM)
+			room_wait_ticks += counter_read() - s->waiting_since;
 		answer(s, BLKSRV_S_OK);
-	} else {
-		if (s->state != SLOT_WAIT_ROOM)
-			waited_for_room++;
+	} else if (s->state != SLOT_WAIT_ROOM) {
+		waited_for_room++;
+		s->waiting_since = counter_read();
 		s->state = SLOT_WAIT_ROOM;      /* acknowledged when room frees */
 	}
 }
@@ -260,10 +263,11 @@ int main(void)
 		}
 		if (counter_read() > next_report) {
 			printf("diskd: %lu writes acknowledged, %lu bytes written from the log "
-			       "in %lu disk writes, log peak %lu, waited for room %lu\n",
+			       "in %lu disk writes, log peak %lu, waited for room %lu (%lu ms)\n",
 			       (unsigned long)acked_writes, (unsigned long)dlog.written_bytes,
 			       (unsigned long)dlog.disk_writes, (unsigned long)dlog.peak,
-			       (unsigned long)waited_for_room);
+			       (unsigned long)waited_for_room,
+			       (unsigned long)(room_wait_ticks * 1000 / counter_freq()));
 			next_report = counter_read() + counter_ms(5000);
 		}
 	}
