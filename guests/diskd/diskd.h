@@ -64,6 +64,7 @@ struct dlog {
 	struct log_entry e[LOG_ENTRIES];
 	uint64_t written_bytes, peak;
 	uint64_t disk_writes;          /* runs written (counters for the report) */
+	uint64_t copy_ticks;           /* spent copying into the ring */
 };
 
 /*

@@ -66,8 +66,10 @@ bool log_append(struct dlog *l, uint64_t sector, const void *data, uint32_t len)
 		return false;
 	e = &l->e[l->tail % LOG_ENTRIES];
 	*e = (struct log_entry){ .sector = sector, .len = len, .off = off, .waste = waste,
-				 .joins = joins, .at = counter_read() };
+				 .joins = joins };
+	e->at = counter_read();
 	diskd_copy((uint8_t *)LOG_BASE + off, data, len);
+	l->copy_ticks += counter_read() - e->at;
 	l->wpos = off + len;
 	l->used += waste + len;
 	l->tail++;

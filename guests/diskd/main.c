@@ -39,7 +39,7 @@ static struct blksrv_config cfg;
 static unsigned reads_inflight;
 static volatile bool powerfail;
 static struct { struct blksrv_done hdr; uint64_t sectors; } capacity_msg;
-static uint64_t acked_writes, waited_for_room, room_wait_ticks;
+static uint64_t acked_writes, waited_for_room, room_wait_ticks, idle_ticks;
 
 static const char *const mode_names[] = { "write-through", "rapilog", "unsafe" };
 
@@ -76,6 +76,11 @@ static void answer(struct slot *s, uint32_t status)
 		acked_writes++;
 	if (virtio_post(&doneq, b, data ? 2 : 1, 0, s) == 0)
 		virtio_kick(&doneq);
+}
+
+static unsigned long ms_of(uint64_t ticks)
+{
+	return (unsigned long)(ticks * 1000 / counter_freq());
 }
 
 static bool in_range(const struct blksrv_req *r)
@@ -254,7 +259,10 @@ int main(void)
 	for (;;) {
 		if (serve())
 			continue;
+		uint64_t t0 = counter_read();
 		unsigned intid = virtio_wait(50);
+
+		idle_ticks += counter_read() - t0;
 
 		if (intid == DISKD_PF_INTID && !powerfail) {
 			powerfail = true;
@@ -262,12 +270,12 @@ int main(void)
 			drain_and_finish(counter_read());
 		}
 		if (counter_read() > next_report) {
-			printf("diskd: %lu writes acknowledged, %lu bytes written from the log "
-			       "in %lu disk writes, log peak %lu, waited for room %lu (%lu ms)\n",
+			printf("diskd: %lu writes acked, %lu bytes from the log in %lu disk writes, "
+			       "peak %lu, room waits %lu (%lu ms), copy %lu ms, idle %lu ms\n",
 			       (unsigned long)acked_writes, (unsigned long)dlog.written_bytes,
 			       (unsigned long)dlog.disk_writes, (unsigned long)dlog.peak,
-			       (unsigned long)waited_for_room,
-			       (unsigned long)(room_wait_ticks * 1000 / counter_freq()));
+			       (unsigned long)waited_for_room, ms_of(room_wait_ticks),
+			       ms_of(dlog.copy_ticks), ms_of(idle_ticks));
 			next_report = counter_read() + counter_ms(5000);
 		}
 	}
