@@ -32,12 +32,21 @@
 #define LOG_SPACE         (32ul << 20)
 #define LOG_ENTRIES       1024u
 #define LOG_INFLIGHT      8u           /* disk writes the log keeps going */
+#define LOG_MERGE_MAX     (1u << 20)   /* bytes one merged disk write carries */
 
+/*
+ * A run is one disk write: an entry that does not join, then the entries
+ * that join it (each continues the previous one on the disk and in the
+ * ring, appended before the run was issued). Only a run's first entry
+ * uses its req.
+ */
 struct log_entry {
 	uint64_t sector;
 	uint32_t len;
 	uint32_t off;                  /* in the ring */
-	struct vblk_req req;           /* its disk write */
+	uint32_t waste;                /* ring bytes skipped before it (a wrap) */
+	bool joins;                    /* continues the previous entry's run */
+	struct vblk_req req;           /* its run's disk write (first entry) */
 	uint64_t at;                   /* counter value when it was appended */
 };
 
@@ -48,17 +57,26 @@ struct dlog {
 	uint32_t wpos, rpos;           /* ring byte positions */
 	uint32_t head, tail;           /* entries: [head, tail) held, free running */
 	uint32_t issued;               /* entries [head, head + issued) issued */
+	uint32_t runs;                 /* runs held (disk writes needed) */
+	uint32_t writes;               /* runs issued, not yet retired */
+	uint32_t last_run_bytes;       /* bytes of the run entry tail - 1 ends */
+	uint32_t merge_max;            /* bytes a run may carry */
 	struct log_entry e[LOG_ENTRIES];
 	uint64_t written_bytes, peak;
+	uint64_t disk_writes;          /* runs written (counters for the report) */
+	uint64_t copy_ticks;           /* spent copying into the ring */
 };
 
-/* `requests` 0: bounded by LOG_ENTRIES only. */
-void log_init(struct dlog *l, uint64_t bound, uint32_t requests);
+/*
+ * `requests`: disk writes (runs) it may hold, 0: bounded by LOG_ENTRIES
+ * only; `merge_max`: bytes one disk write may carry (the device's limit).
+ */
+void log_init(struct dlog *l, uint64_t bound, uint32_t requests, uint32_t merge_max);
 /* Appends a write of `len` bytes at `sector`; false if there is no room. */
 bool log_append(struct dlog *l, uint64_t sector, const void *data, uint32_t len);
 /*
- * Issues and retires disk writes, in order; returns whether anything
- * moved. Only entries appended at least `min_age` counter ticks ago are
+ * Issues and retires disk writes, in order, a run at a time; returns
+ * whether anything moved. Only entries appended at least `min_age` counter ticks ago are
  * issued (0 in RapiLog: at once; the unsafe control writes back lazily,
  * as a volatile disk cache does).
  */

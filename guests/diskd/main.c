@@ -24,6 +24,7 @@ struct slot {
 	struct blksrv_done done;
 	struct vblk_req dreq;           /* its disk read, write or flush */
 	enum slot_state state;
+	uint64_t waiting_since;         /* SLOT_WAIT_ROOM: counter when it began */
 	bool reading;                   /* counted in reads_inflight */
 };
 
@@ -38,7 +39,7 @@ static struct blksrv_config cfg;
 static unsigned reads_inflight;
 static volatile bool powerfail;
 static struct { struct blksrv_done hdr; uint64_t sectors; } capacity_msg;
-static uint64_t acked_writes, waited_for_room;
+static uint64_t acked_writes, waited_for_room, room_wait_ticks, idle_ticks;
 
 static const char *const mode_names[] = { "write-through", "rapilog", "unsafe" };
 
@@ -77,6 +78,11 @@ static void answer(struct slot *s, uint32_t status)
 		virtio_kick(&doneq);
 }
 
+static unsigned long ms_of(uint64_t ticks)
+{
+	return (unsigned long)(ticks * 1000 / counter_freq());
+}
+
 static bool in_range(const struct blksrv_req *r)
 {
 	uint64_t n = r->len / VBLK_SECTOR;
@@ -104,10 +110,12 @@ static void to_log(struct slot *s)
 	struct blksrv_req *r = req_of(s);
 
 	if (log_append(&dlog, r->sector, data_of(s), r->len)) {
+		if (s->state == SLOT_WAIT_ROOM)
+			room_wait_ticks += counter_read() - s->waiting_since;
 		answer(s, BLKSRV_S_OK);
-	} else {
-		if (s->state != SLOT_WAIT_ROOM)
-			waited_for_room++;
+	} else if (s->state != SLOT_WAIT_ROOM) {
+		waited_for_room++;
+		s->waiting_since = counter_read();
 		s->state = SLOT_WAIT_ROOM;      /* acknowledged when room frees */
 	}
 }
@@ -191,7 +199,7 @@ static int setup(void)
 	for (unsigned i = 0; i < sizeof(cfg) / 4; i++)
 		((uint32_t *)&cfg)[i] = virtio_config_read32(&ep, 4 * i);
 	virtio_driver_ok(&ep);
-	log_init(&dlog, cfg.buffer_bytes, cfg.buffer_requests);
+	log_init(&dlog, cfg.buffer_bytes, cfg.buffer_requests, disk.size_max);
 	gic_enable(DISKD_PF_INTID, 0x80);
 	return 0;
 }
@@ -251,7 +259,10 @@ int main(void)
 	for (;;) {
 		if (serve())
 			continue;
+		uint64_t t0 = counter_read();
 		unsigned intid = virtio_wait(50);
+
+		idle_ticks += counter_read() - t0;
 
 		if (intid == DISKD_PF_INTID && !powerfail) {
 			powerfail = true;
@@ -259,10 +270,12 @@ int main(void)
 			drain_and_finish(counter_read());
 		}
 		if (counter_read() > next_report) {
-			printf("diskd: %lu writes acknowledged, %lu bytes written from the log, "
-			       "log peak %lu, waited for room %lu\n", (unsigned long)acked_writes,
-			       (unsigned long)dlog.written_bytes, (unsigned long)dlog.peak,
-			       (unsigned long)waited_for_room);
+			printf("diskd: %lu writes acked, %lu bytes from the log in %lu disk writes, "
+			       "peak %lu, room waits %lu (%lu ms), copy %lu ms, idle %lu ms\n",
+			       (unsigned long)acked_writes, (unsigned long)dlog.written_bytes,
+			       (unsigned long)dlog.disk_writes, (unsigned long)dlog.peak,
+			       (unsigned long)waited_for_room, ms_of(room_wait_ticks),
+			       ms_of(dlog.copy_ticks), ms_of(idle_ticks));
 			next_report = counter_read() + counter_ms(5000);
 		}
 	}

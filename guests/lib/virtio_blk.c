@@ -1,7 +1,8 @@
 /*
  * virtio-blk driver for native partitions: see virtio_blk.h. Register
  * layout: virtio 1.2, 4.2.2 (MMIO device register layout); feature bits
- * 6 (VIRTIO_F_VERSION_1 = 32) and 5.2.3 (VIRTIO_BLK_F_FLUSH = 9).
+ * 6 (VIRTIO_F_VERSION_1 = 32) and 5.2.3 (VIRTIO_BLK_F_SIZE_MAX = 1,
+ * VIRTIO_BLK_F_FLUSH = 9).
  */
 #include "virtio_blk.h"
 
@@ -29,12 +30,14 @@
 #define VM_QUEUE_USED_LO    0x0a0
 #define VM_QUEUE_USED_HI    0x0a4
 #define VM_CONFIG           0x100   /* virtio_blk_config: capacity first */
+#define VM_CONFIG_SIZE_MAX  0x108   /* its size_max (5.2.4) */
 
 #define S_ACKNOWLEDGE       1u
 #define S_DRIVER            2u
 #define S_DRIVER_OK         4u
 #define S_FEATURES_OK       8u
 
+#define F_BLK_SIZE_MAX      1u
 #define F_BLK_FLUSH         9u
 #define F_VERSION_1         32u
 
@@ -111,7 +114,7 @@ int vblk_init(struct vblk *d, uintptr_t base)
 	have = features(d);
 	if (!(have & (1ull << F_VERSION_1)))
 		return -3;
-	want = (1ull << F_VERSION_1) | (have & (1ull << F_BLK_FLUSH));
+	want = (1ull << F_VERSION_1) | (have & ((1ull << F_BLK_FLUSH) | (1ull << F_BLK_SIZE_MAX)));
 	wr(d, VM_DRV_FEATURES_SEL, 0);
 	wr(d, VM_DRV_FEATURES, (uint32_t)want);
 	wr(d, VM_DRV_FEATURES_SEL, 1);
@@ -121,6 +124,7 @@ int vblk_init(struct vblk *d, uintptr_t base)
 		return -4;
 	d->has_flush = (want >> F_BLK_FLUSH) & 1;
 	d->capacity = rd(d, VM_CONFIG) | (uint64_t)rd(d, VM_CONFIG + 4) << 32;
+	d->size_max = (want >> F_BLK_SIZE_MAX) & 1 ? rd(d, VM_CONFIG_SIZE_MAX) : 0;
 	rc = setup_queue(d);
 	if (rc)
 		return rc;

@@ -54,6 +54,7 @@ struct vblk {
 	uintptr_t base;             /* the device's registers */
 	uint64_t capacity;          /* in sectors */
 	bool has_flush;             /* VIRTIO_BLK_F_FLUSH negotiated */
+	uint32_t size_max;          /* bytes a data descriptor may carry, 0: no limit given */
 	uint16_t num;               /* queue size in use */
 	uint16_t free_head, nfree;  /* free descriptor list */
 	uint16_t last_used;
@@ -77,7 +78,8 @@ struct vblk {
 /*
  * Resets and initialises the virtio-blk device at `base` (version 2,
  * DeviceID 2), negotiating VIRTIO_F_VERSION_1 and, if offered,
- * VIRTIO_BLK_F_FLUSH. Returns 0 or a negative step number on failure.
+ * VIRTIO_BLK_F_FLUSH and VIRTIO_BLK_F_SIZE_MAX (requests carry one data
+ * descriptor, so seg_max, at least 1, never limits them). Returns 0 or a negative step number on failure.
  */
 int vblk_init(struct vblk *d, uintptr_t base);
 

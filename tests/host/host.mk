@@ -116,6 +116,12 @@ virtio_blk_DEPS   := src/core/virtq.c src/core/virtq.h src/devices/virtio.h \
                      src/devices/virtio_mmio.c src/devices/virtio_blk.c include/numbat/blksrv.h \
                      tests/host/fake_guest_mem.h tests/host/fake_driver.h tests/host/fake_virtio.h
 
+# diskd's RapiLog buffer (guests/diskd/log.c), #included over a fake disk.
+HOST_TESTS         += diskd_log
+diskd_log_CFLAGS   := -Itests/host/diskd_fake -Iguests/lib
+diskd_log_DEPS     := guests/diskd/log.c guests/diskd/diskd.h guests/lib/virtio_blk.h \
+                      tests/host/diskd_fake/numbat.h
+
 # The virtio-vsock device's header checks and routing, pure.
 HOST_TESTS          += vsock_route
 vsock_route_SRC     := src/devices/vsock_route.c
