@@ -152,6 +152,11 @@ void arch_vtimer_release(struct vcpu *vcpu);
 void arch_timer_arm(uint64_t deadline);
 void arch_timer_disarm(void);
 void arch_idle(void);
+/*
+ * Whether the guests of this pCPU trap WFI and WFE (HCR_EL2.TWI, TWE);
+ * they do unless told otherwise (sched_start).
+ */
+void arch_wfx_trap(bool trap);
 /* Takes the physical interrupts pending now, between two pieces of work. */
 void arch_irq_window(void);
 
