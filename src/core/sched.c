@@ -278,13 +278,17 @@ void sched_init_vcpu(struct vcpu *vcpu, const struct sched_config *cfg)
  * sender's kick and a flush, without the scheduler's block, idle and wake
  * passes. Everyone else's WFI blocks them (sched_block), so that the
  * others of their pCPU run meanwhile. Pinning is fixed at boot, so this
- * is decided once per pCPU.
+ * is decided once per pCPU (vgic.c traps WFI again for a while when the
+ * vtimer could not wake such a wait: wfx_follow_vtimer).
  */
 void sched_start(void)
 {
 	struct pcpu *p = pcpu_this();
 
-	arch_wfx_trap(!(p->nvcpus && sched_policy_keeps_pcpu(&p->vcpus[0]->se, p->nvcpus)));
+	if (p->nvcpus && sched_policy_keeps_pcpu(&p->vcpus[0]->se, p->nvcpus)) {
+		p->vcpus[0]->wfx_hw = true;
+		arch_wfx_trap(false);
+	}
 	arch_vcpu_enter(sched_reschedule());
 }
 

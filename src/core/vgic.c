@@ -846,6 +846,27 @@ static __attribute__((noinline)) uint32_t flush_general(struct vcpu *vcpu)
 	return others;
 }
 
+/*
+ * A vCPU that waits in hardware (vcpu->wfx_hw, sched.c) traps WFI again
+ * while numbat holds the physical vtimer PPI for a virtual one that no
+ * list register holds (the guest disabled it, say): the held PPI cannot
+ * signal, so a WFI in hardware would not end at the timer's next
+ * deadline, where a trapped one does (sched_block looks at the timer
+ * itself, as it always has; a WFI may end early, Arm ARM D1.6.2). Once
+ * the hold ends (vtimer_resample, or a list register takes it) WFI runs
+ * in hardware again. `vcpu` is loaded here; dist->lock held.
+ */
+static void wfx_follow_vtimer(struct vcpu *vcpu)
+{
+	const struct vgic_irq *t = &vcpu->vgic.priv[VGIC_PPI_VTIMER];
+	bool held = t->hw && t->latch && !t->in_lr;
+
+	if (held != vcpu->wfx_held) {
+		vcpu->wfx_held = held;
+		arch_wfx_trap(held);
+	}
+}
+
 void vgic_flush(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -855,6 +876,8 @@ void vgic_flush(struct vcpu *vcpu)
 	vcpu->vgic.dirty = false;
 	if (!flush_simple(vcpu))
 		others = flush_general(vcpu);
+	if (vcpu->wfx_hw)
+		wfx_follow_vtimer(vcpu);
 	spin_unlock(&vm->vgic.lock);
 	for (unsigned i = 0; others; i++, others >>= 1)
 		if (others & 1)
