@@ -161,18 +161,32 @@ static inline void retire_lr(struct vcpu *vcpu, unsigned i, struct vgic_irq *irq
 	vcpu->vgic.lr_used &= ~(1u << i);
 }
 
+/* vgic_get_irq for an INTID known to exist (one a list register holds). */
+static inline struct vgic_irq *irq_of(const struct vcpu *vcpu, unsigned intid)
+{
+	return intid < VGIC_NR_PRIVATE ? (struct vgic_irq *)&vcpu->vgic.priv[intid]
+				       : &vcpu->vm->vgic.spi[intid - VGIC_NR_PRIVATE];
+}
+
+/* The interrupt list register i of `vcpu` holds (one is). */
+static inline struct vgic_irq *lr_irq(const struct vcpu *vcpu, unsigned i)
+{
+	return irq_of(vcpu, vcpu->vgic.lr_intid[i]);
+}
+
 /*
- * Whether the fast paths may retire finished entry i themselves: only an
- * SGI, PPI or the forwarded vtimer that is edge or HW. A level interrupt
- * (its EOI maintenance must not be overwritten: the line may still be
- * high) or an SPI (it may have been retargeted) is left to vgic_flush.
+ * Whether the fast paths may retire finished entry i themselves: an edge
+ * or HW interrupt, and for an SPI only while it is still routed to
+ * `vcpu` (then retiring it and hinting it here is all sync_lrs would do).
+ * A level interrupt (its EOI maintenance must not be overwritten: the
+ * line may still be high) or a retargeted SPI is left to vgic_flush.
  */
 static bool simple_retire(const struct vcpu *vcpu, unsigned i)
 {
-	unsigned intid = vcpu->vgic.lr_intid[i];
-	const struct vgic_irq *irq = &vcpu->vgic.priv[intid < VGIC_NR_PRIVATE ? intid : 0];
+	const struct vgic_irq *irq = lr_irq(vcpu, i);
 
-	return intid < VGIC_NR_PRIVATE && (irq->edge || irq->hw);
+	return (irq->edge || irq->hw) &&
+	       (vcpu->vgic.lr_intid[i] < VGIC_NR_PRIVATE || irq->target == vcpu->index);
 }
 
 /*
@@ -199,7 +213,7 @@ static bool try_direct(struct vcpu *vcpu, unsigned intid, struct vgic_irq *irq)
 	for (uint32_t e = empty & vcpu->vgic.lr_used; e; e &= e - 1) {
 		unsigned k = (unsigned)__builtin_ctz(e);
 
-		retire_lr(vcpu, k, &vcpu->vgic.priv[vcpu->vgic.lr_intid[k]]);
+		retire_lr(vcpu, k, lr_irq(vcpu, k));
 	}
 	if (!empty || irq->in_lr)
 		return false;
@@ -515,7 +529,7 @@ bool vgic_vtimer_high(struct vcpu *vcpu, const struct vgic_irq *irq)
  * the timer can fire again. The emulated physical timer (ptimer.c) gets
  * the same from vgic_set_private_level. dist->lock held.
  */
-static void vtimer_resample(struct vcpu *vcpu)
+static inline __attribute__((always_inline)) void vtimer_resample(struct vcpu *vcpu)
 {
 	struct vgic_irq *irq = &vcpu->vgic.priv[VGIC_PPI_VTIMER];
 
@@ -608,21 +622,22 @@ static unsigned gather(struct vcpu *vcpu, struct vgic_candidate *c, unsigned max
 
 	for (unsigned w = 0; w < VGIC_HINT_WORDS; w++) {
 		uint32_t keep = 0;
+		const struct vgic_irq *word; /* INTID 32 * w; hints exist only for real ones */
 
 		if (!vcpu->vgic.hint[w])
 			continue;
 		if (w > 0 && !vm->vgic.enabled)
 			break; /* SPIs keep their hints until the distributor is on */
+		word = w ? &vm->vgic.spi[32 * w - VGIC_NR_PRIVATE] : vcpu->vgic.priv;
 		for (uint32_t m = vcpu->vgic.hint[w]; m; m &= m - 1) {
-			unsigned intid = 32 * w + (unsigned)__builtin_ctz(m);
-			const struct vgic_irq *irq = vgic_get_irq(vm, vcpu, intid);
+			unsigned bit = (unsigned)__builtin_ctz(m);
+			const struct vgic_irq *irq = &word[bit];
 
-			if (!deliverable(irq) ||
-			    (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index))
+			if (!deliverable(irq) || (w && irq->target != vcpu->index))
 				continue;
 			keep |= m & -m;
 			if (n < max)
-				c[n] = candidate(intid, irq);
+				c[n] = candidate(32 * w + bit, irq);
 			n++;
 		}
 		vcpu->vgic.hint[w] = keep;
@@ -651,7 +666,7 @@ static void unplace(struct vcpu *vcpu, uint16_t intid, uint8_t source)
  */
 static void place(struct vcpu *vcpu, struct vgic_lr *lr)
 {
-	struct vgic_irq *irq = vgic_get_irq(vcpu->vm, vcpu, lr->intid);
+	struct vgic_irq *irq = irq_of(vcpu, lr->intid);
 
 	irq->in_lr = true;
 	irq->lr_pending = true;
@@ -754,11 +769,12 @@ static void commit_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t write)
  * The flush of the common case, without the general path's bookkeeping:
  * nothing waits for a list register, every entry in use is one the guest
  * has finished (empty in hardware) that the fast paths may retire
- * (simple_retire: an SGI, or an edge or HW PPI), and the interrupts to
- * deliver all fit in the list registers then free, each simply placed in
- * one (what fill_free and commit_lrs would do). Returns false when that is
- * not the case, leaving a state the general path takes as it is (at most
- * finished entries retired, as sync_lrs would). dist->lock held.
+ * (simple_retire: an edge or HW one, an SPI still routed here), and the
+ * interrupts to deliver all fit in the list registers then free, each
+ * simply placed in one (what fill_free and commit_lrs would do). Returns
+ * false when that is not the case, leaving a state the general path
+ * takes as it is (at most finished entries retired, as sync_lrs would).
+ * dist->lock held.
  */
 static bool flush_simple(struct vcpu *vcpu)
 {
@@ -775,7 +791,7 @@ static bool flush_simple(struct vcpu *vcpu)
 	for (uint32_t e = c->lr_used; e; e &= e - 1) {
 		unsigned i = (unsigned)__builtin_ctz(e), intid = c->lr_intid[i];
 
-		retire_lr(vcpu, i, &c->priv[intid]);
+		retire_lr(vcpu, i, lr_irq(vcpu, i));
 		vgic_mark(c, intid); /* it may be pending again */
 	}
 	vtimer_resample(vcpu);
@@ -1035,11 +1051,10 @@ bool vgic_init_vm(struct vm *vm)
 void vgic_send_sgi(struct vcpu *from, unsigned intid, uint32_t targets, bool all_but_self)
 {
 	struct vm *vm = from->vm;
+	uint32_t all = (1u << vm->cfg->vcpu_count) - 1; /* at most CONFIG_MAX_VCPUS */
 
-	for (unsigned i = 0; i < vm->cfg->vcpu_count; i++) {
-		bool hit = all_but_self ? i != from->index : (targets >> i) & 1;
-
-		if (hit)
-			vgic_raise_sgi(&vm->vcpus[i], intid, from->index);
-	}
+	if (all_but_self)
+		targets = all & ~(1u << from->index);
+	for (targets &= all; targets; targets &= targets - 1)
+		vgic_raise_sgi(&vm->vcpus[__builtin_ctz(targets)], intid, from->index);
 }

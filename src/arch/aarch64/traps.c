@@ -221,6 +221,20 @@ void arch_irq_handle(void)
 				gic_deactivate(iar);
 			continue;
 		}
+		if (intid < 16) {
+			/* numbat's own SGIs (gic.h): the kicks, then the panic stop. */
+			gic_eoi(iar);
+			if (intid == SGI_PANIC)
+				panic_secondary();
+			if (intid == SGI_VGIC) {
+				self->kicks++; /* only this pCPU writes it */
+				break; /* handle_guest_irq flushes */
+			}
+			if (intid == SGI_KICK)
+				self->kicks++;
+			self->resched = true;
+			break;
+		}
 		if (intid == arch_uart_intid) {
 			console_uart_irq(); /* drained first: the line is level */
 			gic_eoi(iar);
@@ -243,17 +257,11 @@ void arch_irq_handle(void)
 			}
 		}
 		gic_eoi(iar);
-		if (intid == SGI_KICK || intid == SGI_VGIC)
-			self->kicks++; /* only this pCPU writes it */
-		if (intid == SGI_PANIC)
-			panic_secondary();
 		if (intid == arch_maint_intid) {
 			if (self->current)
 				vgic_maintenance(self->current);
 			continue;
 		}
-		if (intid == SGI_VGIC)
-			break; /* handle_guest_irq flushes */
 		if (intid == arch_timer_intid)
 			write_cnthp_ctl_el2(0);
 		self->resched = true;
