@@ -240,7 +240,7 @@ void arch_irq_handle(void)
 			gic_eoi(iar);
 			continue;
 		}
-		if (intid == powerfail_intid && intid) {
+		if (intid == powerfail_intid) { /* 0 (none) is an SGI, handled above */
 			powerfail_irq(); /* clears the GPIO's level output first */
 			gic_eoi(iar);
 			continue;
