@@ -1055,6 +1055,9 @@ void vgic_send_sgi(struct vcpu *from, unsigned intid, uint32_t targets, bool all
 
 	if (all_but_self)
 		targets = all & ~(1u << from->index);
-	for (targets &= all; targets; targets &= targets - 1)
+	targets &= all;
+	for (; targets & (targets - 1); targets &= targets - 1)
+		vgic_raise_sgi(&vm->vcpus[__builtin_ctz(targets)], intid, from->index);
+	if (targets) /* the last (often only) one: a tail call */
 		vgic_raise_sgi(&vm->vcpus[__builtin_ctz(targets)], intid, from->index);
 }

@@ -114,7 +114,8 @@ static void sgi1r(struct vcpu *vcpu, uint64_t v)
 		vgic_send_sgi(vcpu, intid, 0, true);
 		return;
 	}
-	if (EXTRACT(v, 16, 8) || EXTRACT(v, 32, 8) || EXTRACT(v, 44, 4) || EXTRACT(v, 48, 8))
+	/* Aff1 23:16, Aff2 39:32, RS 47:44, Aff3 55:48 */
+	if (v & (0xffull << 16 | 0xffull << 32 | 0xfull << 44 | 0xffull << 48))
 		return; /* no vCPU lives at that affinity */
 	vgic_send_sgi(vcpu, intid, (uint32_t)(v & 0xffff), false);
 }
