@@ -34,6 +34,7 @@ struct gic_ops {
 	unsigned (*ack)(void);
 	void (*drop)(unsigned intid);
 	void (*deactivate)(unsigned intid);
+	void (*eoi)(unsigned intid);    /* drop, then deactivate */
 	bool (*ppi_active)(unsigned intid);
 	void (*ppi_set_active)(unsigned intid, bool active);
 	/* Distributor-wide, from any pCPU (SPIs only): */
@@ -94,8 +95,7 @@ static inline void gic_deactivate(unsigned iar)
 
 static inline void gic_eoi(unsigned iar)
 {
-	gic_ops->drop(iar);
-	gic_ops->deactivate(iar);
+	gic_ops->eoi(iar);
 }
 
 /* Active state of a PPI of this pCPU (saved and restored per vCPU). */

@@ -141,6 +141,12 @@ static void v2_deactivate(unsigned intid)
 	wr32(gicc + GICC_DIR, intid);
 }
 
+static void v2_eoi(unsigned intid)
+{
+	wr32(gicc + GICC_EOIR, intid);
+	wr32(gicc + GICC_DIR, intid);
+}
+
 static bool v2_ppi_active(unsigned intid)
 {
 	return (rd32(gicd + GICD_ISACTIVER) >> intid) & 1;
@@ -177,6 +183,7 @@ const struct gic_ops gicv2_ops = {
 	.ack = v2_ack,
 	.drop = v2_drop,
 	.deactivate = v2_deactivate,
+	.eoi = v2_eoi,
 	.ppi_active = v2_ppi_active,
 	.ppi_set_active = v2_ppi_set_active,
 	.spi_set_edge = v2_spi_set_edge,
