@@ -105,11 +105,24 @@ static void mark_owner(struct vcpu *vcpu, unsigned intid, const struct vgic_irq 
  * may be using. A vCPU about to block sees `dirty` (set before this) and
  * does not.
  */
-void vgic_kick(struct vcpu *owner)
+static __attribute__((noinline)) void kick_blocked(struct vcpu *owner)
 {
 	struct vm *vm = owner->vm;
-	enum vcpu_state s;
 	bool flush;
+
+	spin_lock(&vm->lock);
+	/* Woken meanwhile by someone else, and already running: flush. */
+	flush = owner->state == VCPU_RUNNABLE && owner->loaded;
+	sched_wake_locked(owner);
+	spin_unlock(&vm->lock);
+	if (flush)
+		arch_kick_vgic(owner->pcpu);
+}
+
+/* The running owner's case needs no frame: a blocked one's is out of line. */
+void vgic_kick(struct vcpu *owner)
+{
+	enum vcpu_state s;
 
 	/*
 	 * The caller's store to `dirty` before the loads of `state` and
@@ -125,13 +138,7 @@ void vgic_kick(struct vcpu *owner)
 			arch_kick_vgic(owner->pcpu);
 		return;
 	}
-	spin_lock(&vm->lock);
-	/* Woken meanwhile by someone else, and already running: flush. */
-	flush = owner->state == VCPU_RUNNABLE && owner->loaded;
-	sched_wake_locked(owner);
-	spin_unlock(&vm->lock);
-	if (flush)
-		arch_kick_vgic(owner->pcpu);
+	kick_blocked(owner);
 }
 
 static inline void kick_owner(struct vcpu *owner)

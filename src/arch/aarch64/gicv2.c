@@ -115,14 +115,10 @@ static void v2_enable_spi(unsigned intid, uint64_t mpidr)
 	wr32(gicd + GICD_ISENABLER + (intid / 32) * 4, BIT(intid % 32));
 }
 
-static void v2_send_sgi(uint64_t target, unsigned sgi)
+static void v2_send_sgi(unsigned pcpu, unsigned sgi)
 {
-	for (unsigned i = 0; i < pcpu_count; i++) {
-		if (pcpus[i].mpidr == target) {
-			dsb_ishst();
-			wr32(gicd + GICD_SGIR, ((uint32_t)cpu_mask[i] << 16) | (sgi & 15));
-		}
-	}
+	dsb_ishst();
+	wr32(gicd + GICD_SGIR, ((uint32_t)cpu_mask[pcpu] << 16) | (sgi & 15));
 }
 
 /* INTID and, for an SGI, its source CPU (bits 12:10): see gic.h. */

@@ -101,7 +101,7 @@ static void trap_sysreg(struct vcpu *vcpu, uint64_t esr)
 	if (arch_reg_unsaved(esr_sysreg_rt(esr)) && arch_trap_defer(esr))
 		return;
 	vcpu->exits.sysreg++;
-	if (!sysreg_emulate(vcpu, esr))
+	if (!sysreg_sgi1r(vcpu, esr) && !sysreg_emulate(vcpu, esr))
 		arch_inject_undef(vcpu);
 }
 
@@ -273,7 +273,7 @@ void arch_kick_vgic(const struct pcpu *target)
 	if (target == pcpu_this())
 		pcpu_this()->resched = true;
 	else
-		gic_send_sgi(target->mpidr, SGI_VGIC);
+		gic_send_sgi(target->id, SGI_VGIC);
 }
 
 void arch_kick(const struct pcpu *target)
@@ -281,7 +281,7 @@ void arch_kick(const struct pcpu *target)
 	if (target == pcpu_this())
 		pcpu_this()->resched = true;
 	else
-		gic_send_sgi(target->mpidr, SGI_KICK);
+		gic_send_sgi(target->id, SGI_KICK);
 }
 
 void arch_timer_arm(uint64_t deadline)
