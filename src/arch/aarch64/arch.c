@@ -188,7 +188,6 @@ extern bool arch_serror_drain(void);
 void arch_vcpu_put(struct vcpu *vcpu)
 {
 	struct arch_sysregs *s = &vcpu->sys;
-
 	uint64_t hcr;
 
 	if (arch_serror_drain())
