@@ -60,7 +60,7 @@ static void stop_others(void)
 
 	for (unsigned i = 0; i < pcpu_count && i < CONFIG_MAX_PCPUS; i++)
 		if (&pcpus[i] != self && pcpus[i].online)
-			gic_send_sgi(pcpus[i].mpidr, SGI_PANIC);
+			gic_send_sgi(i, SGI_PANIC);
 	for (volatile unsigned long spin = 0; spin < 20000000ul; spin++)
 		;
 }

@@ -270,8 +270,26 @@ void sched_init_vcpu(struct vcpu *vcpu, const struct sched_config *cfg)
 	vcpu->woken_at = NO_DEADLINE;
 }
 
+/*
+ * A vCPU alone on this pCPU and without a budget waits for its interrupts
+ * in hardware: WFI and WFE do not trap while it runs (as KVM does for a
+ * vCPU that is its CPU's only task). Its WFI ends on a virtual interrupt
+ * in a list register or on any physical one, which numbat takes at EL2
+ * whatever the guest's PSTATE.I (HCR_EL2.IMO), so a wake-up is the
+ * sender's kick and a flush, without the scheduler's block, idle and wake
+ * passes. Everyone else's WFI blocks them (sched_block), so that the
+ * others of their pCPU run meanwhile. Pinning is fixed at boot, so this
+ * is decided once per pCPU (vgic.c traps WFI again for a while when the
+ * vtimer could not wake such a wait: wfx_follow_vtimer).
+ */
 void sched_start(void)
 {
+	struct pcpu *p = pcpu_this();
+
+	if (p->nvcpus && sched_policy_keeps_pcpu(&p->vcpus[0]->se, p->nvcpus)) {
+		p->vcpus[0]->wfx_hw = true;
+		arch_wfx_trap(false);
+	}
 	arch_vcpu_enter(sched_reschedule());
 }
 

@@ -118,6 +118,19 @@ static inline void sched_policy_charge(struct sched_entity *se, uint64_t now)
 /* `se` became runnable at `at` (a deadline, or now): latency runs from then. */
 void sched_policy_woken(struct sched_entity *se, uint64_t at);
 
+/*
+ * Whether `se`, one of the `n` entities of its pCPU, may keep the pCPU
+ * while it waits for an interrupt (its WFI and WFE run in hardware rather
+ * than blocking it here): only when it is alone there, so no other entity
+ * ever needs the pCPU it holds, and not budgeted, since its waits would
+ * then count against its budget as run time. A waiting entity that shares
+ * its pCPU, or has a budget, must block so the others get their share.
+ */
+static inline bool sched_policy_keeps_pcpu(const struct sched_entity *se, unsigned n)
+{
+	return n == 1 && !se->budget;
+}
+
 /* Whether a newly runnable `woken` should take the pCPU from `running`. */
 static inline bool sched_policy_preempts(const struct sched_entity *woken,
 					 const struct sched_entity *running)

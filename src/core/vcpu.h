@@ -51,6 +51,8 @@ struct vcpu {
 	unsigned index;             /* within its VM; its MPIDR Aff0 */
 	enum vcpu_state state;      /* protected by vm->lock */
 	bool loaded;                /* state live on pcpu; atomic (vm.c, vm_request) */
+	bool wfx_hw;                /* alone on its pCPU, no budget: WFI/WFE not trapped */
+	bool wfx_held;              /* ...but trapped while its vtimer is held (vgic.c) */
 	uint64_t wake_at;           /* counter deadline while BLOCKED, or ~0 */
 	uint64_t woken_at;          /* when it last became runnable, not yet run, or ~0 */
 	struct sched_entity se;     /* priority, slice, budget, statistics: its pCPU's */

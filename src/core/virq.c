@@ -21,20 +21,31 @@
 #include "core/vgic.h"
 #include "core/vm.h"
 
+/*
+ * Per VM, the indices in numbat_system.links of the virq links it sends
+ * on, in description order: a raise finds its link without walking the
+ * system's links. Written by virq_init_vm at boot, read-only after.
+ */
+static uint8_t out_links[CONFIG_MAX_VMS][CONFIG_MAX_LINKS];
+static uint8_t out_count[CONFIG_MAX_VMS];
+_Static_assert(CONFIG_MAX_LINKS <= 256, "link indices are bytes");
+
+void virq_init_vm(unsigned vm_id)
+{
+	for (unsigned i = 0; i < numbat_system.link_count && i < CONFIG_MAX_LINKS; i++) {
+		const struct link_config *l = &numbat_system.links[i];
+
+		if (l->type == LINK_VIRQ && l->vm[0] == vm_id)
+			out_links[vm_id][out_count[vm_id]++] = (uint8_t)i;
+	}
+}
+
 /* The link with index `cap` among the virq links `vm_id` sends on, or NULL. */
 static const struct link_config *virq_link(unsigned vm_id, uint64_t cap)
 {
-	const struct link_config *l = numbat_system.links;
-	const struct link_config *end = l + numbat_system.link_count;
-
-	for (; l < end; l++) {
-		if (l->type != LINK_VIRQ || l->vm[0] != vm_id)
-			continue;
-		if (cap == 0)
-			return l;
-		cap--;
-	}
-	return NULL;
+	if (cap >= out_count[vm_id])
+		return NULL;
+	return &numbat_system.links[out_links[vm_id][cap]];
 }
 
 int64_t virq_raise(const struct vcpu *vcpu, uint64_t cap)

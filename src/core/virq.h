@@ -15,5 +15,7 @@ struct vcpu;
  * SMCCC_INVALID_PARAMETER if the VM has no such link.
  */
 int64_t virq_raise(const struct vcpu *vcpu, uint64_t cap);
+/* Notes the virq links VM `vm_id` sends on (at boot, before it runs). */
+void virq_init_vm(unsigned vm_id);
 
 #endif

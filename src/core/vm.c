@@ -18,6 +18,7 @@
 #include "core/pcpu.h"
 #include "core/sched.h"
 #include "core/vgic.h"
+#include "core/virq.h"
 #include "lib/string.h"
 
 /*
@@ -124,6 +125,7 @@ void vm_create_all(void)
 		vm->dev_timer_at = UINT64_MAX;
 		if (!pcpus_present(cfg) || !vm_build(vm))
 			continue;
+		virq_init_vm(id);
 		for (unsigned i = 0; i < cfg->vcpu_count; i++) {
 			struct vcpu *v = &vm->vcpus[i];
 			struct pcpu *p = &pcpus[cfg->vcpu_pcpu[i]];

@@ -64,6 +64,13 @@ void arch_vtimer_release(struct vcpu *v)
 	(void)v;
 }
 
+/* The fuzzed vCPUs share their pCPUs (wfx_hw clear): never called. */
+void arch_wfx_trap(bool trap)
+{
+	(void)trap;
+	FUZZ_ASSERT(0);
+}
+
 bool sched_wake_locked(struct vcpu *v)
 {
 	FUZZ_ASSERT(tvm.lock.held == 1 && tvm.vgic.lock.held == 0);

@@ -452,6 +452,26 @@ START_TEST(pick_matches_the_plain_rule)
 }
 END_TEST
 
+/*
+ * Only an unbudgeted entity alone on its pCPU keeps the pCPU while it
+ * waits (WFI in hardware): with a neighbour, or a budget its waits would
+ * be charged to, it must block.
+ */
+START_TEST(only_a_lone_unbudgeted_entity_keeps_its_pcpu)
+{
+	struct sched_entity a, b;
+
+	sched_policy_init(&a, 1, 10 * MS, 0, 0, 0);
+	sched_policy_init(&b, 1, 10 * MS, 1 * MS, 5 * MS, 0);
+	ck_assert(sched_policy_keeps_pcpu(&a, 1));
+	ck_assert(!sched_policy_keeps_pcpu(&a, 2));
+	ck_assert(!sched_policy_keeps_pcpu(&b, 1));
+	/* A budget the description gets wrong (longer than its period) is none. */
+	sched_policy_init(&b, 1, 10 * MS, 6 * MS, 5 * MS, 0);
+	ck_assert(sched_policy_keeps_pcpu(&b, 1));
+}
+END_TEST
+
 void host_tests_init(void)
 {
 	Suite *s = host_suite("sched_policy");
@@ -467,4 +487,5 @@ void host_tests_init(void)
 	HOST_TEST(s, refills_add_up_to_the_budget);
 	HOST_TEST(s, throttled_idles_until_refill);
 	HOST_TEST(s, pick_matches_the_plain_rule);
+	HOST_TEST(s, only_a_lone_unbudgeted_entity_keeps_its_pcpu);
 }

@@ -79,6 +79,14 @@ void arch_vtimer_release(struct vcpu *v)
 	vtimer_released[v->index]++;
 }
 
+/* Whether WFI traps on the (single) fake pCPU that flushed last. */
+static int wfx_trapping = -1;
+
+void arch_wfx_trap(bool trap)
+{
+	wfx_trapping = trap;
+}
+
 int arch_stage2_map(struct arch_stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size,
 		    uint32_t region_flags)
 {
@@ -856,6 +864,44 @@ START_TEST(vtimer_dropped_in_lr_withdrawn)
 	run_guest(0);
 	ck_assert_uint_eq(times(0, 27, 0), 1);
 	ck_assert_uint_eq(vtimer_released[0], 1);
+}
+END_TEST
+
+/*
+ * A vCPU that waits in hardware (alone on its pCPU) traps WFI again while
+ * its vtimer fired but cannot be delivered (disabled): the held physical
+ * PPI could not end such a wait. Released (the output dropped) or taken
+ * into a list register, WFI runs in hardware again. A vCPU that shares
+ * its pCPU always traps: its flushes leave HCR_EL2 alone.
+ */
+START_TEST(wfx_traps_while_vtimer_held)
+{
+	vc(0)->wfx_hw = true;
+	wfx_trapping = -1;
+	set_prio(0, 27, 0x20);
+	on(0);
+	vgic_vtimer_fire(vc(0));
+	flush(0);
+	ck_assert_int_eq(wfx_trapping, 1);
+	vtimer_line[0] = ARCH_LINE_LOW;
+	vc(0)->vgic.dirty = true;
+	flush(0);
+	ck_assert_uint_eq(vtimer_released[0], 1);
+	ck_assert_int_eq(wfx_trapping, 0);
+	/* Enabled: the list register takes it, nothing is held. */
+	wfx_trapping = -1;
+	vtimer_line[0] = ARCH_LINE_HIGH;
+	irq_bit_write(0, REG_ISENABLER, 27);
+	vgic_vtimer_fire(vc(0));
+	flush(0);
+	ck_assert_int_ge(lr_of(0, 27), 0);
+	ck_assert_int_eq(wfx_trapping, -1);             /* unchanged: not trapping */
+	/* vCPU 1 shares its pCPU: never touched. */
+	set_prio(1, 27, 0x20);
+	on(1);
+	vgic_vtimer_fire(vc(1));
+	flush(1);
+	ck_assert_int_eq(wfx_trapping, -1);
 }
 END_TEST
 
@@ -1700,6 +1746,7 @@ void host_tests_init(void)
 	ADD(m, disabled_delivered_on_enable, setup_v3);
 	ADD(m, vtimer_dropped_while_disabled_withdrawn, setup_v3);
 	ADD(m, vtimer_dropped_in_lr_withdrawn, setup_v2);
+	ADD(m, wfx_traps_while_vtimer_held, setup_v3);
 	ADD(m, disable_in_lr_keeps_pending, setup_v3);
 	ADD(m, spi_routed_to_vcpu1, setup_v3);
 	ADD(m, retarget_in_lr_no_duplicate, setup_v3);

@@ -26,6 +26,7 @@
 	| HCR_BSU_IS           /* guest barriers cover its other vCPUs' pCPUs */ \
 	| HCR_TWI              /* WFI blocks the vCPU instead of the pCPU */     \
 	| HCR_TWE              /* WFE spinning gives the pCPU away */            \
+	                       /* (neither for a vCPU alone: arch_wfx_trap) */   \
 	| HCR_TSC              /* SMC is virtual PSCI, never the firmware */     \
 	| HCR_TID3             /* ID registers: hide what guests do not get */   \
 	| HCR_TIDCP            /* IMPLEMENTATION DEFINED registers are not safe */ \
@@ -247,12 +248,14 @@ void arch_fpsimd_trap(struct vcpu *vcpu, uint64_t esr)
 void arch_vcpu_put(struct vcpu *vcpu)
 {
 	struct arch_sysregs *s = &vcpu->sys;
+	uint64_t hcr;
 
 	if (arch_serror_drain())
 		vm_guest_serror(vcpu, "SError left pending when it stopped running");
-	s->vserror = (read_hcr_el2() & HCR_VSE) != 0;
+	hcr = read_hcr_el2();
+	s->vserror = (hcr & HCR_VSE) != 0;
 	if (s->vserror)
-		write_hcr_el2(HCR_GUEST);
+		write_hcr_el2(hcr & ~HCR_VSE);
 
 	s->sctlr_el1 = read_sctlr_el1();
 	s->ttbr0_el1 = read_ttbr0_el1();
@@ -363,7 +366,7 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	flush_if_other_vcpu(vcpu);
 	write_vmpidr_el2(s->vmpidr_el2);
 	if (s->vserror)
-		write_hcr_el2(HCR_GUEST | HCR_VSE);
+		write_hcr_el2(read_hcr_el2() | HCR_VSE);
 	write_sctlr_el1(s->sctlr_el1);
 	write_ttbr0_el1(s->ttbr0_el1);
 	write_ttbr1_el1(s->ttbr1_el1);
@@ -403,6 +406,25 @@ void arch_vcpu_load(struct vcpu *vcpu)
 		gic_ppi_set_active(VGIC_PPI_VTIMER, true);
 	}
 	vgic_hw->restore(&vcpu->vgic);
+	isb();
+}
+
+/*
+ * HCR_EL2.TWI and TWE (Arm ARM D13.2.48) for every vCPU this pCPU loads.
+ * Clear, a guest's WFI idles the pCPU at EL1 until a WFI wake-up event
+ * (D1.6.2): a virtual IRQ or FIQ the virtual CPU interface signals (an
+ * interrupt in a list register that its priority mask and group enables
+ * let through: what a GIC would signal to a real PE), or a physical
+ * interrupt, which under HCR_EL2.IMO/FMO is taken to EL2 whatever the
+ * guest's PSTATE.I and F. So every wake-up numbat sends it (the kick and
+ * flush SGIs, its timer, the forwarded vtimer) still ends the wait. WFE
+ * waits for the event register (SEV from another PE, the event stream, a
+ * cleared exclusive monitor) or for the same events (D1.6.1). The
+ * guest's own wait is then the pCPU's: numbat does not see it.
+ */
+void arch_wfx_trap(bool trap)
+{
+	write_hcr_el2(trap ? HCR_GUEST : HCR_GUEST & ~(HCR_TWI | HCR_TWE));
 	isb();
 }
 

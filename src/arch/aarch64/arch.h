@@ -98,9 +98,12 @@ void arch_vcpu_enter(struct vcpu *vcpu) __attribute__((noreturn));
 
 /*
  * Emulates the trapped MSR/MRS in `esr` for `vcpu` (sysreg_emul.c);
- * false if the guest may not make it (the caller injects UNDEF).
+ * false if the guest may not make it (the caller injects UNDEF). The
+ * caller tries sysreg_sgi1r first: a GICv3 ICC_SGI1R_EL1 write, every IPI
+ * a guest sends, is emulated there (true) without this one's frame.
  */
 bool sysreg_emulate(struct vcpu *vcpu, uint64_t esr);
+bool sysreg_sgi1r(struct vcpu *vcpu, uint64_t esr);
 
 /*
  * Whether guest register r (0-30; 31 is XZR) is one of x19-x29, which a
@@ -172,6 +175,11 @@ void arch_vtimer_release(struct vcpu *vcpu);
 void arch_timer_arm(uint64_t deadline);
 void arch_timer_disarm(void);
 void arch_idle(void);
+/*
+ * Whether the guests of this pCPU trap WFI and WFE (HCR_EL2.TWI, TWE);
+ * they do unless told otherwise (sched_start).
+ */
+void arch_wfx_trap(bool trap);
 /* Takes the physical interrupts pending now, between two pieces of work. */
 void arch_irq_window(void);
 

@@ -30,10 +30,11 @@ struct gic_ops {
 	const char *(*init)(const struct bootinfo *bi);
 	const char *(*init_cpu)(uint64_t mpidr, uint32_t ppis);
 	void (*enable_spi)(unsigned intid, uint64_t mpidr);
-	void (*send_sgi)(uint64_t target_mpidr, unsigned sgi);
+	void (*send_sgi)(unsigned pcpu, unsigned sgi);  /* to pcpus[pcpu] */
 	unsigned (*ack)(void);
 	void (*drop)(unsigned intid);
 	void (*deactivate)(unsigned intid);
+	void (*eoi)(unsigned intid);    /* drop, then deactivate */
 	bool (*ppi_active)(unsigned intid);
 	void (*ppi_set_active)(unsigned intid, bool active);
 	/* Distributor-wide, from any pCPU (SPIs only): */
@@ -67,9 +68,10 @@ static inline void gic_enable_spi(unsigned intid, uint64_t mpidr)
 	gic_ops->enable_spi(intid, mpidr);
 }
 
-static inline void gic_send_sgi(uint64_t target_mpidr, unsigned sgi)
+/* Sends SGI `sgi` to pcpus[pcpu]. */
+static inline void gic_send_sgi(unsigned pcpu, unsigned sgi)
 {
-	gic_ops->send_sgi(target_mpidr, sgi);
+	gic_ops->send_sgi(pcpu, sgi);
 }
 
 static inline unsigned gic_ack(void)
@@ -94,8 +96,7 @@ static inline void gic_deactivate(unsigned iar)
 
 static inline void gic_eoi(unsigned iar)
 {
-	gic_ops->drop(iar);
-	gic_ops->deactivate(iar);
+	gic_ops->eoi(iar);
 }
 
 /* Active state of a PPI of this pCPU (saved and restored per vCPU). */

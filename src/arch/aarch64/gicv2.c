@@ -115,14 +115,10 @@ static void v2_enable_spi(unsigned intid, uint64_t mpidr)
 	wr32(gicd + GICD_ISENABLER + (intid / 32) * 4, BIT(intid % 32));
 }
 
-static void v2_send_sgi(uint64_t target, unsigned sgi)
+static void v2_send_sgi(unsigned pcpu, unsigned sgi)
 {
-	for (unsigned i = 0; i < pcpu_count; i++) {
-		if (pcpus[i].mpidr == target) {
-			dsb_ishst();
-			wr32(gicd + GICD_SGIR, ((uint32_t)cpu_mask[i] << 16) | (sgi & 15));
-		}
-	}
+	dsb_ishst();
+	wr32(gicd + GICD_SGIR, ((uint32_t)cpu_mask[pcpu] << 16) | (sgi & 15));
 }
 
 /* INTID and, for an SGI, its source CPU (bits 12:10): see gic.h. */
@@ -138,6 +134,12 @@ static void v2_drop(unsigned intid)
 
 static void v2_deactivate(unsigned intid)
 {
+	wr32(gicc + GICC_DIR, intid);
+}
+
+static void v2_eoi(unsigned intid)
+{
+	wr32(gicc + GICC_EOIR, intid);
 	wr32(gicc + GICC_DIR, intid);
 }
 
@@ -177,6 +179,7 @@ const struct gic_ops gicv2_ops = {
 	.ack = v2_ack,
 	.drop = v2_drop,
 	.deactivate = v2_deactivate,
+	.eoi = v2_eoi,
 	.ppi_active = v2_ppi_active,
 	.ppi_set_active = v2_ppi_set_active,
 	.spi_set_edge = v2_spi_set_edge,

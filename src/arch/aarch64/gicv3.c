@@ -64,6 +64,21 @@ static bool poll_clear(uintptr_t reg, uint32_t mask)
 	return false;
 }
 
+/*
+ * ICC_SGI1R_EL1 (IHI 0069 12.2.22) naming pcpus[i] alone, INTID 0:
+ * Aff3.Aff2.Aff1, RS and the target list bit, computed once at boot
+ * (v3_init) for every pCPU of the boot device tree.
+ */
+static uint64_t sgi_target[CONFIG_MAX_PCPUS];
+
+static uint64_t sgi1r_target(uint64_t mpidr)
+{
+	/* Aff0 above 15 needs the range selector (RS, bits 47:44). */
+	return FIELD((mpidr >> 32) & 0xff, 48) | FIELD((mpidr >> 16) & 0xff, 32) |
+	       FIELD((mpidr >> 8) & 0xff, 16) | FIELD((mpidr & 0xff) >> 4, 44) |
+	       BIT(mpidr & 0xf);
+}
+
 static const char *v3_init(const struct bootinfo *bi)
 {
 	unsigned lines;
@@ -85,6 +100,8 @@ static const char *v3_init(const struct bootinfo *bi)
 	wr32(gicd + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
 	if (!poll_clear(gicd + GICD_CTLR, GICD_CTLR_RWP))
 		return "GIC distributor does not respond";
+	for (unsigned i = 0; i < pcpu_count && i < CONFIG_MAX_PCPUS; i++)
+		sgi_target[i] = sgi1r_target(pcpus[i].mpidr);
 	return NULL;
 }
 
@@ -135,16 +152,10 @@ static const char *v3_init_cpu(uint64_t mpidr, uint32_t ppis)
 	return NULL;
 }
 
-static void v3_send_sgi(uint64_t target, unsigned sgi)
+static void v3_send_sgi(unsigned pcpu, unsigned sgi)
 {
-	uint64_t v = FIELD((target >> 32) & 0xff, 48) | FIELD((target >> 16) & 0xff, 32) |
-		     FIELD(sgi & 0xf, 24) | FIELD((target >> 8) & 0xff, 16) |
-		     BIT(target & 0xf);
-
-	/* Aff0 above 15 needs the range selector (RS, bits 47:44). */
-	v |= FIELD((target & 0xff) >> 4, 44);
 	dsb_ishst();
-	write_icc_sgi1r_el1(v);
+	write_icc_sgi1r_el1(sgi_target[pcpu] | FIELD(sgi & 0xf, 24));
 	isb();
 }
 
@@ -161,6 +172,15 @@ static void v3_drop(unsigned intid)
 
 static void v3_deactivate(unsigned intid)
 {
+	__asm__ volatile("msr icc_dir_el1, %0" : : "r"((uint64_t)intid));
+	isb();
+}
+
+/* v3_drop then v3_deactivate, in one call (numbat's own interrupts). */
+static void v3_eoi(unsigned intid)
+{
+	write_icc_eoir1_el1(intid);
+	isb();
 	__asm__ volatile("msr icc_dir_el1, %0" : : "r"((uint64_t)intid));
 	isb();
 }
@@ -212,6 +232,7 @@ const struct gic_ops gicv3_ops = {
 	.ack = v3_ack,
 	.drop = v3_drop,
 	.deactivate = v3_deactivate,
+	.eoi = v3_eoi,
 	.ppi_active = v3_ppi_active,
 	.ppi_set_active = v3_ppi_set_active,
 	.spi_set_edge = v3_spi_set_edge,

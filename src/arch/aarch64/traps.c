@@ -101,7 +101,7 @@ static void trap_sysreg(struct vcpu *vcpu, uint64_t esr)
 	if (arch_reg_unsaved(esr_sysreg_rt(esr)) && arch_trap_defer(esr))
 		return;
 	vcpu->exits.sysreg++;
-	if (!sysreg_emulate(vcpu, esr))
+	if (!sysreg_sgi1r(vcpu, esr) && !sysreg_emulate(vcpu, esr))
 		arch_inject_undef(vcpu);
 }
 
@@ -223,12 +223,26 @@ void arch_irq_handle(void)
 				gic_deactivate(iar);
 			continue;
 		}
+		if (intid < 16) {
+			/* numbat's own SGIs (gic.h): the kicks, then the panic stop. */
+			gic_eoi(iar);
+			if (intid == SGI_PANIC)
+				panic_secondary();
+			if (intid == SGI_VGIC) {
+				self->kicks++; /* only this pCPU writes it */
+				break; /* handle_guest_irq flushes */
+			}
+			if (intid == SGI_KICK)
+				self->kicks++;
+			self->resched = true;
+			break;
+		}
 		if (intid == arch_uart_intid) {
 			console_uart_irq(); /* drained first: the line is level */
 			gic_eoi(iar);
 			continue;
 		}
-		if (intid == powerfail_intid && intid) {
+		if (intid == powerfail_intid) { /* 0 (none) is an SGI, handled above */
 			powerfail_irq(); /* clears the GPIO's level output first */
 			gic_eoi(iar);
 			continue;
@@ -245,17 +259,11 @@ void arch_irq_handle(void)
 			}
 		}
 		gic_eoi(iar);
-		if (intid == SGI_KICK || intid == SGI_VGIC)
-			self->kicks++; /* only this pCPU writes it */
-		if (intid == SGI_PANIC)
-			panic_secondary();
 		if (intid == arch_maint_intid) {
 			if (self->current)
 				vgic_maintenance(self->current);
 			continue;
 		}
-		if (intid == SGI_VGIC)
-			break; /* handle_guest_irq flushes */
 		if (intid == arch_timer_intid)
 			write_cnthp_ctl_el2(0);
 		self->resched = true;
@@ -267,7 +275,7 @@ void arch_kick_vgic(const struct pcpu *target)
 	if (target == pcpu_this())
 		pcpu_this()->resched = true;
 	else
-		gic_send_sgi(target->mpidr, SGI_VGIC);
+		gic_send_sgi(target->id, SGI_VGIC);
 }
 
 void arch_kick(const struct pcpu *target)
@@ -275,7 +283,7 @@ void arch_kick(const struct pcpu *target)
 	if (target == pcpu_this())
 		pcpu_this()->resched = true;
 	else
-		gic_send_sgi(target->mpidr, SGI_KICK);
+		gic_send_sgi(target->id, SGI_KICK);
 }
 
 void arch_timer_arm(uint64_t deadline)
