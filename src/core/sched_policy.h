@@ -40,6 +40,7 @@ struct sched_entity {
 	uint64_t slice;          /* round-robin slice among equal priorities */
 	uint64_t budget;         /* per period; 0: not budgeted */
 	uint64_t period;
+	uint64_t min_run;        /* budget / SCHED_REFILLS: the least it is let run on */
 	/* State; protected by running only on the owning pCPU. */
 	uint64_t slice_left;
 	uint64_t seq;            /* round-robin position: lowest goes first */
