@@ -116,6 +116,20 @@ static void refill_push(struct sched_entity *se, uint64_t at, uint64_t amount)
 	se->count++;
 }
 
+/* Takes up to `want` from the head replenishment (dropped once empty). */
+static uint64_t head_take(struct sched_entity *se, uint64_t want)
+{
+	struct sched_refill *h = refill_at(se, 0);
+	uint64_t take = min_u64(want, h->amount);
+
+	h->amount -= take;
+	if (!h->amount) {
+		se->head = (se->head + 1) % SCHED_REFILLS;
+		se->count--;
+	}
+	return take;
+}
+
 /*
  * A run went on past what was due: numbat's timer came late (an interrupt
  * masked at EL2, or under an emulator a pCPU that did not run at all for a
@@ -136,15 +150,10 @@ static void charge_overrun(struct sched_entity *se, uint64_t over, uint64_t now)
 		return;
 	}
 	while (over) {
-		struct sched_refill *h = refill_at(se, 0);
-		uint64_t take = min_u64(over, h->amount), at = h->at + se->period;
+		uint64_t at = refill_at(se, 0)->at + se->period;
+		uint64_t take = head_take(se, over);
 
-		h->amount -= take;
 		over -= take;
-		if (!h->amount) {
-			se->head = (se->head + 1) % SCHED_REFILLS;
-			se->count--;
-		}
 		refill_push(se, at, take);
 	}
 }
@@ -158,19 +167,11 @@ static void charge_overrun(struct sched_entity *se, uint64_t over, uint64_t now)
  */
 void sched_policy_consume(struct sched_entity *se, uint64_t used, uint64_t start, uint64_t now)
 {
-	struct sched_refill *h;
-
 	refills_merge(se, now);
-	h = refill_at(se, 0);
-	if (se->count && h->at <= now) {
-		uint64_t take = min_u64(used, h->amount);
+	if (se->count && refill_at(se, 0)->at <= now) {
+		uint64_t take = head_take(se, used);
 
-		h->amount -= take;
 		used -= take;
-		if (!h->amount) {
-			se->head = (se->head + 1) % SCHED_REFILLS;
-			se->count--;
-		}
 		refill_push(se, start + se->period, take);
 	}
 	if (used)
