@@ -19,7 +19,7 @@
  * with interrupts masked, however slow the UART (87 us a byte at 115200
  * baud) and however many VMs print. When the ring is full, output is
  * dropped and the loss reported in a line of its own. The panic path and
- * power off flush the ring, polled (console_flush).
+ * power off flush the ring, polled (console_power_off).
  *
  * Fairness. out_lock is a ticket lock, so waiters are served in order,
  * and it is held for at most one line at a time: a VM that floods its
@@ -136,9 +136,11 @@ static void flush(bool force)
 	}
 }
 
-void console_flush(void)
+void console_power_off(void)
 {
 	flush(false);
+	plat_uart_wait_idle();
+	arch_system_off();
 }
 
 void console_uart_irq_on(void)

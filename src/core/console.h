@@ -23,8 +23,12 @@ void console_write(const char *s, size_t n);
  * ring: the panic path and early boot only.
  */
 void console_write_unlocked(const char *s, size_t n);
-/* Sends all the output waiting in the ring, polled: before powering off. */
-void console_flush(void);
+/*
+ * Powers the machine off after numbat's last words: sends all the output
+ * waiting in the ring, polled, and waits (bounded) for the UART to put the
+ * last byte on the line. Every power off goes through here.
+ */
+void console_power_off(void) __attribute__((noreturn));
 /*
  * The UART's interrupt now reaches numbat (console_uart_irq): input is
  * taken from it, and output no longer waits for the UART.

@@ -57,7 +57,7 @@ static void early_print(const char *fmt, ...)
 static void early_fatal(const char *what, const char *detail)
 {
 	early_print("numbat: cannot boot: %s: %s\n", what, detail);
-	arch_system_off();
+	console_power_off();
 }
 
 static bool ram_covers(uint64_t base, uint64_t size)
@@ -221,7 +221,7 @@ void boot_primary(const void *fdt)
 	if (numbat_system.gic_version != bootinfo.gic_version) {
 		pr_info("cannot boot: the system description is for GICv%u, this machine "
 			"has GICv%u\n", numbat_system.gic_version, bootinfo.gic_version);
-		arch_system_off();
+		console_power_off();
 	}
 	arch_maint_intid = bootinfo.maint_intid;
 	arch_uart_intid = bootinfo.uart_intid;

@@ -66,7 +66,7 @@ void powerfail_irq(void)
 	if (!server || __atomic_load_n(&server->state, __ATOMIC_ACQUIRE) != VM_RUNNING) {
 		pr_info("power-fail: vm %s is not running, nothing to drain; powering off\n",
 			numbat_system.vms[pf->vm].name);
-		arch_system_off();
+		console_power_off();
 	}
 	pr_info("power-fail: warning; vm %s has %u ms to drain\n", server->cfg->name,
 		pf->drain_ms);
@@ -85,7 +85,7 @@ int64_t powerfail_done(struct vcpu *vcpu)
 		return SMCCC_INVALID_PARAMETER;
 	pr_info("power-fail: vm %s drained in %lu ms; powering off\n", vcpu->vm->cfg->name,
 		ms_since(warned_at));
-	arch_system_off();
+	console_power_off();
 }
 
 uint64_t powerfail_poll_warned(uint64_t now, uint64_t next)
@@ -95,7 +95,7 @@ uint64_t powerfail_poll_warned(uint64_t now, uint64_t next)
 	if (now >= at) {
 		pr_info("power-fail: drain budget of %u ms ran out after %lu ms; "
 			"powering off\n", numbat_system.powerfail.drain_ms, ms_since(warned_at));
-		arch_system_off();
+		console_power_off();
 	}
 	return at < next ? at : next;
 }

@@ -292,8 +292,7 @@ void vm_start_all(void)
 	if (!started) {
 		/* Nothing would ever run: say so (the reasons are above) and stop. */
 		pr_info("no VM can run on this machine; powering off\n");
-		console_flush();
-		arch_system_off();
+		console_power_off();
 	}
 }
 
@@ -342,8 +341,7 @@ static void power_off_if_done(const struct vm *vm)
 		return;
 	if (all_vms_off() && !__atomic_exchange_n(&powering_off, true, __ATOMIC_ACQ_REL)) {
 		pr_info("all VMs are off; powering off\n");
-		console_flush();
-		arch_system_off();
+		console_power_off();
 	}
 }
 

@@ -16,6 +16,7 @@
 #define UARTFR      0x18
 #define UARTIMSC    0x38
 #define UARTICR     0x44
+#define UARTFR_BUSY (1u << 3)   /* transmitting: FIFO or shift register not empty */
 #define UARTFR_RXFE (1u << 4)
 #define UARTFR_TXFF (1u << 5)
 #define UART_INT_RX (1u << 4)   /* IMSC.RXIM, ICR.RXIC */
@@ -37,6 +38,12 @@ void plat_uart_putc(char c)
 	for (unsigned i = 0; i < TX_SPIN_LIMIT && (uart[UARTFR / 4] & UARTFR_TXFF); i++)
 		;
 	uart[UARTDR / 4] = (uint8_t)c;
+}
+
+void plat_uart_wait_idle(void)
+{
+	for (unsigned i = 0; i < TX_SPIN_LIMIT && (uart[UARTFR / 4] & UARTFR_BUSY); i++)
+		;
 }
 
 bool plat_uart_tx_room(void)

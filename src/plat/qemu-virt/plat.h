@@ -17,6 +17,8 @@ void plat_uart_putc(char c);
 /* Whether the transmit FIFO has room for a byte; then plat_uart_tx never waits. */
 bool plat_uart_tx_room(void);
 void plat_uart_tx(char c);
+/* Waits (bounded) until the UART has sent every byte it holds. */
+void plat_uart_wait_idle(void);
 /* Masks or unmasks the transmit interrupt (raised while the FIFO has room). */
 void plat_uart_tx_irq(bool on);
 /* A received byte, or -1 if there is none; never waits. */
