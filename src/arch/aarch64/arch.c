@@ -5,6 +5,8 @@
  */
 #include "arch/aarch64/arch.h"
 
+#include <stddef.h>
+
 #include "arch/aarch64/debug.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
@@ -186,6 +188,17 @@ void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0)
 extern void arch_fpsimd_save(struct arch_fpsimd *fp);
 extern void arch_fpsimd_restore(const struct arch_fpsimd *fp);
 extern bool arch_serror_drain(void);
+extern void arch_el1_save(struct arch_sysregs *s);
+extern void arch_el1_restore(const struct arch_sysregs *s);
+
+/* el1_regs.S moves the first 26 fields of struct arch_sysregs in pairs. */
+#define SYSREG_AT(field, n) (offsetof(struct arch_sysregs, field) == (n) * 8)
+_Static_assert(SYSREG_AT(sctlr_el1, 0) && SYSREG_AT(tcr_el1, 3) && SYSREG_AT(vbar_el1, 6) &&
+	       SYSREG_AT(tpidr_el0, 9) && SYSREG_AT(sp_el1, 12) && SYSREG_AT(esr_el1, 15) &&
+	       SYSREG_AT(afsr1_el1, 18) && SYSREG_AT(csselr_el1, 21) &&
+	       SYSREG_AT(cntv_ctl_el0, 23) && SYSREG_AT(cntv_cval_el0, 24) &&
+	       SYSREG_AT(vmpidr_el2, 25),
+	       "struct arch_sysregs: the layout el1_regs.S assumes");
 
 /*
  * FP/SIMD. A vCPU's V0-V31, FPSR and FPCR move only when it gets or gives
@@ -257,39 +270,13 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	if (s->vserror)
 		write_hcr_el2(hcr & ~HCR_VSE);
 
-	s->sctlr_el1 = read_sctlr_el1();
-	s->ttbr0_el1 = read_ttbr0_el1();
-	s->ttbr1_el1 = read_ttbr1_el1();
-	s->tcr_el1 = read_tcr_el1();
-	s->mair_el1 = read_mair_el1();
-	s->amair_el1 = read_amair_el1();
-	s->vbar_el1 = read_vbar_el1();
-	s->contextidr_el1 = read_contextidr_el1();
-	s->tpidr_el1 = read_tpidr_el1();
-	s->tpidr_el0 = read_tpidr_el0();
-	s->tpidrro_el0 = read_tpidrro_el0();
-	s->sp_el0 = read_sp_el0();
-	s->sp_el1 = read_sp_el1();
-	s->elr_el1 = read_elr_el1();
-	s->spsr_el1 = read_spsr_el1();
-	s->esr_el1 = read_esr_el1();
-	s->far_el1 = read_far_el1();
-	s->afsr0_el1 = read_afsr0_el1();
-	s->afsr1_el1 = read_afsr1_el1();
-	s->par_el1 = read_par_el1();
-	s->cpacr_el1 = read_cpacr_el1();
-	s->csselr_el1 = read_csselr_el1();
-	s->cntkctl_el1 = read_cntkctl_el1();
-	s->cntv_ctl_el0 = read_cntv_ctl_el0();
-	s->cntv_cval_el0 = read_cntv_cval_el0();
+	arch_el1_save(s); /* and disables its virtual timer */
 	if (has_sme_or_ras) {
 		if (has_sme)
 			s->tpidr2_el0 = read_tpidr2_el0();
 		if (has_ras)
 			s->vdisr_el2 = read_vdisr_el2();
 	}
-	/* A timer left running would fire for the next vCPU. */
-	write_cntv_ctl_el0(0);
 	fp_put(pcpu_this(), vcpu);
 	if (vcpu->debug.live)
 		debug_put(vcpu);
@@ -364,34 +351,9 @@ void arch_vcpu_load(struct vcpu *vcpu)
 
 	write_vttbr_el2(vcpu->vm->s2.vttbr);
 	flush_if_other_vcpu(vcpu);
-	write_vmpidr_el2(s->vmpidr_el2);
 	if (s->vserror)
 		write_hcr_el2(read_hcr_el2() | HCR_VSE);
-	write_sctlr_el1(s->sctlr_el1);
-	write_ttbr0_el1(s->ttbr0_el1);
-	write_ttbr1_el1(s->ttbr1_el1);
-	write_tcr_el1(s->tcr_el1);
-	write_mair_el1(s->mair_el1);
-	write_amair_el1(s->amair_el1);
-	write_vbar_el1(s->vbar_el1);
-	write_contextidr_el1(s->contextidr_el1);
-	write_tpidr_el1(s->tpidr_el1);
-	write_tpidr_el0(s->tpidr_el0);
-	write_tpidrro_el0(s->tpidrro_el0);
-	write_sp_el0(s->sp_el0);
-	write_sp_el1(s->sp_el1);
-	write_elr_el1(s->elr_el1);
-	write_spsr_el1(s->spsr_el1);
-	write_esr_el1(s->esr_el1);
-	write_far_el1(s->far_el1);
-	write_afsr0_el1(s->afsr0_el1);
-	write_afsr1_el1(s->afsr1_el1);
-	write_par_el1(s->par_el1);
-	write_cpacr_el1(s->cpacr_el1);
-	write_csselr_el1(s->csselr_el1);
-	write_cntkctl_el1(s->cntkctl_el1);
-	write_cntv_cval_el0(s->cntv_cval_el0);
-	write_cntv_ctl_el0(s->cntv_ctl_el0);
+	arch_el1_restore(s); /* VMPIDR_EL2 too */
 	if (has_sme_or_ras) {
 		if (has_sme)
 			write_tpidr2_el0(s->tpidr2_el0);

@@ -48,6 +48,7 @@ static inline void arch_regs_skip(struct arch_regs *r, uint64_t esr)
 }
 
 /* EL1/EL0 system registers: switched only when another vCPU is loaded. */
+/* The first 26 fields, in this order, are what el1_regs.S moves in pairs. */
 struct arch_sysregs {
 	uint64_t sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
 	uint64_t vbar_el1, contextidr_el1, tpidr_el1, tpidr_el0, tpidrro_el0;
