@@ -70,15 +70,17 @@ static uint64_t dev_timer(struct vm *vm, uint64_t now, uint64_t next)
 /*
  * One pass over the vCPUs pinned here: serves the device timers of the
  * VMs whose vCPU 0 is pinned here, wakes the blocked vCPUs whose timer
- * deadline has passed, and gives the policy the runnable ones. Returns its
- * choice (NULL if none may run now); *deadline: the earliest of the other
- * blocked vCPUs' deadlines, the device timers and the policy's next event
- * (slice or budget end, a throttled vCPU's refill).
+ * deadline has passed, and puts the runnable ones to the policy's pick as
+ * it goes (sched_policy_consider; no list of them, no second loop).
+ * Returns the choice (NULL if none may run now); *deadline: the earliest
+ * of the other blocked vCPUs' deadlines, the device timers and the
+ * policy's next event (slice or budget end, a throttled vCPU's refill).
  */
 static inline __attribute__((always_inline)) struct vcpu *pick(struct pcpu *p, uint64_t now,
 							      uint64_t *deadline)
 {
-	struct sched_entity *ready[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS], *best;
+	struct sched_entity *throttled[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS];
+	struct sched_pick pk = { .best = NULL, .equal = false };
 	uint64_t next = powerfail_poll(now, NO_DEADLINE), event;
 	unsigned n = 0, count = p->nvcpus;
 
@@ -102,12 +104,12 @@ static inline __attribute__((always_inline)) struct vcpu *pick(struct pcpu *p, u
 			spin_unlock(&v->vm->lock);
 			st = state_of(v);
 		}
-		if (st == VCPU_RUNNABLE)
-			ready[n++] = &v->se;
+		if (st == VCPU_RUNNABLE && !sched_policy_consider(&p->rq, &pk, &v->se, now))
+			throttled[n++] = &v->se;
 	}
-	best = sched_policy_pick(&p->rq, ready, n, now, &event);
+	event = sched_policy_pick_event(&pk, throttled, n, now);
 	*deadline = event < next ? event : next;
-	return best ? container_of(best, struct vcpu, se) : NULL;
+	return pk.best ? container_of(pk.best, struct vcpu, se) : NULL;
 }
 
 static void unload(struct pcpu *p, struct vcpu *v)
