@@ -69,7 +69,7 @@ static uint64_t dev_timer(struct vm *vm, uint64_t now, uint64_t next)
 
 /*
  * One pass over the vCPUs pinned here: serves the device timers of the
- * VMs whose vCPU 0 is pinned here, wakes the blocked vCPUs whose timer
+ * VMs whose vCPU 0 is pinned here (those with a timed device: vm.c), wakes the blocked vCPUs whose timer
  * deadline has passed, and puts the runnable ones to the policy's pick as
  * it goes (sched_policy_consider; no list of them, no second loop).
  * Returns the choice (NULL if none may run now); *deadline: the earliest
@@ -88,8 +88,8 @@ static inline __attribute__((always_inline)) struct vcpu *pick(struct pcpu *p, u
 		struct vcpu *v = p->vcpus[i];
 		enum vcpu_state st;
 
-		/* Its device timer first: a watchdog may stop the VM. */
-		if (v->index == 0)
+		/* Its VM's device timer first: a watchdog may stop the VM. */
+		if (v->dev_timer)
 			next = dev_timer(v->vm, now, next);
 		st = state_of(v);
 		if (st == VCPU_BLOCKED && v->wake_at != NO_DEADLINE) {
@@ -107,14 +107,15 @@ static inline __attribute__((always_inline)) struct vcpu *pick(struct pcpu *p, u
 		if (st == VCPU_RUNNABLE && !sched_policy_consider(&p->rq, &pk, &v->se, now))
 			throttled[n++] = &v->se;
 	}
-	event = sched_policy_pick_event(&pk, throttled, n, now);
+	event = sched_policy_pick_event(pk, throttled, n, now);
 	*deadline = event < next ? event : next;
 	return pk.best ? container_of(pk.best, struct vcpu, se) : NULL;
 }
 
-static void unload(struct pcpu *p, struct vcpu *v)
+/* Takes `v`, whose state was read as `st`, off this pCPU. */
+static void unload(struct pcpu *p, struct vcpu *v, enum vcpu_state st)
 {
-	if (state_of(v) == VCPU_OFF)
+	if (st == VCPU_OFF)
 		vgic_vcpu_off(v);
 	arch_vcpu_put(v);
 	p->current = NULL;
@@ -213,7 +214,7 @@ struct vcpu *sched_reschedule(void)
 		if (next && vm_loading(next->vm)) {
 			/* vCPU 0's turn goes to its VM's reload: one bounded step, its time. */
 			if (prev && state_of(prev) == VCPU_OFF) {
-				unload(p, prev);
+				unload(p, prev, VCPU_OFF);
 				prev = NULL;
 			}
 			if (vm_load_wait(next->vm, now)) {
@@ -228,11 +229,13 @@ struct vcpu *sched_reschedule(void)
 			continue;
 		}
 		if (prev) {
+			enum vcpu_state st = state_of(prev);
+
 			/* An OFF vCPU never stays loaded: stops and resets wait for it. */
-			if (next || state_of(prev) == VCPU_OFF) {
-				if (next && state_of(prev) == VCPU_RUNNABLE)
+			if (next || st == VCPU_OFF) {
+				if (next && st == VCPU_RUNNABLE)
 					prev->se.stats.preemptions++;
-				unload(p, prev);
+				unload(p, prev, st);
 				prev = NULL;
 			}
 		}

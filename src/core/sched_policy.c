@@ -191,12 +191,12 @@ void sched_policy_woken(struct sched_entity *se, uint64_t at)
  * entity is throttled: the choice's slice end (an equal waits) or budget
  * end, and the refill of a throttled entity that would then win.
  */
-uint64_t sched_policy_pick_event_budgets(const struct sched_pick *pk,
+uint64_t sched_policy_pick_event_budgets(struct sched_pick pk,
 					 struct sched_entity *const *throttled, unsigned n,
 					 uint64_t now)
 {
-	struct sched_entity *best = pk->best;
-	uint64_t event = pk->equal ? now + best->slice_left : SCHED_NEVER;
+	struct sched_entity *best = pk.best;
+	uint64_t event = pk.equal ? now + best->slice_left : SCHED_NEVER;
 
 	if (best && best->budget)
 		event = min_u64(event, now + sched_policy_budget_left(best, now));
@@ -220,6 +220,6 @@ struct sched_entity *sched_policy_pick(struct sched_queue *q, struct sched_entit
 	for (unsigned i = 0; i < n; i++)
 		if (!sched_policy_consider(q, &pk, ready[i], now))
 			throttled++;
-	*next_event = sched_policy_pick_event(&pk, ready, throttled ? n : 0, now);
+	*next_event = sched_policy_pick_event(pk, ready, throttled ? n : 0, now);
 	return pk.best;
 }

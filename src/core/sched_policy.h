@@ -112,7 +112,7 @@ static inline bool sched_policy_consider(struct sched_queue *q, struct sched_pic
 }
 
 /* sched_policy_pick_event where budgets are involved (sched_policy.c). */
-uint64_t sched_policy_pick_event_budgets(const struct sched_pick *pk,
+uint64_t sched_policy_pick_event_budgets(struct sched_pick pk,
 					 struct sched_entity *const *throttled, unsigned n,
 					 uint64_t now);
 
@@ -121,13 +121,13 @@ uint64_t sched_policy_pick_event_budgets(const struct sched_pick *pk,
  * *next_event); `throttled` holds the `n` entities sched_policy_consider
  * refused (it may hold others too: they are skipped).
  */
-static inline uint64_t sched_policy_pick_event(const struct sched_pick *pk,
+static inline uint64_t sched_policy_pick_event(struct sched_pick pk,
 					       struct sched_entity *const *throttled, unsigned n,
 					       uint64_t now)
 {
-	if (__builtin_expect(n || (pk->best && pk->best->budget), 0))
+	if (__builtin_expect(n || (pk.best && pk.best->budget), 0))
 		return sched_policy_pick_event_budgets(pk, throttled, n, now);
-	return pk->equal ? now + pk->best->slice_left : SCHED_NEVER;
+	return pk.equal ? now + pk.best->slice_left : SCHED_NEVER;
 }
 
 /* Budget `se` may use at `now` (UINT64_MAX when it is not budgeted). */

@@ -108,6 +108,15 @@ static bool vm_build(struct vm *vm)
 	return true;
 }
 
+/* Whether a device of `vm` has a timer (only those ever set vm->dev_timer_at). */
+static bool has_dev_timer(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ndevs; i++)
+		if (vm->devs[i].ops->timer)
+			return true;
+	return false;
+}
+
 void vm_create_all(void)
 {
 	vm_count = numbat_system.vm_count;
@@ -135,6 +144,7 @@ void vm_create_all(void)
 			v->pcpu = p;
 			v->mmio_last = &vm->devs[0]; /* devices are fixed from here on */
 			v->state = VCPU_OFF;
+			v->dev_timer = i == 0 && has_dev_timer(vm);
 			sched_init_vcpu(v, &cfg->sched[i]);
 			p->vcpus[p->nvcpus++] = v;
 		}
