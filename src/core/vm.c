@@ -465,7 +465,7 @@ bool vm_start(struct vm *vm)
 }
 
 /* The last vCPU of `vm` left while it was being stopped or reset. */
-static __attribute__((noinline)) void last_out(struct vm *vm)
+void vm_last_out(struct vm *vm)
 {
 	bool check_off = false;
 
@@ -478,29 +478,6 @@ static __attribute__((noinline)) void last_out(struct vm *vm)
 	spin_unlock(&vm->lock);
 	if (check_off)
 		power_off_if_done(vm);
-}
-
-/*
- * Lock-free on the way out of a running VM (every vCPU switch): the
- * store-buffering pairing with vm_request is described there. Only the
- * last vCPU out of a VM being stopped or reset takes the lock, and
- * finishes the transition unless vm_request (or a loader that backed out)
- * already did.
- */
-void vm_vcpu_unloaded(struct vcpu *vcpu)
-{
-	struct vm *vm = vcpu->vm;
-	enum vm_state s;
-
-	CHECK(vcpu->loaded);
-	/* Its state is saved (release): a CPU_ON may reset it now (vpsci.c). */
-	__atomic_store_n(&vcpu->loaded, false, __ATOMIC_RELEASE);
-	if (__atomic_sub_fetch(&vm->loaded, 1, __ATOMIC_SEQ_CST) != 0)
-		return;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	s = __atomic_load_n(&vm->state, __ATOMIC_RELAXED);
-	if (s == VM_STOPPING || s == VM_RESETTING)
-		last_out(vm);
 }
 
 void vm_dev_timer_set(struct vm *vm, uint64_t at)

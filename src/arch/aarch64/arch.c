@@ -261,6 +261,7 @@ void arch_fpsimd_trap(struct vcpu *vcpu, uint64_t esr)
 void arch_vcpu_put(struct vcpu *vcpu)
 {
 	struct arch_sysregs *s = &vcpu->sys;
+	struct pcpu *p = pcpu_this();
 	uint64_t hcr;
 
 	if (arch_serror_drain())
@@ -277,7 +278,7 @@ void arch_vcpu_put(struct vcpu *vcpu)
 		if (has_ras)
 			s->vdisr_el2 = read_vdisr_el2();
 	}
-	fp_put(pcpu_this(), vcpu);
+	fp_put(p, vcpu);
 	if (vcpu->debug.live)
 		debug_put(vcpu);
 	vgic_hw->save(&vcpu->vgic);
@@ -286,8 +287,8 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	 * possible if numbat took one (or reloaded it) since the load.
 	 */
 	vcpu->vgic.hw_active = false;
-	if (pcpu_this()->vtimer_held) {
-		pcpu_this()->vtimer_held = false;
+	if (p->vtimer_held) {
+		p->vtimer_held = false;
 		vcpu->vgic.hw_active = gic_ppi_active(VGIC_PPI_VTIMER);
 		if (vcpu->vgic.hw_active)
 			gic_ppi_set_active(VGIC_PPI_VTIMER, false);
@@ -332,9 +333,8 @@ void arch_vtimer_release(struct vcpu *vcpu)
  * invalidated here first (Arm ARM D8.13, TLBI VMALLS12E1; the VMID is the
  * one VTTBR_EL2 now holds).
  */
-static void flush_if_other_vcpu(const struct vcpu *vcpu)
+static void flush_if_other_vcpu(struct pcpu *p, const struct vcpu *vcpu)
 {
-	struct pcpu *p = pcpu_this();
 	unsigned id = vcpu->vm->id;
 
 	if (p->last_ran[id] == vcpu && p->last_boot[id] == vcpu->vm->boots)
@@ -348,9 +348,10 @@ static void flush_if_other_vcpu(const struct vcpu *vcpu)
 void arch_vcpu_load(struct vcpu *vcpu)
 {
 	const struct arch_sysregs *s = &vcpu->sys;
+	struct pcpu *p = pcpu_this();
 
 	write_vttbr_el2(vcpu->vm->s2.vttbr);
-	flush_if_other_vcpu(vcpu);
+	flush_if_other_vcpu(p, vcpu);
 	if (s->vserror)
 		write_hcr_el2(read_hcr_el2() | HCR_VSE);
 	arch_el1_restore(s); /* VMPIDR_EL2 too */
@@ -360,11 +361,11 @@ void arch_vcpu_load(struct vcpu *vcpu)
 		if (has_ras)
 			write_vdisr_el2(s->vdisr_el2);
 	}
-	fp_loaded(pcpu_this(), vcpu);
-	if (vcpu->debug.live || !pcpu_this()->debug_quiet)
+	fp_loaded(p, vcpu);
+	if (vcpu->debug.live || !p->debug_quiet)
 		debug_load(vcpu);
 	if (vcpu->vgic.hw_active) {
-		pcpu_this()->vtimer_held = true;
+		p->vtimer_held = true;
 		gic_ppi_set_active(VGIC_PPI_VTIMER, true);
 	}
 	vgic_hw->restore(&vcpu->vgic);
