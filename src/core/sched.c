@@ -123,12 +123,12 @@ static void unload(struct pcpu *p, struct vcpu *v, enum vcpu_state st)
 }
 
 /*
- * Loads `v` unless its state changed since it was picked. No lock: `v`
- * is counted as loaded first, then its state is read (vm_request, which
+ * Counts `v` as loaded unless its state changed since it was picked (then
+ * false). No lock: `v` is counted as loaded first, then its state is read (vm_request, which
  * sets states and then reads the count, describes the pairing); one that
  * is no longer runnable backs out through vm_vcpu_unloaded.
  */
-static bool load(struct pcpu *p, struct vcpu *v)
+static bool counted(struct vcpu *v)
 {
 	__atomic_store_n(&v->loaded, true, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&v->vm->loaded, 1, __ATOMIC_RELAXED);
@@ -142,8 +142,33 @@ static bool load(struct pcpu *p, struct vcpu *v)
 		vm_vcpu_unloaded(v);
 		return false;
 	}
+	return true;
+}
+
+static bool load(struct pcpu *p, struct vcpu *v)
+{
+	if (!counted(v))
+		return false;
 	arch_vcpu_load(v);
 	p->current = v;
+	return true;
+}
+
+/*
+ * From `prev` (its state read as `st`) straight to `next` in one world
+ * switch, if `next` may still be loaded (counted first, so a VM with both
+ * never shows zero loaded vCPUs in between); false, with `prev` still
+ * loaded, if not.
+ */
+static bool switch_to(struct pcpu *p, struct vcpu *prev, enum vcpu_state st, struct vcpu *next)
+{
+	if (!counted(next))
+		return false;
+	if (st == VCPU_OFF)
+		vgic_vcpu_off(prev);
+	arch_vcpu_switch(prev, next);
+	p->current = next;
+	vm_vcpu_unloaded(prev);
 	return true;
 }
 
@@ -235,6 +260,8 @@ struct vcpu *sched_reschedule(void)
 			if (next || st == VCPU_OFF) {
 				if (next && st == VCPU_RUNNABLE)
 					prev->se.stats.preemptions++;
+				if (next && switch_to(p, prev, st, next))
+					break;
 				unload(p, prev, st);
 				prev = NULL;
 			}

@@ -252,16 +252,33 @@ void arch_fpsimd_trap(struct vcpu *vcpu, uint64_t esr)
 	p->fp_resets = vcpu->fp.resets;
 }
 
+/* FEAT_SME's TPIDR2_EL0 and FEAT_RAS's VDISR_EL2 of `s`, on CPUs with them. */
+static void optional_save(struct arch_sysregs *s)
+{
+	if (has_sme)
+		s->tpidr2_el0 = read_tpidr2_el0();
+	if (has_ras)
+		s->vdisr_el2 = read_vdisr_el2();
+}
+
+static void optional_restore(const struct arch_sysregs *s)
+{
+	if (has_sme)
+		write_tpidr2_el0(s->tpidr2_el0);
+	if (has_ras)
+		write_vdisr_el2(s->vdisr_el2);
+}
+
 /*
- * Saves the EL1 state of the vCPU leaving this pCPU. First, an SError its
- * accesses caused that is still pending is taken here and charged to it,
- * never to the vCPU that runs next (vectors.S, arch_serror_drain). A
- * virtual SError it has not taken yet (HCR_EL2.VSE) stays pending with it.
+ * Saves the EL1 state of the vCPU leaving this pCPU (but the optional
+ * registers: optional_save). First, an SError its accesses caused that is
+ * still pending is taken here and charged to it, never to the vCPU that
+ * runs next (vectors.S, arch_serror_drain). A virtual SError it has not
+ * taken yet (HCR_EL2.VSE) stays pending with it.
  */
-void arch_vcpu_put(struct vcpu *vcpu)
+static inline __attribute__((always_inline)) void put(struct pcpu *p, struct vcpu *vcpu)
 {
 	struct arch_sysregs *s = &vcpu->sys;
-	struct pcpu *p = pcpu_this();
 	uint64_t hcr;
 
 	if (arch_serror_drain())
@@ -272,12 +289,6 @@ void arch_vcpu_put(struct vcpu *vcpu)
 		write_hcr_el2(hcr & ~HCR_VSE);
 
 	arch_el1_save(s); /* and disables its virtual timer */
-	if (has_sme_or_ras) {
-		if (has_sme)
-			s->tpidr2_el0 = read_tpidr2_el0();
-		if (has_ras)
-			s->vdisr_el2 = read_vdisr_el2();
-	}
 	fp_put(p, vcpu);
 	if (vcpu->debug.live)
 		debug_put(vcpu);
@@ -293,6 +304,13 @@ void arch_vcpu_put(struct vcpu *vcpu)
 		if (vcpu->vgic.hw_active)
 			gic_ppi_set_active(VGIC_PPI_VTIMER, false);
 	}
+}
+
+void arch_vcpu_put(struct vcpu *vcpu)
+{
+	put(pcpu_this(), vcpu);
+	if (has_sme_or_ras)
+		optional_save(&vcpu->sys);
 }
 
 enum arch_line arch_vtimer_line(const struct vcpu *vcpu)
@@ -322,7 +340,6 @@ void arch_vtimer_release(struct vcpu *vcpu)
 		vcpu->vgic.hw_active = false;
 }
 
-/* Makes `vcpu` the one whose EL1 state is in this pCPU's registers. */
 /*
  * A VM's vCPUs share its VMID, so on one pCPU they share TLB entries and
  * I-cache lines that the guest believes are each CPU's own: a guest
@@ -333,7 +350,8 @@ void arch_vtimer_release(struct vcpu *vcpu)
  * invalidated here first (Arm ARM D8.13, TLBI VMALLS12E1; the VMID is the
  * one VTTBR_EL2 now holds).
  */
-static void flush_if_other_vcpu(struct pcpu *p, const struct vcpu *vcpu)
+static inline __attribute__((always_inline)) void flush_if_other_vcpu(struct pcpu *p,
+								    const struct vcpu *vcpu)
 {
 	unsigned id = vcpu->vm->id;
 
@@ -345,22 +363,16 @@ static void flush_if_other_vcpu(struct pcpu *p, const struct vcpu *vcpu)
 	__asm__ volatile("tlbi vmalls12e1\n dsb nsh\n ic iallu\n dsb nsh" ::: "memory");
 }
 
-void arch_vcpu_load(struct vcpu *vcpu)
+/* Makes `vcpu` the one whose EL1 state is in this pCPU's registers (but the optional ones). */
+static inline __attribute__((always_inline)) void load(struct pcpu *p, struct vcpu *vcpu)
 {
 	const struct arch_sysregs *s = &vcpu->sys;
-	struct pcpu *p = pcpu_this();
 
 	write_vttbr_el2(vcpu->vm->s2.vttbr);
 	flush_if_other_vcpu(p, vcpu);
 	if (s->vserror)
 		write_hcr_el2(read_hcr_el2() | HCR_VSE);
 	arch_el1_restore(s); /* VMPIDR_EL2 too */
-	if (has_sme_or_ras) {
-		if (has_sme)
-			write_tpidr2_el0(s->tpidr2_el0);
-		if (has_ras)
-			write_vdisr_el2(s->vdisr_el2);
-	}
 	fp_loaded(p, vcpu);
 	if (vcpu->debug.live || !p->debug_quiet)
 		debug_load(vcpu);
@@ -370,6 +382,25 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	}
 	vgic_hw->restore(&vcpu->vgic);
 	isb();
+}
+
+void arch_vcpu_load(struct vcpu *vcpu)
+{
+	if (has_sme_or_ras)
+		optional_restore(&vcpu->sys);
+	load(pcpu_this(), vcpu);
+}
+
+void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
+{
+	struct pcpu *p = pcpu_this();
+
+	put(p, prev);
+	if (has_sme_or_ras) { /* one test for CPUs with neither */
+		optional_save(&prev->sys);
+		optional_restore(&next->sys);
+	}
+	load(p, next);
 }
 
 /*

@@ -94,6 +94,11 @@ uint64_t arch_mpidr(void);
 void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0);
 void arch_vcpu_load(struct vcpu *vcpu);
 void arch_vcpu_put(struct vcpu *vcpu);
+/*
+ * arch_vcpu_put(prev), then arch_vcpu_load(next), in one call (the
+ * scheduler's switch from one vCPU straight to another).
+ */
+void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next);
 /* Enters `vcpu` (already loaded) on a fresh stack. Does not return. */
 void arch_vcpu_enter(struct vcpu *vcpu) __attribute__((noreturn));
 
