@@ -62,12 +62,12 @@ struct pcpu {
 	uint64_t fp_resets;
 	uint64_t deferred_esr;
 	/*
-	 * Per VM, the vCPU (and the VM's boot count) whose translations this
-	 * pCPU's TLB and I-cache last held: another vCPU of the same VM, or a
-	 * new incarnation after a reset, gets them invalidated (arch.c).
+	 * Per VM, the vCPU whose translations this pCPU's TLB and I-cache
+	 * last held, as the VM's boot count (at least 1 once it ran) << 32 |
+	 * the vCPU's index: another vCPU of the same VM, or a new incarnation
+	 * after a reset, gets them invalidated (arch.c).
 	 */
-	const struct vcpu *last_ran[CONFIG_MAX_VMS];
-	unsigned last_boot[CONFIG_MAX_VMS];
+	uint64_t last_ran[CONFIG_MAX_VMS];
 };
 
 extern struct pcpu pcpus[CONFIG_MAX_PCPUS];

@@ -128,7 +128,7 @@ static void unload(struct pcpu *p, struct vcpu *v, enum vcpu_state st)
  * sets states and then reads the count, describes the pairing); one that
  * is no longer runnable backs out through vm_vcpu_unloaded.
  */
-static bool counted(struct vcpu *v)
+static inline __attribute__((always_inline)) bool counted(struct vcpu *v)
 {
 	__atomic_store_n(&v->loaded, true, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&v->vm->loaded, 1, __ATOMIC_RELAXED);

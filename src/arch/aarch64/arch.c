@@ -354,11 +354,11 @@ static inline __attribute__((always_inline)) void flush_if_other_vcpu(struct pcp
 								    const struct vcpu *vcpu)
 {
 	unsigned id = vcpu->vm->id;
+	uint64_t key = (uint64_t)vcpu->vm->boots << 32 | vcpu->index;
 
-	if (p->last_ran[id] == vcpu && p->last_boot[id] == vcpu->vm->boots)
+	if (p->last_ran[id] == key)
 		return;
-	p->last_ran[id] = vcpu;
-	p->last_boot[id] = vcpu->vm->boots;
+	p->last_ran[id] = key;
 	isb(); /* VTTBR_EL2 before the invalidation that uses its VMID */
 	__asm__ volatile("tlbi vmalls12e1\n dsb nsh\n ic iallu\n dsb nsh" ::: "memory");
 }
