@@ -77,6 +77,7 @@ static inline void write_ich_hcr(uint64_t v)
 }
 
 static unsigned nr_apr;
+static uint32_t lr_mask; /* the implemented list registers, one bit each */
 
 static uint64_t vgic_v3_encode_lr(const struct vgic_lr *lr)
 {
@@ -147,7 +148,7 @@ static uint32_t v3_empty_lrs(void)
 	uint64_t elrsr;
 
 	__asm__ volatile("mrs %0, ich_elrsr_el2" : "=r"(elrsr));
-	return (uint32_t)elrsr & ((1u << vgic_hw->nr_lr) - 1);
+	return (uint32_t)elrsr & lr_mask;
 }
 
 /* A CPU interface reset: no active priorities in either group (12.4.1). */
@@ -168,7 +169,10 @@ static void v3_reset_cpu(struct vgic_cpu *c)
  */
 static uint32_t v3_live_lrs(const struct vgic_cpu *c)
 {
-	return (c->lr_used | ~v3_empty_lrs()) & ((1u << vgic_hw->nr_lr) - 1);
+	uint64_t elrsr;
+
+	__asm__ volatile("mrs %0, ich_elrsr_el2" : "=r"(elrsr));
+	return (c->lr_used | ~(uint32_t)elrsr) & lr_mask;
 }
 
 static void v3_save(struct vgic_cpu *c)
@@ -258,6 +262,7 @@ static const struct vgic_hw *vgic_hw_v3_probe(void)
 	v3.nr_lr = (unsigned)(vtr & 0x1f) + 1;
 	if (v3.nr_lr > VGIC_MAX_LR)
 		v3.nr_lr = VGIC_MAX_LR;
+	lr_mask = (uint32_t)((1ull << v3.nr_lr) - 1);
 	prebits = (unsigned)EXTRACT(vtr, 26, 3) + 1;
 	nr_apr = prebits >= 7 ? 4 : prebits == 6 ? 2 : 1;
 	return &v3;
