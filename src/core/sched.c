@@ -325,24 +325,6 @@ void sched_start(void)
 	arch_vcpu_enter(sched_reschedule());
 }
 
-void sched_yield(struct vcpu *vcpu)
-{
-	struct pcpu *p = vcpu->pcpu;
-
-	/*
-	 * Only worth a pass through the scheduler if someone else waits; then
-	 * the rest of the slice goes too, so that an equal waiting behind it
-	 * runs (a spinning SMP guest lets its lock holder in).
-	 */
-	for (unsigned i = 0; i < p->nvcpus; i++) {
-		if (p->vcpus[i] != vcpu && state_of(p->vcpus[i]) == VCPU_RUNNABLE) {
-			vcpu->se.slice_left = 0;
-			p->resched = true;
-			break;
-		}
-	}
-}
-
 void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval)
 {
 	struct vm *vm = vcpu->vm;
