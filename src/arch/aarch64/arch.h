@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/pgtable.h"
+#include "arch/aarch64/sysreg.h"
 #include "core/addr.h"
 
 struct vcpu;
@@ -178,8 +179,18 @@ enum arch_line arch_vtimer_line(const struct vcpu *vcpu);
  * can signal again. Only for a vCPU whose line arch_vtimer_line knew.
  */
 void arch_vtimer_release(struct vcpu *vcpu);
-void arch_timer_arm(uint64_t deadline);
-void arch_timer_disarm(void);
+/* numbat's timer (CNTHP, EL2's physical timer): inline, every switch arms it. */
+static inline void arch_timer_arm(uint64_t deadline)
+{
+	write_cnthp_cval_el2(deadline);
+	write_cnthp_ctl_el2(CNT_CTL_ENABLE);
+	isb();
+}
+
+static inline void arch_timer_disarm(void)
+{
+	write_cnthp_ctl_el2(0);
+}
 void arch_idle(void);
 /*
  * Whether the guests of this pCPU trap WFI and WFE (HCR_EL2.TWI, TWE);
