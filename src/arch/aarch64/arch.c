@@ -274,9 +274,10 @@ static void optional_restore(const struct arch_sysregs *s)
  * registers: optional_save). First, an SError its accesses caused that is
  * still pending is taken here and charged to it, never to the vCPU that
  * runs next (vectors.S, arch_serror_drain). A virtual SError it has not
- * taken yet (HCR_EL2.VSE) stays pending with it.
+ * taken yet (HCR_EL2.VSE) stays pending with it. Its virtual CPU
+ * interface is saved too if `vgic` (else the caller does it).
  */
-static inline __attribute__((always_inline)) void put(struct pcpu *p, struct vcpu *vcpu)
+static inline __attribute__((always_inline)) void put(struct pcpu *p, struct vcpu *vcpu, bool vgic)
 {
 	struct arch_sysregs *s = &vcpu->sys;
 	uint64_t hcr;
@@ -292,7 +293,8 @@ static inline __attribute__((always_inline)) void put(struct pcpu *p, struct vcp
 	fp_put(p, vcpu);
 	if (vcpu->debug.live)
 		debug_put(vcpu);
-	vgic_hw->save(&vcpu->vgic);
+	if (vgic)
+		vgic_hw->save(&vcpu->vgic);
 	/*
 	 * A forwarded vtimer interrupt the guest has not finished yet: only
 	 * possible if numbat took one (or reloaded it) since the load.
@@ -308,7 +310,7 @@ static inline __attribute__((always_inline)) void put(struct pcpu *p, struct vcp
 
 void arch_vcpu_put(struct vcpu *vcpu)
 {
-	put(pcpu_this(), vcpu);
+	put(pcpu_this(), vcpu, true);
 	if (has_sme_or_ras)
 		optional_save(&vcpu->sys);
 }
@@ -363,8 +365,11 @@ static inline __attribute__((always_inline)) void flush_if_other_vcpu(struct pcp
 	__asm__ volatile("tlbi vmalls12e1\n dsb nsh\n ic iallu\n dsb nsh" ::: "memory");
 }
 
-/* Makes `vcpu` the one whose EL1 state is in this pCPU's registers (but the optional ones). */
-static inline __attribute__((always_inline)) void load(struct pcpu *p, struct vcpu *vcpu)
+/*
+ * Makes `vcpu` the one whose EL1 state is in this pCPU's registers (but
+ * the optional ones), and its virtual CPU interface too if `vgic`.
+ */
+static inline __attribute__((always_inline)) void load(struct pcpu *p, struct vcpu *vcpu, bool vgic)
 {
 	const struct arch_sysregs *s = &vcpu->sys;
 
@@ -380,7 +385,8 @@ static inline __attribute__((always_inline)) void load(struct pcpu *p, struct vc
 		p->vtimer_held = true;
 		gic_ppi_set_active(VGIC_PPI_VTIMER, true);
 	}
-	vgic_hw->restore(&vcpu->vgic);
+	if (vgic)
+		vgic_hw->restore(&vcpu->vgic);
 	isb();
 }
 
@@ -388,19 +394,20 @@ void arch_vcpu_load(struct vcpu *vcpu)
 {
 	if (has_sme_or_ras)
 		optional_restore(&vcpu->sys);
-	load(pcpu_this(), vcpu);
+	load(pcpu_this(), vcpu, true);
 }
 
 void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct pcpu *p = pcpu_this();
 
-	put(p, prev);
+	put(p, prev, false);
 	if (has_sme_or_ras) { /* one test for CPUs with neither */
 		optional_save(&prev->sys);
 		optional_restore(&next->sys);
 	}
-	load(p, next);
+	vgic_hw->switch_cpu(&prev->vgic, &next->vgic);
+	load(p, next, false);
 }
 
 /*

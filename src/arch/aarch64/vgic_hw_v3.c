@@ -175,12 +175,11 @@ static uint32_t v3_live_lrs(const struct vgic_cpu *c)
 	return (c->lr_used | ~(uint32_t)elrsr) & lr_mask;
 }
 
-static void v3_save(struct vgic_cpu *c)
+/* v3_save but for ICH_HCR_EL2: the list registers (then emptied) and priorities. */
+static inline __attribute__((always_inline)) void v3_save_lrs(struct vgic_cpu *c)
 {
 	uint32_t live;
 
-	c->hcr = read_ich_hcr();
-	write_ich_hcr(0); /* no maintenance interrupts while it is away */
 	live = v3_live_lrs(c);
 	c->lr_live = live; /* restore reads lr_saved[] of these (and lr_used) only */
 	for (; live; live &= live - 1) {
@@ -201,7 +200,15 @@ static void v3_save(struct vgic_cpu *c)
 	}
 }
 
-static void v3_restore(const struct vgic_cpu *c)
+static void v3_save(struct vgic_cpu *c)
+{
+	c->hcr = read_ich_hcr();
+	write_ich_hcr(0); /* no maintenance interrupts while it is away */
+	v3_save_lrs(c);
+}
+
+/* v3_restore but for ICH_HCR_EL2. */
+static inline __attribute__((always_inline)) void v3_restore_lrs(const struct vgic_cpu *c)
 {
 	/* Every list register is empty: save (or clear_cpu) left it so. */
 	for (uint32_t live = c->lr_live | c->lr_used; live; live &= live - 1) {
@@ -219,7 +226,26 @@ static void v3_restore(const struct vgic_cpu *c)
 			apr_access(4 + i, true, c->apr[i]);
 		}
 	}
+}
+
+static void v3_restore(const struct vgic_cpu *c)
+{
+	v3_restore_lrs(c);
 	write_ich_hcr(c->hcr);
+}
+
+/*
+ * v3_save(prev), v3_restore(next) in one call, without emptying
+ * ICH_HCR_EL2 in between: next's value replaces prev's before numbat
+ * unmasks interrupts (a maintenance interrupt prev's settings raise while
+ * its list registers empty is a level that falls again, never taken).
+ */
+static void v3_switch(struct vgic_cpu *prev, const struct vgic_cpu *next)
+{
+	prev->hcr = read_ich_hcr();
+	v3_save_lrs(prev);
+	v3_restore_lrs(next);
+	write_ich_hcr(next->hcr);
 }
 
 /* At boot the list registers and active priorities are UNKNOWN (12.4). */
@@ -245,6 +271,7 @@ static struct vgic_hw v3 = {
 	.reset_cpu = v3_reset_cpu,
 	.save = v3_save,
 	.restore = v3_restore,
+	.switch_cpu = v3_switch,
 	.clear_cpu = v3_clear_cpu,
 };
 
