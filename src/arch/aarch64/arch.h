@@ -179,12 +179,15 @@ enum arch_line arch_vtimer_line(const struct vcpu *vcpu);
  * can signal again. Only for a vCPU whose line arch_vtimer_line knew.
  */
 void arch_vtimer_release(struct vcpu *vcpu);
-/* numbat's timer (CNTHP, EL2's physical timer): inline, every switch arms it. */
+/*
+ * numbat's timer (CNTHP, EL2's physical timer): inline, every switch arms
+ * it. The caller's next context synchronisation (the ERET into a guest,
+ * or arch_idle's ISB before it waits) makes the new settings take effect.
+ */
 static inline void arch_timer_arm(uint64_t deadline)
 {
 	write_cnthp_cval_el2(deadline);
 	write_cnthp_ctl_el2(CNT_CTL_ENABLE);
-	isb();
 }
 
 static inline void arch_timer_disarm(void)

@@ -315,10 +315,12 @@ void arch_irq_window(void)
  * straight away: acknowledging it at the CPU interface does not need
  * PSTATE.I clear, so it is not taken as an exception (no el2_irq frame).
  * One per call, as per exception: the caller's loop comes back here, and
- * WFI ends at once while another is pending.
+ * WFI ends at once while another is pending. The ISB first: numbat's
+ * timer, just armed, is set before the wait (arch_timer_arm).
  */
 void arch_idle(void)
 {
+	isb();
 	wfi();
 	arch_irq_handle();
 }
