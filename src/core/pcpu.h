@@ -47,6 +47,13 @@ struct pcpu {
 	 */
 	bool vtimer_held;
 	/*
+	 * HCR_EL2.VSE may be set: numbat set it for the loaded vCPU (an
+	 * injected virtual SError, or one reloaded) since the load. Only
+	 * numbat sets it (the hardware clears it when the guest takes the
+	 * SError), so clear means the put need not read HCR_EL2.
+	 */
+	bool vse_set;
+	/*
 	 * The debug registers are clear and trapped (MDCR_EL2.TDA) here:
 	 * loading a vCPU that does not use them has nothing to do (debug.c).
 	 */

@@ -280,14 +280,18 @@ static void optional_restore(const struct arch_sysregs *s)
 static inline __attribute__((always_inline)) void put(struct pcpu *p, struct vcpu *vcpu, bool vgic)
 {
 	struct arch_sysregs *s = &vcpu->sys;
-	uint64_t hcr;
 
 	if (arch_serror_drain())
 		vm_guest_serror(vcpu, "SError left pending when it stopped running");
-	hcr = read_hcr_el2();
-	s->vserror = (hcr & HCR_VSE) != 0;
-	if (s->vserror)
-		write_hcr_el2(hcr & ~HCR_VSE);
+	s->vserror = false;
+	if (p->vse_set) {
+		uint64_t hcr = read_hcr_el2();
+
+		p->vse_set = false;
+		s->vserror = (hcr & HCR_VSE) != 0;
+		if (s->vserror)
+			write_hcr_el2(hcr & ~HCR_VSE);
+	}
 
 	arch_el1_save(s); /* and disables its virtual timer */
 	fp_put(p, vcpu);
@@ -375,8 +379,10 @@ static inline __attribute__((always_inline)) void load(struct pcpu *p, struct vc
 
 	write_vttbr_el2(vcpu->vm->s2.vttbr);
 	flush_if_other_vcpu(p, vcpu);
-	if (s->vserror)
+	if (s->vserror) {
+		p->vse_set = true;
 		write_hcr_el2(read_hcr_el2() | HCR_VSE);
+	}
 	arch_el1_restore(s); /* VMPIDR_EL2 too */
 	fp_loaded(p, vcpu);
 	if (vcpu->debug.live || !p->debug_quiet)
@@ -425,7 +431,9 @@ void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
  */
 void arch_wfx_trap(bool trap)
 {
-	write_hcr_el2(trap ? HCR_GUEST : HCR_GUEST & ~(HCR_TWI | HCR_TWE));
+	/* A virtual SError pending for the loaded vCPU (HCR_EL2.VSE) stays. */
+	write_hcr_el2((read_hcr_el2() & HCR_VSE) |
+		      (trap ? HCR_GUEST : HCR_GUEST & ~(HCR_TWI | HCR_TWE)));
 	isb();
 }
 
@@ -504,6 +512,7 @@ void arch_inject_serror(struct vcpu *vcpu)
 	vcpu->exits.injected++;
 	if (has_ras)
 		write_vsesr_el2(0);
+	pcpu_this()->vse_set = true;
 	write_hcr_el2(read_hcr_el2() | HCR_VSE);
 	isb();
 }
