@@ -175,7 +175,7 @@ static uint32_t v3_live_lrs(const struct vgic_cpu *c)
 	return (c->lr_used | ~(uint32_t)elrsr) & lr_mask;
 }
 
-/* v3_save but for ICH_HCR_EL2: the list registers (then emptied) and priorities. */
+/* The list registers of `c` (then emptied) and ICH_VMCR_EL2. */
 static inline __attribute__((always_inline)) void v3_save_lrs(struct vgic_cpu *c)
 {
 	uint32_t live;
@@ -189,6 +189,11 @@ static inline __attribute__((always_inline)) void v3_save_lrs(struct vgic_cpu *c
 		lr_access(i, true, 0); /* nothing of it may reach the next vCPU */
 	}
 	__asm__ volatile("mrs %0, ich_vmcr_el2" : "=r"(c->vmcr));
+}
+
+/* The active priorities (ICH_AP0Rn_EL2, ICH_AP1Rn_EL2) of `c`. */
+static inline __attribute__((always_inline)) void v3_save_aprs(struct vgic_cpu *c)
+{
 	if (nr_apr == 1) { /* 5 bits of preemption: the common case */
 		__asm__ volatile("mrs %0, ich_ap0r0_el2" : "=r"(c->ap0r[0]));
 		__asm__ volatile("mrs %0, ich_ap1r0_el2" : "=r"(c->apr[0]));
@@ -205,32 +210,37 @@ static void v3_save(struct vgic_cpu *c)
 	c->hcr = read_ich_hcr();
 	write_ich_hcr(0); /* no maintenance interrupts while it is away */
 	v3_save_lrs(c);
+	v3_save_aprs(c);
 }
 
-/* v3_restore but for ICH_HCR_EL2. */
+/* Every list register is empty: save (or clear_cpu) left it so. */
 static inline __attribute__((always_inline)) void v3_restore_lrs(const struct vgic_cpu *c)
 {
-	/* Every list register is empty: save (or clear_cpu) left it so. */
 	for (uint32_t live = c->lr_live | c->lr_used; live; live &= live - 1) {
 		unsigned i = (unsigned)__builtin_ctz(live);
 
 		lr_access(i, true, c->lr_saved[i]);
 	}
 	__asm__ volatile("msr ich_vmcr_el2, %0" : : "r"(c->vmcr));
+}
+
+static inline __attribute__((always_inline)) void v3_restore_aprs(const struct vgic_cpu *c)
+{
 	if (nr_apr == 1) {
 		__asm__ volatile("msr ich_ap0r0_el2, %0" : : "r"(c->ap0r[0]));
 		__asm__ volatile("msr ich_ap1r0_el2, %0" : : "r"(c->apr[0]));
-	} else {
-		for (unsigned i = 0; i < nr_apr; i++) {
-			apr_access(i, true, c->ap0r[i]);
-			apr_access(4 + i, true, c->apr[i]);
-		}
+		return;
+	}
+	for (unsigned i = 0; i < nr_apr; i++) {
+		apr_access(i, true, c->ap0r[i]);
+		apr_access(4 + i, true, c->apr[i]);
 	}
 }
 
 static void v3_restore(const struct vgic_cpu *c)
 {
 	v3_restore_lrs(c);
+	v3_restore_aprs(c);
 	write_ich_hcr(c->hcr);
 }
 
@@ -239,12 +249,22 @@ static void v3_restore(const struct vgic_cpu *c)
  * ICH_HCR_EL2 in between: next's value replaces prev's before numbat
  * unmasks interrupts (a maintenance interrupt prev's settings raise while
  * its list registers empty is a level that falls again, never taken).
+ * The number of priority registers is tested once.
  */
 static void v3_switch(struct vgic_cpu *prev, const struct vgic_cpu *next)
 {
 	prev->hcr = read_ich_hcr();
 	v3_save_lrs(prev);
 	v3_restore_lrs(next);
+	if (nr_apr == 1) {
+		__asm__ volatile("mrs %0, ich_ap0r0_el2" : "=r"(prev->ap0r[0]));
+		__asm__ volatile("mrs %0, ich_ap1r0_el2" : "=r"(prev->apr[0]));
+		__asm__ volatile("msr ich_ap0r0_el2, %0" : : "r"(next->ap0r[0]));
+		__asm__ volatile("msr ich_ap1r0_el2, %0" : : "r"(next->apr[0]));
+	} else {
+		v3_save_aprs(prev);
+		v3_restore_aprs(next);
+	}
 	write_ich_hcr(next->hcr);
 }
 
