@@ -8,6 +8,19 @@
  */
 	.text
 
+/* Two registers to *(x0 + off), and back. */
+.macro save2 a, b, off
+	mrs	x2, \a
+	mrs	x3, \b
+	stp	x2, x3, [x0, #\off]
+.endm
+
+.macro restore2 a, b, off
+	ldp	x2, x3, [x0, #\off]
+	msr	\a, x2
+	msr	\b, x3
+.endm
+
 /*
  * void arch_el1_save(struct arch_sysregs *s): reads the 25 registers into
  * *s, then disables the virtual timer (CNTV_CTL_EL0 = 0), whose interrupt
@@ -15,42 +28,18 @@
  */
 	.global arch_el1_save
 arch_el1_save:
-	mrs	x2, sctlr_el1
-	mrs	x3, ttbr0_el1
-	stp	x2, x3, [x0, #0]
-	mrs	x2, ttbr1_el1
-	mrs	x3, tcr_el1
-	stp	x2, x3, [x0, #16]
-	mrs	x2, mair_el1
-	mrs	x3, amair_el1
-	stp	x2, x3, [x0, #32]
-	mrs	x2, vbar_el1
-	mrs	x3, contextidr_el1
-	stp	x2, x3, [x0, #48]
-	mrs	x2, tpidr_el1
-	mrs	x3, tpidr_el0
-	stp	x2, x3, [x0, #64]
-	mrs	x2, tpidrro_el0
-	mrs	x3, sp_el0
-	stp	x2, x3, [x0, #80]
-	mrs	x2, sp_el1
-	mrs	x3, elr_el1
-	stp	x2, x3, [x0, #96]
-	mrs	x2, spsr_el1
-	mrs	x3, esr_el1
-	stp	x2, x3, [x0, #112]
-	mrs	x2, far_el1
-	mrs	x3, afsr0_el1
-	stp	x2, x3, [x0, #128]
-	mrs	x2, afsr1_el1
-	mrs	x3, par_el1
-	stp	x2, x3, [x0, #144]
-	mrs	x2, cpacr_el1
-	mrs	x3, csselr_el1
-	stp	x2, x3, [x0, #160]
-	mrs	x2, cntkctl_el1
-	mrs	x3, cntv_ctl_el0
-	stp	x2, x3, [x0, #176]
+	save2	sctlr_el1, ttbr0_el1, 0
+	save2	ttbr1_el1, tcr_el1, 16
+	save2	mair_el1, amair_el1, 32
+	save2	vbar_el1, contextidr_el1, 48
+	save2	tpidr_el1, tpidr_el0, 64
+	save2	tpidrro_el0, sp_el0, 80
+	save2	sp_el1, elr_el1, 96
+	save2	spsr_el1, esr_el1, 112
+	save2	far_el1, afsr0_el1, 128
+	save2	afsr1_el1, par_el1, 144
+	save2	cpacr_el1, csselr_el1, 160
+	save2	cntkctl_el1, cntv_ctl_el0, 176
 	mrs	x2, cntv_cval_el0
 	str	x2, [x0, #192]
 	msr	cntv_ctl_el0, xzr
@@ -64,42 +53,20 @@ arch_el1_save:
  */
 	.global arch_el1_restore
 arch_el1_restore:
-	ldp	x2, x3, [x0, #0]
-	msr	sctlr_el1, x2
-	msr	ttbr0_el1, x3
-	ldp	x2, x3, [x0, #16]
-	msr	ttbr1_el1, x2
-	msr	tcr_el1, x3
-	ldp	x2, x3, [x0, #32]
-	msr	mair_el1, x2
-	msr	amair_el1, x3
-	ldp	x2, x3, [x0, #48]
-	msr	vbar_el1, x2
-	msr	contextidr_el1, x3
-	ldp	x2, x3, [x0, #64]
-	msr	tpidr_el1, x2
-	msr	tpidr_el0, x3
-	ldp	x2, x3, [x0, #80]
-	msr	tpidrro_el0, x2
-	msr	sp_el0, x3
-	ldp	x2, x3, [x0, #96]
-	msr	sp_el1, x2
-	msr	elr_el1, x3
-	ldp	x2, x3, [x0, #112]
-	msr	spsr_el1, x2
-	msr	esr_el1, x3
-	ldp	x2, x3, [x0, #128]
-	msr	far_el1, x2
-	msr	afsr0_el1, x3
-	ldp	x2, x3, [x0, #144]
-	msr	afsr1_el1, x2
-	msr	par_el1, x3
-	ldp	x2, x3, [x0, #160]
-	msr	cpacr_el1, x2
-	msr	csselr_el1, x3
-	ldp	x2, x3, [x0, #176]
+	restore2 sctlr_el1, ttbr0_el1, 0
+	restore2 ttbr1_el1, tcr_el1, 16
+	restore2 mair_el1, amair_el1, 32
+	restore2 vbar_el1, contextidr_el1, 48
+	restore2 tpidr_el1, tpidr_el0, 64
+	restore2 tpidrro_el0, sp_el0, 80
+	restore2 sp_el1, elr_el1, 96
+	restore2 spsr_el1, esr_el1, 112
+	restore2 far_el1, afsr0_el1, 128
+	restore2 afsr1_el1, par_el1, 144
+	restore2 cpacr_el1, csselr_el1, 160
+	ldp	x2, x3, [x0, #176]		/* CNTKCTL, CNTV_CTL */
 	msr	cntkctl_el1, x2
-	ldp	x4, x5, [x0, #192]
+	ldp	x4, x5, [x0, #192]		/* CNTV_CVAL, VMPIDR_EL2 */
 	msr	cntv_cval_el0, x4
 	msr	cntv_ctl_el0, x3
 	msr	vmpidr_el2, x5
