@@ -196,7 +196,7 @@ uint64_t sched_policy_pick_event_budgets(struct sched_pick pk,
 					 uint64_t now)
 {
 	struct sched_entity *best = pk.best;
-	uint64_t event = pk.equal ? now + best->slice_left : SCHED_NEVER;
+	uint64_t event = best && pk.equal ? now + best->slice_left : SCHED_NEVER;
 
 	if (best && best->budget)
 		event = min_u64(event, now + sched_policy_budget_left(best, now));
