@@ -69,9 +69,10 @@ static uint64_t dev_timer(struct vm *vm, uint64_t now, uint64_t next)
 
 /*
  * One pass over the vCPUs pinned here: serves the device timers of the
- * VMs whose vCPU 0 is pinned here (those with a timed device: vm.c), wakes the blocked vCPUs whose timer
- * deadline has passed, and puts the runnable ones to the policy's pick as
- * it goes (sched_policy_consider; no list of them, no second loop).
+ * VMs whose vCPU 0 is pinned here (those with a timed device: vm.c),
+ * wakes the blocked vCPUs whose timer deadline has passed, and puts the
+ * runnable ones to the policy's pick as it goes (sched_policy_consider;
+ * no list of them, no second loop).
  * Returns the choice (NULL if none may run now); *deadline: the earliest
  * of the other blocked vCPUs' deadlines, the device timers and the
  * policy's next event (slice or budget end, a throttled vCPU's refill).
@@ -124,9 +125,10 @@ static void unload(struct pcpu *p, struct vcpu *v, enum vcpu_state st)
 
 /*
  * Counts `v` as loaded unless its state changed since it was picked (then
- * false). No lock: `v` is counted as loaded first, then its state is read (vm_request, which
- * sets states and then reads the count, describes the pairing); one that
- * is no longer runnable backs out through vm_vcpu_unloaded.
+ * false). No lock: `v` is counted as loaded first, then its state is read
+ * (vm_request, which sets states and then reads the count, describes the
+ * pairing); one that is no longer runnable backs out through
+ * vm_vcpu_unloaded.
  */
 static inline __attribute__((always_inline)) bool counted(struct vcpu *v)
 {

@@ -277,7 +277,8 @@ static void optional_restore(const struct arch_sysregs *s)
  * taken yet (HCR_EL2.VSE) stays pending with it. Its virtual CPU
  * interface is saved too if `vgic` (else the caller does it).
  */
-static inline __attribute__((always_inline)) void put(struct pcpu *p, struct vcpu *vcpu, bool vgic)
+static inline __attribute__((always_inline)) void put(struct pcpu *p, struct vcpu *vcpu,
+						      bool vgic)
 {
 	struct arch_sysregs *s = &vcpu->sys;
 
@@ -373,7 +374,8 @@ static inline __attribute__((always_inline)) void flush_if_other_vcpu(struct pcp
  * Makes `vcpu` the one whose EL1 state is in this pCPU's registers (but
  * the optional ones), and its virtual CPU interface too if `vgic`.
  */
-static inline __attribute__((always_inline)) void load(struct pcpu *p, struct vcpu *vcpu, bool vgic)
+static inline __attribute__((always_inline)) void load(struct pcpu *p, struct vcpu *vcpu,
+						       bool vgic)
 {
 	const struct arch_sysregs *s = &vcpu->sys;
 
