@@ -204,7 +204,8 @@ uint64_t sched_policy_pick_event_budgets(struct sched_pick pk,
 		struct sched_entity *e = throttled[i];
 
 		/* Throttled: it matters once refilled if it would then win. */
-		if (e->budget && !sched_policy_budget_left(e, now) && (!best || e->prio > best->prio))
+		if (e->budget && !sched_policy_budget_left(e, now) &&
+		    (!best || e->prio > best->prio))
 			event = min_u64(event, refill_ready_at(e));
 	}
 	return event;
