@@ -70,9 +70,10 @@ struct pcpu {
 	uint64_t deferred_esr;
 	/*
 	 * Per VM, the vCPU whose translations this pCPU's TLB and I-cache
-	 * last held, as the VM's boot count (at least 1 once it ran) << 32 |
-	 * the vCPU's index: another vCPU of the same VM, or a new incarnation
-	 * after a reset, gets them invalidated (arch.c).
+	 * last held, as its vcpu->tlb_key (the VM's boot count, at least 1
+	 * once it ran, << 32 | the vCPU's index, set at each reload): another
+	 * vCPU of the same VM, or a new incarnation after a reset, gets them
+	 * invalidated (arch.c).
 	 */
 	uint64_t last_ran[CONFIG_MAX_VMS];
 };

@@ -194,16 +194,17 @@ static void vm_load_finish(struct vm *vm)
 	for (unsigned i = 0; i < cfg->device_count; i++)
 		if (vm->devs[i].ops->reset)
 			vm->devs[i].ops->reset(&vm->devs[i]);
+	vm->boots++;
 	for (unsigned i = 0; i < cfg->vcpu_count; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
 		v->state = VCPU_OFF;
 		v->ptimer_ctl = v->ptimer_cval = 0;
 		v->ptimer_level = false;
+		v->tlb_key = (uint64_t)vm->boots << 32 | i;
 	}
 	vgic_reset_vm(vm);
 	console_vm_reset(vm);
-	vm->boots++;
 	vm->started_at = arch_now();
 	boot->woken_at = UINT64_MAX; /* a back-off is no wake-up latency */
 	vm->announce = vm_entry_stamp;

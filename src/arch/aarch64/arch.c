@@ -361,11 +361,10 @@ static inline __attribute__((always_inline)) void flush_if_other_vcpu(struct pcp
 								    const struct vcpu *vcpu)
 {
 	unsigned id = vcpu->vm->id;
-	uint64_t key = (uint64_t)vcpu->vm->boots << 32 | vcpu->index;
 
-	if (p->last_ran[id] == key)
+	if (p->last_ran[id] == vcpu->tlb_key)
 		return;
-	p->last_ran[id] = key;
+	p->last_ran[id] = vcpu->tlb_key;
 	isb(); /* VTTBR_EL2 before the invalidation that uses its VMID */
 	__asm__ volatile("tlbi vmalls12e1\n dsb nsh\n ic iallu\n dsb nsh" ::: "memory");
 }
