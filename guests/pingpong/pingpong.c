@@ -8,7 +8,9 @@
  */
 #include "numbat.h"
 
+#ifndef ITERATIONS
 #define ITERATIONS 20000
+#endif
 
 int main(void)
 {

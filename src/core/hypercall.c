@@ -16,8 +16,8 @@
 #include "core/vpsci.h"
 
 /* Out of line: its buffer would give every hypercall a large stack frame. */
-static __attribute__((noinline)) int64_t hc_console_write(struct vcpu *vcpu, uint64_t ipa,
-							      uint64_t len)
+static __attribute__((noinline)) int64_t guest_write(struct vcpu *vcpu, uint64_t ipa,
+							   uint64_t len)
 {
 	char buf[NUMBAT_CONSOLE_WRITE_MAX];
 	const void *src;
@@ -35,8 +35,25 @@ static __attribute__((noinline)) int64_t hc_console_write(struct vcpu *vcpu, uin
 	return (int64_t)len;
 }
 
+/*
+ * The calls that call further are out of line and called last (the
+ * dispatch's tail calls), each storing its own result: `dispatch` then
+ * needs no stack frame, and neither do the calls answered inside it.
+ */
+static __attribute__((noinline)) void hc_console_write(struct vcpu *vcpu)
+{
+	uint64_t *x = vcpu->regs.x;
+
+	x[0] = (uint64_t)guest_write(vcpu, x[1], x[2]);
+}
+
+static __attribute__((noinline)) void hc_powerfail_done(struct vcpu *vcpu)
+{
+	vcpu->regs.x[0] = (uint64_t)powerfail_done(vcpu);
+}
+
 /* NUMBAT_HC_VCPU_STATS: a vCPU of the caller's own VM (abi.h). */
-static void hc_vcpu_stats(struct vcpu *vcpu, uint64_t *x)
+static __attribute__((noinline)) void hc_vcpu_stats(struct vcpu *vcpu, uint64_t *x)
 {
 	const struct vm *vm = vcpu->vm;
 	const struct sched_stats *st;
@@ -61,19 +78,31 @@ static void hc_vcpu_stats(struct vcpu *vcpu, uint64_t *x)
 	}
 }
 
+/* PSCI, or anything else: NOT_SUPPORTED. */
+static __attribute__((noinline)) void hc_other(struct vcpu *vcpu, uint32_t fn)
+{
+	if (psci_is_psci(fn))
+		vpsci_handle(vcpu, fn);
+	else
+		vcpu->regs.x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+}
+
 static __attribute__((noinline)) void hc_virq_raise(struct vcpu *vcpu)
 {
 	vcpu->regs.x[0] = (uint64_t)virq_raise(vcpu, vcpu->regs.x[1]);
 }
 
-/* Every call but the cheapest; out of line, so that one needs no frame. */
+/*
+ * Every call but the cheapest; out of line, so that one needs no frame.
+ * Neither does this: what calls further is a tail call.
+ */
 static __attribute__((noinline)) void dispatch(struct vcpu *vcpu, uint32_t fn)
 {
 	uint64_t *x = vcpu->regs.x;
 
 	switch (fn) {
 	case NUMBAT_HC_CONSOLE_WRITE:
-		x[0] = (uint64_t)hc_console_write(vcpu, x[1], x[2]);
+		hc_console_write(vcpu);
 		return;
 	case NUMBAT_HC_YIELD:
 		sched_yield(vcpu);
@@ -83,7 +112,7 @@ static __attribute__((noinline)) void dispatch(struct vcpu *vcpu, uint32_t fn)
 		hc_vcpu_stats(vcpu, x);
 		return;
 	case NUMBAT_HC_POWERFAIL_DONE:
-		x[0] = (uint64_t)powerfail_done(vcpu);
+		hc_powerfail_done(vcpu);
 		return;
 	case NUMBAT_HC_VM_ID:
 		x[0] = vcpu->vm->id;
@@ -98,10 +127,7 @@ static __attribute__((noinline)) void dispatch(struct vcpu *vcpu, uint32_t fn)
 			(uint64_t)SMCCC_NOT_SUPPORTED;
 		return;
 	default:
-		if (psci_is_psci(fn))
-			vpsci_handle(vcpu, fn);
-		else
-			x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+		hc_other(vcpu, fn);
 		return;
 	}
 }

@@ -47,6 +47,13 @@ struct pcpu {
 	 */
 	bool vtimer_held;
 	/*
+	 * HCR_EL2.VSE may be set: numbat set it for the loaded vCPU (an
+	 * injected virtual SError, or one reloaded) since the load. Only
+	 * numbat sets it (the hardware clears it when the guest takes the
+	 * SError), so clear means the put need not read HCR_EL2.
+	 */
+	bool vse_set;
+	/*
 	 * The debug registers are clear and trapped (MDCR_EL2.TDA) here:
 	 * loading a vCPU that does not use them has nothing to do (debug.c).
 	 */
@@ -62,12 +69,13 @@ struct pcpu {
 	uint64_t fp_resets;
 	uint64_t deferred_esr;
 	/*
-	 * Per VM, the vCPU (and the VM's boot count) whose translations this
-	 * pCPU's TLB and I-cache last held: another vCPU of the same VM, or a
-	 * new incarnation after a reset, gets them invalidated (arch.c).
+	 * Per VM, the vCPU whose translations this pCPU's TLB and I-cache
+	 * last held, as its vcpu->tlb_key (the VM's boot count, at least 1
+	 * once it ran, << 32 | the vCPU's index, set at each reload): another
+	 * vCPU of the same VM, or a new incarnation after a reset, gets them
+	 * invalidated (arch.c).
 	 */
-	const struct vcpu *last_ran[CONFIG_MAX_VMS];
-	unsigned last_boot[CONFIG_MAX_VMS];
+	uint64_t last_ran[CONFIG_MAX_VMS];
 };
 
 extern struct pcpu pcpus[CONFIG_MAX_PCPUS];

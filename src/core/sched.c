@@ -69,16 +69,19 @@ static uint64_t dev_timer(struct vm *vm, uint64_t now, uint64_t next)
 
 /*
  * One pass over the vCPUs pinned here: serves the device timers of the
- * VMs whose vCPU 0 is pinned here, wakes the blocked vCPUs whose timer
- * deadline has passed, and gives the policy the runnable ones. Returns its
- * choice (NULL if none may run now); *deadline: the earliest of the other
- * blocked vCPUs' deadlines, the device timers and the policy's next event
- * (slice or budget end, a throttled vCPU's refill).
+ * VMs whose vCPU 0 is pinned here (those with a timed device: vm.c),
+ * wakes the blocked vCPUs whose timer deadline has passed, and puts the
+ * runnable ones to the policy's pick as it goes (sched_policy_consider;
+ * no list of them, no second loop).
+ * Returns the choice (NULL if none may run now); *deadline: the earliest
+ * of the other blocked vCPUs' deadlines, the device timers and the
+ * policy's next event (slice or budget end, a throttled vCPU's refill).
  */
 static inline __attribute__((always_inline)) struct vcpu *pick(struct pcpu *p, uint64_t now,
 							      uint64_t *deadline)
 {
-	struct sched_entity *ready[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS], *best;
+	struct sched_entity *throttled[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS];
+	struct sched_pick pk = { .best = NULL, .equal = false };
 	uint64_t next = powerfail_poll(now, NO_DEADLINE), event;
 	unsigned n = 0, count = p->nvcpus;
 
@@ -86,8 +89,8 @@ static inline __attribute__((always_inline)) struct vcpu *pick(struct pcpu *p, u
 		struct vcpu *v = p->vcpus[i];
 		enum vcpu_state st;
 
-		/* Its device timer first: a watchdog may stop the VM. */
-		if (v->index == 0)
+		/* Its VM's device timer first: a watchdog may stop the VM. */
+		if (v->dev_timer)
 			next = dev_timer(v->vm, now, next);
 		st = state_of(v);
 		if (st == VCPU_BLOCKED && v->wake_at != NO_DEADLINE) {
@@ -102,17 +105,18 @@ static inline __attribute__((always_inline)) struct vcpu *pick(struct pcpu *p, u
 			spin_unlock(&v->vm->lock);
 			st = state_of(v);
 		}
-		if (st == VCPU_RUNNABLE)
-			ready[n++] = &v->se;
+		if (st == VCPU_RUNNABLE && !sched_policy_consider(&p->rq, &pk, &v->se, now))
+			throttled[n++] = &v->se;
 	}
-	best = sched_policy_pick(&p->rq, ready, n, now, &event);
+	event = sched_policy_pick_event(pk, throttled, n, now);
 	*deadline = event < next ? event : next;
-	return best ? container_of(best, struct vcpu, se) : NULL;
+	return pk.best ? container_of(pk.best, struct vcpu, se) : NULL;
 }
 
-static void unload(struct pcpu *p, struct vcpu *v)
+/* Takes `v`, whose state was read as `st`, off this pCPU. */
+static void unload(struct pcpu *p, struct vcpu *v, enum vcpu_state st)
 {
-	if (state_of(v) == VCPU_OFF)
+	if (st == VCPU_OFF)
 		vgic_vcpu_off(v);
 	arch_vcpu_put(v);
 	p->current = NULL;
@@ -120,12 +124,13 @@ static void unload(struct pcpu *p, struct vcpu *v)
 }
 
 /*
- * Loads `v` unless its state changed since it was picked. No lock: `v`
- * is counted as loaded first, then its state is read (vm_request, which
- * sets states and then reads the count, describes the pairing); one that
- * is no longer runnable backs out through vm_vcpu_unloaded.
+ * Counts `v` as loaded unless its state changed since it was picked (then
+ * false). No lock: `v` is counted as loaded first, then its state is read
+ * (vm_request, which sets states and then reads the count, describes the
+ * pairing); one that is no longer runnable backs out through
+ * vm_vcpu_unloaded.
  */
-static bool load(struct pcpu *p, struct vcpu *v)
+static inline __attribute__((always_inline)) bool counted(struct vcpu *v)
 {
 	__atomic_store_n(&v->loaded, true, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&v->vm->loaded, 1, __ATOMIC_RELAXED);
@@ -139,8 +144,33 @@ static bool load(struct pcpu *p, struct vcpu *v)
 		vm_vcpu_unloaded(v);
 		return false;
 	}
+	return true;
+}
+
+static bool load(struct pcpu *p, struct vcpu *v)
+{
+	if (!counted(v))
+		return false;
 	arch_vcpu_load(v);
 	p->current = v;
+	return true;
+}
+
+/*
+ * From `prev` (its state read as `st`) straight to `next` in one world
+ * switch, if `next` may still be loaded (counted first, so a VM with both
+ * never shows zero loaded vCPUs in between); false, with `prev` still
+ * loaded, if not.
+ */
+static bool switch_to(struct pcpu *p, struct vcpu *prev, enum vcpu_state st, struct vcpu *next)
+{
+	if (!counted(next))
+		return false;
+	if (st == VCPU_OFF)
+		vgic_vcpu_off(prev);
+	arch_vcpu_switch(prev, next);
+	p->current = next;
+	vm_vcpu_unloaded(prev);
 	return true;
 }
 
@@ -211,7 +241,7 @@ struct vcpu *sched_reschedule(void)
 		if (next && vm_loading(next->vm)) {
 			/* vCPU 0's turn goes to its VM's reload: one bounded step, its time. */
 			if (prev && state_of(prev) == VCPU_OFF) {
-				unload(p, prev);
+				unload(p, prev, VCPU_OFF);
 				prev = NULL;
 			}
 			if (vm_load_wait(next->vm, now)) {
@@ -226,11 +256,15 @@ struct vcpu *sched_reschedule(void)
 			continue;
 		}
 		if (prev) {
+			enum vcpu_state st = state_of(prev);
+
 			/* An OFF vCPU never stays loaded: stops and resets wait for it. */
-			if (next || state_of(prev) == VCPU_OFF) {
-				if (next && state_of(prev) == VCPU_RUNNABLE)
+			if (next || st == VCPU_OFF) {
+				if (next && st == VCPU_RUNNABLE)
 					prev->se.stats.preemptions++;
-				unload(p, prev);
+				if (next && switch_to(p, prev, st, next))
+					break;
+				unload(p, prev, st);
 				prev = NULL;
 			}
 		}
@@ -291,24 +325,6 @@ void sched_start(void)
 		arch_wfx_trap(false);
 	}
 	arch_vcpu_enter(sched_reschedule());
-}
-
-void sched_yield(struct vcpu *vcpu)
-{
-	struct pcpu *p = vcpu->pcpu;
-
-	/*
-	 * Only worth a pass through the scheduler if someone else waits; then
-	 * the rest of the slice goes too, so that an equal waiting behind it
-	 * runs (a spinning SMP guest lets its lock holder in).
-	 */
-	for (unsigned i = 0; i < p->nvcpus; i++) {
-		if (p->vcpus[i] != vcpu && state_of(p->vcpus[i]) == VCPU_RUNNABLE) {
-			vcpu->se.slice_left = 0;
-			p->resched = true;
-			break;
-		}
-	}
 }
 
 void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval)

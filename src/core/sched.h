@@ -38,8 +38,30 @@ void sched_charge_current(struct vcpu *vcpu);
 void sched_init_vcpu(struct vcpu *vcpu, const struct sched_config *cfg);
 /* Enters the scheduler for the first time on this pCPU. */
 void sched_start(void) __attribute__((noreturn));
-/* WFE: give the pCPU to another runnable vCPU, if any. */
-void sched_yield(struct vcpu *vcpu);
+/*
+ * WFE and the yield hypercall: give the pCPU to another runnable vCPU, if
+ * any. Inline (it is short, and both callers are trap handlers).
+ */
+static inline void sched_yield(struct vcpu *vcpu)
+{
+	struct pcpu *p = vcpu->pcpu;
+
+	/*
+	 * Only worth a pass through the scheduler if someone else waits; then
+	 * the rest of the slice goes too, so that an equal waiting behind it
+	 * runs (a spinning SMP guest lets its lock holder in).
+	 */
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		struct vcpu *other = p->vcpus[i];
+
+		if (other != vcpu &&
+		    __atomic_load_n(&other->state, __ATOMIC_ACQUIRE) == VCPU_RUNNABLE) {
+			vcpu->se.slice_left = 0;
+			p->resched = true;
+			break;
+		}
+	}
+}
 /* WFI: block until woken, or until the vCPU's virtual timer would fire. */
 void sched_block(struct vcpu *vcpu, uint64_t cntv_ctl, uint64_t cntv_cval);
 /* Makes `vcpu` runnable if it is blocked (caller holds vm->lock). */

@@ -187,61 +187,40 @@ void sched_policy_woken(struct sched_entity *se, uint64_t at)
 }
 
 /*
- * One pass over `ready`: each entity whose slice ran out goes to the back
- * with a fresh one, and the best that may run is kept together with
- * whether another one of its priority waits (then its slice end is an
- * event). Throttled entities are counted, and only when there are some
- * does a second look find the first refill that would preempt the choice.
+ * The pick's next event when the choice is budgeted or some runnable
+ * entity is throttled: the choice's slice end (an equal waits) or budget
+ * end, and the refill of a throttled entity that would then win.
  */
+uint64_t sched_policy_pick_event_budgets(struct sched_pick pk,
+					 struct sched_entity *const *throttled, unsigned n,
+					 uint64_t now)
+{
+	struct sched_entity *best = pk.best;
+	uint64_t event = best && pk.equal ? now + best->slice_left : SCHED_NEVER;
+
+	if (best && best->budget)
+		event = min_u64(event, now + sched_policy_budget_left(best, now));
+	for (unsigned i = 0; i < n; i++) {
+		struct sched_entity *e = throttled[i];
+
+		/* Throttled: it matters once refilled if it would then win. */
+		if (e->budget && !sched_policy_budget_left(e, now) &&
+		    (!best || e->prio > best->prio))
+			event = min_u64(event, refill_ready_at(e));
+	}
+	return event;
+}
+
+/* One sched_policy_consider per entity; the throttled ones are looked at again only if any. */
 struct sched_entity *sched_policy_pick(struct sched_queue *q, struct sched_entity *const *ready,
 				       unsigned n, uint64_t now, uint64_t *next_event)
 {
-	struct sched_entity *best = NULL;
-	uint64_t event = SCHED_NEVER;
+	struct sched_pick pk = { .best = NULL, .equal = false };
 	unsigned throttled = 0;
-	bool equal = false;
 
-	/* Alone and not budgeted (a pCPU of its own): it runs, nothing to revisit. */
-	if (n == 1 && !ready[0]->budget) {
-		if (!ready[0]->slice_left) {
-			ready[0]->seq = ++q->seq;
-			ready[0]->slice_left = ready[0]->slice;
-		}
-		*next_event = SCHED_NEVER;
-		return ready[0];
-	}
-	for (unsigned i = 0; i < n; i++) {
-		struct sched_entity *e = ready[i];
-
-		if (!e->slice_left) {
-			e->seq = ++q->seq;  /* to the back, with a fresh slice */
-			e->slice_left = e->slice;
-		}
-		if (e->budget && !sched_policy_budget_left(e, now)) {
+	for (unsigned i = 0; i < n; i++)
+		if (!sched_policy_consider(q, &pk, ready[i], now))
 			throttled++;
-		} else if (!best || e->prio > best->prio) {
-			best = e;
-			equal = false;
-		} else if (e->prio == best->prio) {
-			equal = true;
-			if (e->seq < best->seq)
-				best = e;
-		}
-	}
-	if (equal)
-		event = now + best->slice_left;
-	if (best && best->budget)
-		event = min_u64(event, now + sched_policy_budget_left(best, now));
-	for (unsigned i = 0; throttled && i < n; i++) {
-		struct sched_entity *e = ready[i];
-
-		/* Throttled: it matters once refilled if it would then win. */
-		if (e->budget && !sched_policy_budget_left(e, now)) {
-			throttled--;
-			if (!best || e->prio > best->prio)
-				event = min_u64(event, refill_ready_at(e));
-		}
-	}
-	*next_event = event;
-	return best;
+	*next_event = sched_policy_pick_event(pk, ready, throttled ? n : 0, now);
+	return pk.best;
 }

@@ -68,11 +68,67 @@ void sched_policy_init(struct sched_entity *se, unsigned prio, uint64_t slice,
  * one's slice end (if an equal-priority entity waits) or budget end, or
  * the refill of a throttled entity that would then preempt it (the first
  * refill of any throttled one when nothing runs); SCHED_NEVER if none.
+ * The same pick one entity at a time (sched.c's pass over its run list):
+ * sched_policy_consider for each, then sched_policy_pick_event.
  */
 struct sched_entity *sched_policy_pick(struct sched_queue *q, struct sched_entity *const *ready,
 				       unsigned n, uint64_t now, uint64_t *next_event);
 
+/* A pick in progress: the best entity so far, and whether an equal of it waits. */
+struct sched_pick {
+	struct sched_entity *best;
+	bool equal;
+};
+
 uint64_t sched_policy_budget_left(struct sched_entity *se, uint64_t now);
+
+/*
+ * Puts the runnable `e` to the pick `pk` at `now` (a slice that ran out
+ * first goes to the back with a fresh one). Returns false, leaving `pk` as
+ * it was, if `e` is throttled (out of budget): the caller then gives it
+ * to sched_policy_pick_event. Inline: every reschedule runs it for each
+ * runnable vCPU.
+ */
+static inline bool sched_policy_consider(struct sched_queue *q, struct sched_pick *pk,
+					 struct sched_entity *e, uint64_t now)
+{
+	struct sched_entity *best = pk->best;
+
+	if (!e->slice_left) {
+		e->seq = ++q->seq;  /* to the back, with a fresh slice */
+		e->slice_left = e->slice;
+	}
+	if (e->budget && !sched_policy_budget_left(e, now))
+		return false;
+	if (!best || e->prio > best->prio) {
+		pk->best = e;
+		pk->equal = false;
+	} else if (e->prio == best->prio) {
+		pk->equal = true;
+		if (e->seq < best->seq)
+			pk->best = e;
+	}
+	return true;
+}
+
+/* sched_policy_pick_event where budgets are involved (sched_policy.c). */
+uint64_t sched_policy_pick_event_budgets(struct sched_pick pk,
+					 struct sched_entity *const *throttled, unsigned n,
+					 uint64_t now);
+
+/*
+ * When the finished pick `pk` must be revisited (sched_policy_pick's
+ * *next_event); `throttled` holds the `n` entities sched_policy_consider
+ * refused (it may hold others too: they are skipped).
+ */
+static inline uint64_t sched_policy_pick_event(struct sched_pick pk,
+					       struct sched_entity *const *throttled, unsigned n,
+					       uint64_t now)
+{
+	if (__builtin_expect(n || (pk.best && pk.best->budget), 0))
+		return sched_policy_pick_event_budgets(pk, throttled, n, now);
+	return pk.equal ? now + pk.best->slice_left : SCHED_NEVER;
+}
 
 /* Budget `se` may use at `now` (UINT64_MAX when it is not budgeted). */
 static inline uint64_t sched_policy_available(struct sched_entity *se, uint64_t now)

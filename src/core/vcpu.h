@@ -53,12 +53,15 @@ struct vcpu {
 	bool loaded;                /* state live on pcpu; atomic (vm.c, vm_request) */
 	bool wfx_hw;                /* alone on its pCPU, no budget: WFI/WFE not trapped */
 	bool wfx_held;              /* ...but trapped while its vtimer is held (vgic.c) */
+	bool dev_timer;             /* vCPU 0 of a VM with a timed device: its pCPU serves it */
 	uint64_t wake_at;           /* counter deadline while BLOCKED, or ~0 */
 	uint64_t woken_at;          /* when it last became runnable, not yet run, or ~0 */
 	struct sched_entity se;     /* priority, slice, budget, statistics: its pCPU's */
 	uint64_t ptimer_ctl, ptimer_cval; /* emulated EL1 physical timer */
 	bool ptimer_level;
 	struct vgic_cpu vgic;       /* banked interrupts, list registers */
+	/* Last: the fields above keep the offsets the trap paths were tuned for. */
+	uint64_t tlb_key;           /* its VM's boot count << 32 | index (pcpu->last_ran) */
 };
 
 /*

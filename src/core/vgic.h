@@ -79,6 +79,8 @@ struct vgic_hw {
 	 */
 	void (*save)(struct vgic_cpu *c);
 	void (*restore)(const struct vgic_cpu *c);
+	/* save(prev), then restore(next): a switch from one vCPU to another. */
+	void (*switch_cpu)(struct vgic_cpu *prev, const struct vgic_cpu *next);
 	/* This pCPU's virtual interface at boot: list registers and priorities empty. */
 	void (*clear_cpu)(void);
 };

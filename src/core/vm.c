@@ -108,6 +108,15 @@ static bool vm_build(struct vm *vm)
 	return true;
 }
 
+/* Whether a device of `vm` has a timer (only those ever set vm->dev_timer_at). */
+static bool has_dev_timer(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ndevs; i++)
+		if (vm->devs[i].ops->timer)
+			return true;
+	return false;
+}
+
 void vm_create_all(void)
 {
 	vm_count = numbat_system.vm_count;
@@ -135,6 +144,7 @@ void vm_create_all(void)
 			v->pcpu = p;
 			v->mmio_last = &vm->devs[0]; /* devices are fixed from here on */
 			v->state = VCPU_OFF;
+			v->dev_timer = i == 0 && has_dev_timer(vm);
 			sched_init_vcpu(v, &cfg->sched[i]);
 			p->vcpus[p->nvcpus++] = v;
 		}
@@ -184,16 +194,17 @@ static void vm_load_finish(struct vm *vm)
 	for (unsigned i = 0; i < cfg->device_count; i++)
 		if (vm->devs[i].ops->reset)
 			vm->devs[i].ops->reset(&vm->devs[i]);
+	vm->boots++;
 	for (unsigned i = 0; i < cfg->vcpu_count; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
 		v->state = VCPU_OFF;
 		v->ptimer_ctl = v->ptimer_cval = 0;
 		v->ptimer_level = false;
+		v->tlb_key = (uint64_t)vm->boots << 32 | i;
 	}
 	vgic_reset_vm(vm);
 	console_vm_reset(vm);
-	vm->boots++;
 	vm->started_at = arch_now();
 	boot->woken_at = UINT64_MAX; /* a back-off is no wake-up latency */
 	vm->announce = vm_entry_stamp;
@@ -455,7 +466,7 @@ bool vm_start(struct vm *vm)
 }
 
 /* The last vCPU of `vm` left while it was being stopped or reset. */
-static __attribute__((noinline)) void last_out(struct vm *vm)
+void vm_last_out(struct vm *vm)
 {
 	bool check_off = false;
 
@@ -468,29 +479,6 @@ static __attribute__((noinline)) void last_out(struct vm *vm)
 	spin_unlock(&vm->lock);
 	if (check_off)
 		power_off_if_done(vm);
-}
-
-/*
- * Lock-free on the way out of a running VM (every vCPU switch): the
- * store-buffering pairing with vm_request is described there. Only the
- * last vCPU out of a VM being stopped or reset takes the lock, and
- * finishes the transition unless vm_request (or a loader that backed out)
- * already did.
- */
-void vm_vcpu_unloaded(struct vcpu *vcpu)
-{
-	struct vm *vm = vcpu->vm;
-	enum vm_state s;
-
-	CHECK(vcpu->loaded);
-	/* Its state is saved (release): a CPU_ON may reset it now (vpsci.c). */
-	__atomic_store_n(&vcpu->loaded, false, __ATOMIC_RELEASE);
-	if (__atomic_sub_fetch(&vm->loaded, 1, __ATOMIC_SEQ_CST) != 0)
-		return;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	s = __atomic_load_n(&vm->state, __ATOMIC_RELAXED);
-	if (s == VM_STOPPING || s == VM_RESETTING)
-		last_out(vm);
 }
 
 void vm_dev_timer_set(struct vm *vm, uint64_t at)

@@ -11,6 +11,7 @@
 
 #include "arch/aarch64/arch.h"
 #include "core/addr.h"
+#include "core/panic.h"
 #include "core/spinlock.h"
 #include "core/vcpu.h"
 #include "devices/vdev.h"
@@ -68,12 +69,13 @@ struct vm {
 	const struct vm_config *cfg;
 	unsigned ndevs;            /* bound devices, fixed after creation */
 	unsigned id;
-	/* Near the start: the MMIO path reaches them with short offsets. */
-	struct vdev devs[CONFIG_MAX_DEVICES + 2]; /* + the vGIC's windows */
+	/* Before the devices: every vCPU switch reads or updates them atomically. */
 	spinlock_t lock;           /* lock order: vm->lock, then console */
 	enum vm_state state;       /* protected by lock */
 	unsigned loaded;           /* vCPUs loaded on a pCPU; atomic (vm_request) */
 	unsigned boots;            /* (re)loads done, the first included */
+	/* Near the start: the MMIO path reaches them with short offsets. */
+	struct vdev devs[CONFIG_MAX_DEVICES + 2]; /* + the vGIC's windows */
 	unsigned crashes;          /* counted against the restart limit; lock */
 	enum vm_why last_stop;     /* protected by lock */
 	uint64_t started_at;       /* counter value when it last (re)started */
@@ -116,8 +118,32 @@ void vm_reset(struct vm *vm, enum vm_why why, const char *msg);
  * back-off start afresh. Returns false if it is not off.
  */
 bool vm_start(struct vm *vm);
-/* Called when a vCPU is taken off its pCPU: finishes stops and resets. */
-void vm_vcpu_unloaded(struct vcpu *vcpu);
+/* vm_vcpu_unloaded's rare part: the last vCPU out of a stopping or resetting VM. */
+void vm_last_out(struct vm *vm);
+
+/*
+ * Called when a vCPU is taken off its pCPU: finishes stops and resets.
+ * Lock-free on the way out of a running VM (every vCPU switch, inline):
+ * the store-buffering pairing with vm_request is described there. Only
+ * the last vCPU out of a VM being stopped or reset takes the lock, and
+ * finishes the transition unless vm_request (or a loader that backed out)
+ * already did.
+ */
+static inline void vm_vcpu_unloaded(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	enum vm_state s;
+
+	CHECK(vcpu->loaded);
+	/* Its state is saved (release): a CPU_ON may reset it now (vpsci.c). */
+	__atomic_store_n(&vcpu->loaded, false, __ATOMIC_RELEASE);
+	if (__atomic_sub_fetch(&vm->loaded, 1, __ATOMIC_SEQ_CST) != 0)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	s = __atomic_load_n(&vm->state, __ATOMIC_RELAXED);
+	if (s == VM_STOPPING || s == VM_RESETTING)
+		vm_last_out(vm);
+}
 
 /*
  * One bounded step of reloading `vm` (state VM_LOADING), run by the

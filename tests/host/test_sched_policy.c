@@ -453,7 +453,9 @@ static struct sched_entity *oracle_pick(struct sched_queue *q, struct sched_enti
  * Random pCPUs of up to 6 entities (3 priorities, some budgeted and partly
  * or wholly used up, slices partly used): the single-pass pick makes the
  * same choice, sets the same next event and leaves every entity as the
- * plain rule does.
+ * plain rule does; so does the pick one entity at a time that sched.c
+ * makes (sched_policy_consider, then sched_policy_pick_event given only
+ * the entities it refused).
  */
 START_TEST(pick_matches_the_plain_rule)
 {
@@ -461,10 +463,11 @@ START_TEST(pick_matches_the_plain_rule)
 	unsigned throttled_seen = 0, equal_seen = 0;
 
 	for (unsigned round = 0; round < 20000; round++) {
-		struct sched_entity a[6] = { 0 }, b[6], *ra[6], *rb[6], *ca, *cb;
-		struct sched_queue qa = { 0 }, qb;
-		uint64_t now = 0, eva, evb;
-		unsigned n;
+		struct sched_entity a[6] = { 0 }, b[6], c[6], *ra[6], *rb[6], *refused[6], *ca, *cb;
+		struct sched_queue qa = { 0 }, qb, qc;
+		struct sched_pick pk = { .best = NULL, .equal = false };
+		uint64_t now = 0, eva, evb, evc;
+		unsigned n, nrefused = 0;
 
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
 		n = (seed >> 60) % 7;
@@ -485,13 +488,22 @@ START_TEST(pick_matches_the_plain_rule)
 		qa.seq = 10;
 		now = 3 * MS;
 		memcpy(b, a, n * sizeof(a[0]));
-		qb = qa;
+		memcpy(c, a, n * sizeof(a[0]));
+		qb = qc = qa;
 		ca = oracle_pick(&qa, ra, n, now, &eva);
 		cb = sched_policy_pick(&qb, rb, n, now, &evb);
+		for (unsigned i = 0; i < n; i++)
+			if (!sched_policy_consider(&qc, &pk, &c[i], now))
+				refused[nrefused++] = &c[i];
+		evc = sched_policy_pick_event(pk, refused, nrefused, now);
 		ck_assert_int_eq(ca ? ca - a : -1, cb ? cb - b : -1);
+		ck_assert_int_eq(ca ? ca - a : -1, pk.best ? pk.best - c : -1);
 		ck_assert_uint_eq(eva, evb);
+		ck_assert_uint_eq(eva, evc);
 		ck_assert_uint_eq(qa.seq, qb.seq);
+		ck_assert_uint_eq(qa.seq, qc.seq);
 		ck_assert_mem_eq(a, b, n * sizeof(a[0]));
+		ck_assert_mem_eq(a, c, n * sizeof(a[0]));
 		for (unsigned i = 0; i < n; i++) {
 			if (!sched_policy_available(&a[i], now))
 				throttled_seen++;

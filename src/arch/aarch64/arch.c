@@ -5,6 +5,8 @@
  */
 #include "arch/aarch64/arch.h"
 
+#include <stddef.h>
+
 #include "arch/aarch64/debug.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
@@ -186,6 +188,17 @@ void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0)
 extern void arch_fpsimd_save(struct arch_fpsimd *fp);
 extern void arch_fpsimd_restore(const struct arch_fpsimd *fp);
 extern bool arch_serror_drain(void);
+extern void arch_el1_save(struct arch_sysregs *s);
+extern void arch_el1_restore(const struct arch_sysregs *s);
+
+/* el1_regs.S moves the first 26 fields of struct arch_sysregs in pairs. */
+#define SYSREG_AT(field, n) (offsetof(struct arch_sysregs, field) == (n) * 8)
+_Static_assert(SYSREG_AT(sctlr_el1, 0) && SYSREG_AT(tcr_el1, 3) && SYSREG_AT(vbar_el1, 6) &&
+	       SYSREG_AT(tpidr_el0, 9) && SYSREG_AT(sp_el1, 12) && SYSREG_AT(esr_el1, 15) &&
+	       SYSREG_AT(afsr1_el1, 18) && SYSREG_AT(csselr_el1, 21) &&
+	       SYSREG_AT(cntv_ctl_el0, 23) && SYSREG_AT(cntv_cval_el0, 24) &&
+	       SYSREG_AT(vmpidr_el2, 25),
+	       "struct arch_sysregs: the layout el1_regs.S assumes");
 
 /*
  * FP/SIMD. A vCPU's V0-V31, FPSR and FPCR move only when it gets or gives
@@ -239,72 +252,72 @@ void arch_fpsimd_trap(struct vcpu *vcpu, uint64_t esr)
 	p->fp_resets = vcpu->fp.resets;
 }
 
+/* FEAT_SME's TPIDR2_EL0 and FEAT_RAS's VDISR_EL2 of `s`, on CPUs with them. */
+static void optional_save(struct arch_sysregs *s)
+{
+	if (has_sme)
+		s->tpidr2_el0 = read_tpidr2_el0();
+	if (has_ras)
+		s->vdisr_el2 = read_vdisr_el2();
+}
+
+static void optional_restore(const struct arch_sysregs *s)
+{
+	if (has_sme)
+		write_tpidr2_el0(s->tpidr2_el0);
+	if (has_ras)
+		write_vdisr_el2(s->vdisr_el2);
+}
+
 /*
- * Saves the EL1 state of the vCPU leaving this pCPU. First, an SError its
- * accesses caused that is still pending is taken here and charged to it,
- * never to the vCPU that runs next (vectors.S, arch_serror_drain). A
- * virtual SError it has not taken yet (HCR_EL2.VSE) stays pending with it.
+ * Saves the EL1 state of the vCPU leaving this pCPU (but the optional
+ * registers: optional_save). First, an SError its accesses caused that is
+ * still pending is taken here and charged to it, never to the vCPU that
+ * runs next (vectors.S, arch_serror_drain). A virtual SError it has not
+ * taken yet (HCR_EL2.VSE) stays pending with it. Its virtual CPU
+ * interface is saved too if `vgic` (else the caller does it).
  */
-void arch_vcpu_put(struct vcpu *vcpu)
+static inline __attribute__((always_inline)) void put(struct pcpu *p, struct vcpu *vcpu,
+						      bool vgic)
 {
 	struct arch_sysregs *s = &vcpu->sys;
-	uint64_t hcr;
 
 	if (arch_serror_drain())
 		vm_guest_serror(vcpu, "SError left pending when it stopped running");
-	hcr = read_hcr_el2();
-	s->vserror = (hcr & HCR_VSE) != 0;
-	if (s->vserror)
-		write_hcr_el2(hcr & ~HCR_VSE);
+	s->vserror = false;
+	if (p->vse_set) {
+		uint64_t hcr = read_hcr_el2();
 
-	s->sctlr_el1 = read_sctlr_el1();
-	s->ttbr0_el1 = read_ttbr0_el1();
-	s->ttbr1_el1 = read_ttbr1_el1();
-	s->tcr_el1 = read_tcr_el1();
-	s->mair_el1 = read_mair_el1();
-	s->amair_el1 = read_amair_el1();
-	s->vbar_el1 = read_vbar_el1();
-	s->contextidr_el1 = read_contextidr_el1();
-	s->tpidr_el1 = read_tpidr_el1();
-	s->tpidr_el0 = read_tpidr_el0();
-	s->tpidrro_el0 = read_tpidrro_el0();
-	s->sp_el0 = read_sp_el0();
-	s->sp_el1 = read_sp_el1();
-	s->elr_el1 = read_elr_el1();
-	s->spsr_el1 = read_spsr_el1();
-	s->esr_el1 = read_esr_el1();
-	s->far_el1 = read_far_el1();
-	s->afsr0_el1 = read_afsr0_el1();
-	s->afsr1_el1 = read_afsr1_el1();
-	s->par_el1 = read_par_el1();
-	s->cpacr_el1 = read_cpacr_el1();
-	s->csselr_el1 = read_csselr_el1();
-	s->cntkctl_el1 = read_cntkctl_el1();
-	s->cntv_ctl_el0 = read_cntv_ctl_el0();
-	s->cntv_cval_el0 = read_cntv_cval_el0();
-	if (has_sme_or_ras) {
-		if (has_sme)
-			s->tpidr2_el0 = read_tpidr2_el0();
-		if (has_ras)
-			s->vdisr_el2 = read_vdisr_el2();
+		p->vse_set = false;
+		s->vserror = (hcr & HCR_VSE) != 0;
+		if (s->vserror)
+			write_hcr_el2(hcr & ~HCR_VSE);
 	}
-	/* A timer left running would fire for the next vCPU. */
-	write_cntv_ctl_el0(0);
-	fp_put(pcpu_this(), vcpu);
+
+	arch_el1_save(s); /* and disables its virtual timer */
+	fp_put(p, vcpu);
 	if (vcpu->debug.live)
 		debug_put(vcpu);
-	vgic_hw->save(&vcpu->vgic);
+	if (vgic)
+		vgic_hw->save(&vcpu->vgic);
 	/*
 	 * A forwarded vtimer interrupt the guest has not finished yet: only
 	 * possible if numbat took one (or reloaded it) since the load.
 	 */
 	vcpu->vgic.hw_active = false;
-	if (pcpu_this()->vtimer_held) {
-		pcpu_this()->vtimer_held = false;
+	if (p->vtimer_held) {
+		p->vtimer_held = false;
 		vcpu->vgic.hw_active = gic_ppi_active(VGIC_PPI_VTIMER);
 		if (vcpu->vgic.hw_active)
 			gic_ppi_set_active(VGIC_PPI_VTIMER, false);
 	}
+}
+
+void arch_vcpu_put(struct vcpu *vcpu)
+{
+	put(pcpu_this(), vcpu, true);
+	if (has_sme_or_ras)
+		optional_save(&vcpu->sys);
 }
 
 enum arch_line arch_vtimer_line(const struct vcpu *vcpu)
@@ -334,7 +347,6 @@ void arch_vtimer_release(struct vcpu *vcpu)
 		vcpu->vgic.hw_active = false;
 }
 
-/* Makes `vcpu` the one whose EL1 state is in this pCPU's registers. */
 /*
  * A VM's vCPUs share its VMID, so on one pCPU they share TLB entries and
  * I-cache lines that the guest believes are each CPU's own: a guest
@@ -345,68 +357,64 @@ void arch_vtimer_release(struct vcpu *vcpu)
  * invalidated here first (Arm ARM D8.13, TLBI VMALLS12E1; the VMID is the
  * one VTTBR_EL2 now holds).
  */
-static void flush_if_other_vcpu(const struct vcpu *vcpu)
+static inline __attribute__((always_inline)) void flush_if_other_vcpu(struct pcpu *p,
+								    const struct vcpu *vcpu)
 {
-	struct pcpu *p = pcpu_this();
 	unsigned id = vcpu->vm->id;
 
-	if (p->last_ran[id] == vcpu && p->last_boot[id] == vcpu->vm->boots)
+	if (p->last_ran[id] == vcpu->tlb_key)
 		return;
-	p->last_ran[id] = vcpu;
-	p->last_boot[id] = vcpu->vm->boots;
+	p->last_ran[id] = vcpu->tlb_key;
 	isb(); /* VTTBR_EL2 before the invalidation that uses its VMID */
 	__asm__ volatile("tlbi vmalls12e1\n dsb nsh\n ic iallu\n dsb nsh" ::: "memory");
 }
 
-void arch_vcpu_load(struct vcpu *vcpu)
+/*
+ * Makes `vcpu` the one whose EL1 state is in this pCPU's registers (but
+ * the optional ones), and its virtual CPU interface too if `vgic`.
+ */
+static inline __attribute__((always_inline)) void load(struct pcpu *p, struct vcpu *vcpu,
+						       bool vgic)
 {
 	const struct arch_sysregs *s = &vcpu->sys;
 
 	write_vttbr_el2(vcpu->vm->s2.vttbr);
-	flush_if_other_vcpu(vcpu);
-	write_vmpidr_el2(s->vmpidr_el2);
-	if (s->vserror)
+	flush_if_other_vcpu(p, vcpu);
+	if (s->vserror) {
+		p->vse_set = true;
 		write_hcr_el2(read_hcr_el2() | HCR_VSE);
-	write_sctlr_el1(s->sctlr_el1);
-	write_ttbr0_el1(s->ttbr0_el1);
-	write_ttbr1_el1(s->ttbr1_el1);
-	write_tcr_el1(s->tcr_el1);
-	write_mair_el1(s->mair_el1);
-	write_amair_el1(s->amair_el1);
-	write_vbar_el1(s->vbar_el1);
-	write_contextidr_el1(s->contextidr_el1);
-	write_tpidr_el1(s->tpidr_el1);
-	write_tpidr_el0(s->tpidr_el0);
-	write_tpidrro_el0(s->tpidrro_el0);
-	write_sp_el0(s->sp_el0);
-	write_sp_el1(s->sp_el1);
-	write_elr_el1(s->elr_el1);
-	write_spsr_el1(s->spsr_el1);
-	write_esr_el1(s->esr_el1);
-	write_far_el1(s->far_el1);
-	write_afsr0_el1(s->afsr0_el1);
-	write_afsr1_el1(s->afsr1_el1);
-	write_par_el1(s->par_el1);
-	write_cpacr_el1(s->cpacr_el1);
-	write_csselr_el1(s->csselr_el1);
-	write_cntkctl_el1(s->cntkctl_el1);
-	write_cntv_cval_el0(s->cntv_cval_el0);
-	write_cntv_ctl_el0(s->cntv_ctl_el0);
-	if (has_sme_or_ras) {
-		if (has_sme)
-			write_tpidr2_el0(s->tpidr2_el0);
-		if (has_ras)
-			write_vdisr_el2(s->vdisr_el2);
 	}
-	fp_loaded(pcpu_this(), vcpu);
-	if (vcpu->debug.live || !pcpu_this()->debug_quiet)
+	arch_el1_restore(s); /* VMPIDR_EL2 too */
+	fp_loaded(p, vcpu);
+	if (vcpu->debug.live || !p->debug_quiet)
 		debug_load(vcpu);
 	if (vcpu->vgic.hw_active) {
-		pcpu_this()->vtimer_held = true;
+		p->vtimer_held = true;
 		gic_ppi_set_active(VGIC_PPI_VTIMER, true);
 	}
-	vgic_hw->restore(&vcpu->vgic);
+	if (vgic)
+		vgic_hw->restore(&vcpu->vgic);
 	isb();
+}
+
+void arch_vcpu_load(struct vcpu *vcpu)
+{
+	if (has_sme_or_ras)
+		optional_restore(&vcpu->sys);
+	load(pcpu_this(), vcpu, true);
+}
+
+void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
+{
+	struct pcpu *p = pcpu_this();
+
+	put(p, prev, false);
+	if (has_sme_or_ras) { /* one test for CPUs with neither */
+		optional_save(&prev->sys);
+		optional_restore(&next->sys);
+	}
+	vgic_hw->switch_cpu(&prev->vgic, &next->vgic);
+	load(p, next, false);
 }
 
 /*
@@ -424,7 +432,9 @@ void arch_vcpu_load(struct vcpu *vcpu)
  */
 void arch_wfx_trap(bool trap)
 {
-	write_hcr_el2(trap ? HCR_GUEST : HCR_GUEST & ~(HCR_TWI | HCR_TWE));
+	/* A virtual SError pending for the loaded vCPU (HCR_EL2.VSE) stays. */
+	write_hcr_el2((read_hcr_el2() & HCR_VSE) |
+		      (trap ? HCR_GUEST : HCR_GUEST & ~(HCR_TWI | HCR_TWE)));
 	isb();
 }
 
@@ -503,6 +513,7 @@ void arch_inject_serror(struct vcpu *vcpu)
 	vcpu->exits.injected++;
 	if (has_ras)
 		write_vsesr_el2(0);
+	pcpu_this()->vse_set = true;
 	write_hcr_el2(read_hcr_el2() | HCR_VSE);
 	isb();
 }

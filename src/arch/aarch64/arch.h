@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/pgtable.h"
+#include "arch/aarch64/sysreg.h"
 #include "core/addr.h"
 
 struct vcpu;
@@ -48,6 +49,7 @@ static inline void arch_regs_skip(struct arch_regs *r, uint64_t esr)
 }
 
 /* EL1/EL0 system registers: switched only when another vCPU is loaded. */
+/* The first 26 fields, in this order, are what el1_regs.S moves in pairs. */
 struct arch_sysregs {
 	uint64_t sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
 	uint64_t vbar_el1, contextidr_el1, tpidr_el1, tpidr_el0, tpidrro_el0;
@@ -93,6 +95,11 @@ uint64_t arch_mpidr(void);
 void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0);
 void arch_vcpu_load(struct vcpu *vcpu);
 void arch_vcpu_put(struct vcpu *vcpu);
+/*
+ * arch_vcpu_put(prev), then arch_vcpu_load(next), in one call (the
+ * scheduler's switch from one vCPU straight to another).
+ */
+void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next);
 /* Enters `vcpu` (already loaded) on a fresh stack. Does not return. */
 void arch_vcpu_enter(struct vcpu *vcpu) __attribute__((noreturn));
 
@@ -172,8 +179,21 @@ enum arch_line arch_vtimer_line(const struct vcpu *vcpu);
  * can signal again. Only for a vCPU whose line arch_vtimer_line knew.
  */
 void arch_vtimer_release(struct vcpu *vcpu);
-void arch_timer_arm(uint64_t deadline);
-void arch_timer_disarm(void);
+/*
+ * numbat's timer (CNTHP, EL2's physical timer): inline, every switch arms
+ * it. The caller's next context synchronisation (the ERET into a guest,
+ * or arch_idle's ISB before it waits) makes the new settings take effect.
+ */
+static inline void arch_timer_arm(uint64_t deadline)
+{
+	write_cnthp_cval_el2(deadline);
+	write_cnthp_ctl_el2(CNT_CTL_ENABLE);
+}
+
+static inline void arch_timer_disarm(void)
+{
+	write_cnthp_ctl_el2(0);
+}
 void arch_idle(void);
 /*
  * Whether the guests of this pCPU trap WFI and WFE (HCR_EL2.TWI, TWE);

@@ -4,6 +4,9 @@
  * Each handler returns the vCPU this pCPU runs next.
  */
 #include "arch/aarch64/arch.h"
+
+#include <stddef.h>
+
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/gic.h"
 #include "arch/aarch64/sysreg.h"
@@ -175,9 +178,11 @@ void handle_guest_serror(struct vcpu *vcpu)
 /*
  * With the whole frame in vcpu->regs: the deferred trap, if there is one,
  * then the vCPU to enter (the scheduler's choice if `vcpu` may not go on).
- * Without a deferred trap guest_leave came here because `vcpu` may not
- * simply go on: straight to the scheduler.
+ * guest_leave calls sched_reschedule itself when no trap was deferred
+ * (it tests the second byte of pcpu->leave).
  */
+_Static_assert(offsetof(struct pcpu, deferred) == offsetof(struct pcpu, leave) + 1,
+	       "vectors.S: pcpu->deferred is bits 8-15 of pcpu->leave");
 static __attribute__((noinline)) struct vcpu *run_deferred(struct pcpu *p, struct vcpu *vcpu)
 {
 	trap_table[esr_ec(p->deferred_esr)](vcpu, p->deferred_esr);
@@ -286,17 +291,6 @@ void arch_kick(const struct pcpu *target)
 		gic_send_sgi(target->id, SGI_KICK);
 }
 
-void arch_timer_arm(uint64_t deadline)
-{
-	write_cnthp_cval_el2(deadline);
-	write_cnthp_ctl_el2(CNT_CTL_ENABLE);
-	isb();
-}
-
-void arch_timer_disarm(void)
-{
-	write_cnthp_ctl_el2(0);
-}
 
 uint64_t arch_ticks_to_ns(uint64_t ticks)
 {
@@ -321,10 +315,12 @@ void arch_irq_window(void)
  * straight away: acknowledging it at the CPU interface does not need
  * PSTATE.I clear, so it is not taken as an exception (no el2_irq frame).
  * One per call, as per exception: the caller's loop comes back here, and
- * WFI ends at once while another is pending.
+ * WFI ends at once while another is pending. The ISB first: numbat's
+ * timer, just armed, is set before the wait (arch_timer_arm).
  */
 void arch_idle(void)
 {
+	isb();
 	wfi();
 	arch_irq_handle();
 }

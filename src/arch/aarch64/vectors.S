@@ -13,8 +13,9 @@
  * (pcpu->leave: a reschedule, or a trap the handler deferred because its
  * instruction names one of x19-x29, traps.c). Otherwise it saves x19-x29
  * and calls handle_guest_full, which finishes with the whole frame (the
- * deferred trap, the scheduler, which may switch, reset or report) and
- * returns the vCPU to enter with guest_exit.
+ * deferred trap, then the scheduler, which may switch, reset or report),
+ * or without a deferred trap the scheduler directly; either returns the
+ * vCPU to enter with guest_exit.
  */
 #include "asm-offsets.h"
 
@@ -99,7 +100,11 @@ guest_leave:
 	stp	x25, x26, [x0, #200]
 	stp	x27, x28, [x0, #216]
 	str	x29, [x0, #232]
-	bl	handle_guest_full
+	tst	w2, #0xff00			/* pcpu->deferred (little-endian) */
+	b.ne	1f
+	bl	sched_reschedule		/* no deferred trap: just switch */
+	b	guest_exit
+1:	bl	handle_guest_full
 	b	guest_exit
 
 /*

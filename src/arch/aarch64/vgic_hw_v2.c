@@ -153,6 +153,12 @@ static void v2_restore(const struct vgic_cpu *c)
 	wr32(gich + GICH_HCR, (uint32_t)c->hcr);
 }
 
+static void v2_switch(struct vgic_cpu *prev, const struct vgic_cpu *next)
+{
+	v2_save(prev);
+	v2_restore(next);
+}
+
 static struct vgic_hw v2 = {
 	.version = 2,
 	.sgi_sources = true,
@@ -166,6 +172,7 @@ static struct vgic_hw v2 = {
 	.save = v2_save,
 	.clear_cpu = v2_clear_cpu,
 	.restore = v2_restore,
+	.switch_cpu = v2_switch,
 };
 
 const struct vgic_hw *vgic_hw_v2_probe(uint64_t gich_pa, uint64_t gicv_pa)

@@ -77,6 +77,7 @@ static inline void write_ich_hcr(uint64_t v)
 }
 
 static unsigned nr_apr;
+static uint32_t lr_mask; /* the implemented list registers, one bit each */
 
 static uint64_t vgic_v3_encode_lr(const struct vgic_lr *lr)
 {
@@ -147,7 +148,7 @@ static uint32_t v3_empty_lrs(void)
 	uint64_t elrsr;
 
 	__asm__ volatile("mrs %0, ich_elrsr_el2" : "=r"(elrsr));
-	return (uint32_t)elrsr & ((1u << vgic_hw->nr_lr) - 1);
+	return (uint32_t)elrsr & lr_mask;
 }
 
 /* A CPU interface reset: no active priorities in either group (12.4.1). */
@@ -168,15 +169,17 @@ static void v3_reset_cpu(struct vgic_cpu *c)
  */
 static uint32_t v3_live_lrs(const struct vgic_cpu *c)
 {
-	return (c->lr_used | ~v3_empty_lrs()) & ((1u << vgic_hw->nr_lr) - 1);
+	uint64_t elrsr;
+
+	__asm__ volatile("mrs %0, ich_elrsr_el2" : "=r"(elrsr));
+	return (c->lr_used | ~(uint32_t)elrsr) & lr_mask;
 }
 
-static void v3_save(struct vgic_cpu *c)
+/* The list registers of `c` (then emptied) and ICH_VMCR_EL2. */
+static inline __attribute__((always_inline)) void v3_save_lrs(struct vgic_cpu *c)
 {
 	uint32_t live;
 
-	c->hcr = read_ich_hcr();
-	write_ich_hcr(0); /* no maintenance interrupts while it is away */
 	live = v3_live_lrs(c);
 	c->lr_live = live; /* restore reads lr_saved[] of these (and lr_used) only */
 	for (; live; live &= live - 1) {
@@ -186,6 +189,11 @@ static void v3_save(struct vgic_cpu *c)
 		lr_access(i, true, 0); /* nothing of it may reach the next vCPU */
 	}
 	__asm__ volatile("mrs %0, ich_vmcr_el2" : "=r"(c->vmcr));
+}
+
+/* The active priorities (ICH_AP0Rn_EL2, ICH_AP1Rn_EL2) of `c`. */
+static inline __attribute__((always_inline)) void v3_save_aprs(struct vgic_cpu *c)
+{
 	if (nr_apr == 1) { /* 5 bits of preemption: the common case */
 		__asm__ volatile("mrs %0, ich_ap0r0_el2" : "=r"(c->ap0r[0]));
 		__asm__ volatile("mrs %0, ich_ap1r0_el2" : "=r"(c->apr[0]));
@@ -197,25 +205,67 @@ static void v3_save(struct vgic_cpu *c)
 	}
 }
 
-static void v3_restore(const struct vgic_cpu *c)
+static void v3_save(struct vgic_cpu *c)
 {
-	/* Every list register is empty: save (or clear_cpu) left it so. */
+	c->hcr = read_ich_hcr();
+	write_ich_hcr(0); /* no maintenance interrupts while it is away */
+	v3_save_lrs(c);
+	v3_save_aprs(c);
+}
+
+/* Every list register is empty: save (or clear_cpu) left it so. */
+static inline __attribute__((always_inline)) void v3_restore_lrs(const struct vgic_cpu *c)
+{
 	for (uint32_t live = c->lr_live | c->lr_used; live; live &= live - 1) {
 		unsigned i = (unsigned)__builtin_ctz(live);
 
 		lr_access(i, true, c->lr_saved[i]);
 	}
 	__asm__ volatile("msr ich_vmcr_el2, %0" : : "r"(c->vmcr));
+}
+
+static inline __attribute__((always_inline)) void v3_restore_aprs(const struct vgic_cpu *c)
+{
 	if (nr_apr == 1) {
 		__asm__ volatile("msr ich_ap0r0_el2, %0" : : "r"(c->ap0r[0]));
 		__asm__ volatile("msr ich_ap1r0_el2, %0" : : "r"(c->apr[0]));
-	} else {
-		for (unsigned i = 0; i < nr_apr; i++) {
-			apr_access(i, true, c->ap0r[i]);
-			apr_access(4 + i, true, c->apr[i]);
-		}
+		return;
 	}
+	for (unsigned i = 0; i < nr_apr; i++) {
+		apr_access(i, true, c->ap0r[i]);
+		apr_access(4 + i, true, c->apr[i]);
+	}
+}
+
+static void v3_restore(const struct vgic_cpu *c)
+{
+	v3_restore_lrs(c);
+	v3_restore_aprs(c);
 	write_ich_hcr(c->hcr);
+}
+
+/*
+ * v3_save(prev), v3_restore(next) in one call, without emptying
+ * ICH_HCR_EL2 in between: next's value replaces prev's before numbat
+ * unmasks interrupts (a maintenance interrupt prev's settings raise while
+ * its list registers empty is a level that falls again, never taken).
+ * The number of priority registers is tested once.
+ */
+static void v3_switch(struct vgic_cpu *prev, const struct vgic_cpu *next)
+{
+	prev->hcr = read_ich_hcr();
+	v3_save_lrs(prev);
+	v3_restore_lrs(next);
+	if (nr_apr == 1) {
+		__asm__ volatile("mrs %0, ich_ap0r0_el2" : "=r"(prev->ap0r[0]));
+		__asm__ volatile("mrs %0, ich_ap1r0_el2" : "=r"(prev->apr[0]));
+		__asm__ volatile("msr ich_ap0r0_el2, %0" : : "r"(next->ap0r[0]));
+		__asm__ volatile("msr ich_ap1r0_el2, %0" : : "r"(next->apr[0]));
+	} else {
+		v3_save_aprs(prev);
+		v3_restore_aprs(next);
+	}
+	write_ich_hcr(next->hcr);
 }
 
 /* At boot the list registers and active priorities are UNKNOWN (12.4). */
@@ -241,6 +291,7 @@ static struct vgic_hw v3 = {
 	.reset_cpu = v3_reset_cpu,
 	.save = v3_save,
 	.restore = v3_restore,
+	.switch_cpu = v3_switch,
 	.clear_cpu = v3_clear_cpu,
 };
 
@@ -258,6 +309,7 @@ static const struct vgic_hw *vgic_hw_v3_probe(void)
 	v3.nr_lr = (unsigned)(vtr & 0x1f) + 1;
 	if (v3.nr_lr > VGIC_MAX_LR)
 		v3.nr_lr = VGIC_MAX_LR;
+	lr_mask = (uint32_t)((1ull << v3.nr_lr) - 1);
 	prebits = (unsigned)EXTRACT(vtr, 26, 3) + 1;
 	nr_apr = prebits >= 7 ? 4 : prebits == 6 ? 2 : 1;
 	return &v3;
