@@ -216,10 +216,18 @@ static bool try_direct(struct vcpu *vcpu, unsigned intid, struct vgic_irq *irq)
 	    vcpu->state != VCPU_RUNNABLE)
 		return false;
 	empty = vgic_hw->empty_lrs();
-	/* Entries the guest has finished with since the last flush. */
-	for (uint32_t e = empty & vcpu->vgic.lr_used; e; e &= e - 1)
-		if (!simple_retire(vcpu, (unsigned)__builtin_ctz(e)))
+	/*
+	 * Entries the guest has finished with since the last flush. Retired
+	 * here they get no hint: one whose interrupt is pending again (which
+	 * a clean model should never show: refresh_lr takes every new edge
+	 * into the entry) is left to the flush, which hints it.
+	 */
+	for (uint32_t e = empty & vcpu->vgic.lr_used; e; e &= e - 1) {
+		unsigned k = (unsigned)__builtin_ctz(e);
+
+		if (!simple_retire(vcpu, k) || vgic_irq_pending(lr_irq(vcpu, k)))
 			return false;
+	}
 	for (uint32_t e = empty & vcpu->vgic.lr_used; e; e &= e - 1) {
 		unsigned k = (unsigned)__builtin_ctz(e);
 
@@ -579,9 +587,17 @@ static void refresh_lr(struct vcpu *vcpu, struct vgic_irq *irq, struct vgic_lr *
 		lr->pending = false; /* the timer's output dropped first */
 		irq->latch = false;
 		arch_vtimer_release(vcpu);
-	} else if (lr->pending && !lr->active && more) {
-		/* Another edge while still pending: one pending state holds both
-		 * (IHI 0069 4.1.2), so it is not delivered twice. */
+	} else if (lr->pending && more) {
+		/*
+		 * Another edge while still pending, active or not: one pending
+		 * state holds both (IHI 0069 4.1.2; IHI 0048B 3.2.4), so it is
+		 * not delivered twice. Left latched, the model would hold a
+		 * pending state beside the entry's with no hint to deliver it
+		 * (gather drops hints of interrupts in list registers): a
+		 * third delivery after the EOI, or, once a fast path retired
+		 * the finished entry, a latch that nothing delivers and that
+		 * swallows every later edge (vgic_pulse).
+		 */
 		if (own)
 			irq->sgi_src &= (uint16_t)~own;
 		else

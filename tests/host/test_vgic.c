@@ -667,6 +667,66 @@ START_TEST(edge_pending_twice_delivered_once)
 END_TEST
 
 /*
+ * An edge while the interrupt is active and pending already is the same
+ * pending state (IHI 0069 4.1.2; IHI 0048B 3.2.4: one pending bit): after
+ * the EOI it is delivered once more, not twice. And what is left must not
+ * block the next edge: a fast path (here the vtimer's, try_direct) that
+ * retires the finished entry while the model still held that third edge
+ * left the SPI latched with no hint and no list register, and every later
+ * pulse was dropped as "already pending" (the rapilog disk stall).
+ */
+START_TEST(edge_while_active_pending_merged)
+{
+	int i;
+
+	set_edge(50);
+	enable(0, 50, 0x40);
+	enable(0, 27, 0x20);
+	route(50, 0);
+	vgic_pulse(&tvm, 50);
+	flush(0);
+	i = guest_ack(0);
+	ck_assert_int_eq(i, lr_of(0, 50));
+	vgic_pulse(&tvm, 50);             /* while active: active and pending */
+	flush(0);
+	ck_assert(hw_lr[0][i].pending && hw_lr[0][i].active);
+	vgic_pulse(&tvm, 50);             /* while active and pending: merged */
+	flush(0);
+	ck_assert(hw_lr[0][i].pending && hw_lr[0][i].active);
+	ck_assert_uint_eq(valid_lrs(0), 1);
+	guest_eoi(0, i);
+	ck_assert_int_eq(guest_ack(0), i);
+	guest_eoi(0, i);
+	ck_assert_uint_eq(valid_lrs(0), 0);
+	on(0);
+	vgic_vtimer_fire(vc(0));          /* its fast path finds the entry finished */
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 2);
+	ck_assert_uint_eq(times(0, 27, 0), 1);
+	vgic_pulse(&tvm, 50);             /* the next edge is delivered */
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 3);
+
+	/* An SGI (GICv3: latched; GICv2: one source) raised three times the same way. */
+	enable(0, 4, 0x40);
+	vgic_raise_sgi(vc(0), 4, 1);
+	flush(0);
+	i = guest_ack(0);
+	vgic_raise_sgi(vc(0), 4, 1);
+	flush(0);
+	vgic_raise_sgi(vc(0), 4, 1);
+	flush(0);
+	ck_assert(hw_lr[0][i].pending && hw_lr[0][i].active);
+	guest_eoi(0, i);
+	run_guest(0);
+	flush(0);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 4, vgic_hw->sgi_sources ? 1 : 0), 2);
+	ck_assert_uint_eq(valid_lrs(0), 0);
+}
+END_TEST
+
+/*
  * vgic_pulse: an edge-triggered SPI pulsed many times before the guest
  * acknowledges it is delivered once, then again after the acknowledge; a
  * level-sensitive one sees the line fall again and stays idle.
@@ -1771,6 +1831,8 @@ void host_tests_init(void)
 	ADD(m, pulse_edge_once_level_never, setup_v2);
 	ADD(m, icpendr_then_pending_again_before_flush, setup_v3);
 	ADD(m, isactiver_holds_delivery, setup_v3);
+	ADD(m, edge_while_active_pending_merged, setup_v3);
+	ADD(m, edge_while_active_pending_merged, setup_v2);
 
 	ADD(r, v3_ctlr, setup_v3);
 	ADD(r, ctlr_same_value_kicks_nobody, setup_v3);
