@@ -182,21 +182,18 @@ static inline struct vgic_irq *lr_irq(const struct vcpu *vcpu, unsigned i)
 }
 
 /*
- * Whether the fast paths may retire finished entry i themselves: only an
- * SGI, PPI or the forwarded vtimer that is edge or HW. A level interrupt
- * (its EOI maintenance must not be overwritten: the line may still be
- * high) or an SPI is left to vgic_flush. (Retiring finished edge SPIs
- * still routed here as well shortened a vIRQ round trip by about 330
- * instructions, but broke the rapilog-crash and rapilog-wt scenarios,
- * whose disk I/O between linux0 and diskd then stalled; not understood
- * yet, so SPIs keep the general path.)
+ * Whether the fast paths may retire finished entry i themselves: an edge
+ * or HW interrupt, and for an SPI only while it is still routed to
+ * `vcpu` (then retiring it and hinting it here is all sync_lrs would do).
+ * A level interrupt (its EOI maintenance must not be overwritten: the
+ * line may still be high) or a retargeted SPI is left to vgic_flush.
  */
 static bool simple_retire(const struct vcpu *vcpu, unsigned i)
 {
-	unsigned intid = vcpu->vgic.lr_intid[i];
-	const struct vgic_irq *irq = &vcpu->vgic.priv[intid < VGIC_NR_PRIVATE ? intid : 0];
+	const struct vgic_irq *irq = lr_irq(vcpu, i);
 
-	return intid < VGIC_NR_PRIVATE && (irq->edge || irq->hw);
+	return (irq->edge || irq->hw) &&
+	       (vcpu->vgic.lr_intid[i] < VGIC_NR_PRIVATE || irq->target == vcpu->index);
 }
 
 /*
@@ -795,7 +792,7 @@ static void commit_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t write)
  * The flush of the common case, without the general path's bookkeeping:
  * nothing waits for a list register, every entry in use is one the guest
  * has finished (empty in hardware) that the fast paths may retire
- * (simple_retire: an SGI, or an edge or HW PPI), and the
+ * (simple_retire: an edge or HW one, an SPI still routed here), and the
  * interrupts to deliver all fit in the list registers then free, each
  * simply placed in one (what fill_free and commit_lrs would do). Returns
  * false when that is not the case, leaving a state the general path
