@@ -687,10 +687,10 @@ static void unplace(struct vcpu *vcpu, uint16_t intid, uint8_t source)
  * EOI maintenance to be looked at again, as does a GICv2 SGI with more
  * sources pending.
  */
-static void place(struct vcpu *vcpu, struct vgic_lr *lr)
+static inline __attribute__((always_inline)) void place_irq(struct vcpu *vcpu,
+								  struct vgic_irq *irq,
+								  struct vgic_lr *lr)
 {
-	struct vgic_irq *irq = irq_of(vcpu, lr->intid);
-
 	irq->in_lr = true;
 	irq->lr_pending = true;
 	irq->clear_req = false;
@@ -705,6 +705,11 @@ static void place(struct vcpu *vcpu, struct vgic_lr *lr)
 	} else if (irq->edge || irq->hw) {
 		irq->latch = false;
 	}
+}
+
+static void place(struct vcpu *vcpu, struct vgic_lr *lr)
+{
+	place_irq(vcpu, irq_of(vcpu, lr->intid), lr);
 }
 
 /*
@@ -789,6 +794,58 @@ static void commit_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t write)
 }
 
 /*
+ * gather and place in one pass, for flush_simple: each hinted interrupt
+ * deliverable to `vcpu` goes into one of the `free` list registers, in
+ * ascending INTID order (the hardware presents list registers by
+ * priority itself), and loses its hint. Returns false if they do not all
+ * fit: those placed stay placed (pending entries, which the general path
+ * reads back and may evict for more urgent ones), the rest keep their
+ * hints. dist->lock held.
+ */
+static bool place_hinted(struct vcpu *vcpu, uint32_t free)
+{
+	struct vgic_cpu *c = &vcpu->vgic;
+	struct vm *vm = vcpu->vm;
+
+	for (unsigned w = 0; w < VGIC_HINT_WORDS; w++) {
+		uint32_t m = c->hint[w];
+		struct vgic_irq *word; /* INTID 32 * w; hints exist only for real ones */
+
+		if (!m)
+			continue;
+		if (w > 0 && !vm->vgic.enabled)
+			break; /* SPIs keep their hints until the distributor is on */
+		word = w ? &vm->vgic.spi[32 * w - VGIC_NR_PRIVATE] : c->priv;
+		for (; m; m &= m - 1) {
+			unsigned bit = (unsigned)__builtin_ctz(m), i;
+			struct vgic_irq *irq = &word[bit];
+			struct vgic_lr lr;
+
+			if (!deliverable(irq) || (w && irq->target != vcpu->index))
+				continue;
+			if (!free) {
+				c->hint[w] = m; /* the rest are looked at again */
+				return false;
+			}
+			i = (unsigned)__builtin_ctz(free);
+			free &= free - 1;
+			lr = (struct vgic_lr){
+				.intid = (uint16_t)(32 * w + bit), .priority = irq->priority,
+				.source = irq->sgi_src ? (uint8_t)__builtin_ctz(irq->sgi_src) : 0,
+				.pending = true,
+			};
+			place_irq(vcpu, irq, &lr);
+			c->lr_intid[i] = lr.intid;
+			c->lr_source[i] = lr.source;
+			c->lr_used |= 1u << i;
+			vgic_hw->write_lr(i, &lr);
+		}
+		c->hint[w] = 0; /* placed, or not deliverable here */
+	}
+	return true;
+}
+
+/*
  * The flush of the common case, without the general path's bookkeeping:
  * nothing waits for a list register, every entry in use is one the guest
  * has finished (empty in hardware) that the fast paths may retire
@@ -796,44 +853,29 @@ static void commit_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t write)
  * interrupts to deliver all fit in the list registers then free, each
  * simply placed in one (what fill_free and commit_lrs would do). Returns
  * false when that is not the case, leaving a state the general path
- * takes as it is (at most finished entries retired, as sync_lrs would).
+ * takes as it is (finished entries retired, as sync_lrs would, and some
+ * interrupts placed in free list registers, as fill_free would).
  * dist->lock held.
  */
 static bool flush_simple(struct vcpu *vcpu)
 {
 	struct vgic_cpu *c = &vcpu->vgic;
-	uint32_t empty = c->lr_used ? vgic_hw->empty_lrs() : 0, free;
-	struct vgic_candidate cand[VGIC_MAX_LR];
-	unsigned n, nr = vgic_hw->nr_lr;
+	uint32_t used = c->lr_used;
 
-	if (c->waiting || (c->lr_used & ~empty))
+	if (c->waiting || (used && (used & ~vgic_hw->empty_lrs())))
 		return false;
-	for (uint32_t e = c->lr_used; e; e &= e - 1)
-		if (!simple_retire(vcpu, (unsigned)__builtin_ctz(e)))
-			return false;
-	for (uint32_t e = c->lr_used; e; e &= e - 1) {
-		unsigned i = (unsigned)__builtin_ctz(e), intid = c->lr_intid[i];
+	for (; used; used &= used - 1) {
+		unsigned i = (unsigned)__builtin_ctz(used), intid = c->lr_intid[i];
+		struct vgic_irq *irq = irq_of(vcpu, intid);
 
-		retire_lr(vcpu, i, lr_irq(vcpu, i));
+		if (!(irq->edge || irq->hw) ||
+		    (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index))
+			return false; /* simple_retire's test; the rest stay */
+		retire_lr(vcpu, i, irq);
 		vgic_mark(c, intid); /* it may be pending again */
 	}
 	vtimer_resample(vcpu);
-	n = gather(vcpu, cand, nr);
-	if (n > nr)
-		return false;
-	free = (1u << nr) - 1; /* every entry is free now */
-	for (unsigned k = 0; k < n; k++, free &= free - 1) {
-		unsigned i = (unsigned)__builtin_ctz(free);
-		struct vgic_lr lr = { .intid = cand[k].intid, .priority = cand[k].priority,
-				      .source = cand[k].source, .pending = true };
-
-		place(vcpu, &lr);
-		c->lr_intid[i] = lr.intid;
-		c->lr_source[i] = lr.source;
-		c->lr_used |= 1u << i;
-		vgic_hw->write_lr(i, &lr);
-	}
-	return true;
+	return place_hinted(vcpu, (1u << vgic_hw->nr_lr) - 1); /* every entry is free */
 }
 
 /*
