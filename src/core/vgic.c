@@ -318,7 +318,8 @@ void vgic_set_level(struct vm *vm, unsigned intid, bool level)
  * marked. Returns the owner to kick once the lock is dropped (NULL if
  * none). vgic.lock held.
  */
-static struct vcpu *spi_latched(struct vm *vm, unsigned intid, struct vgic_irq *irq)
+static inline __attribute__((always_inline)) struct vcpu *spi_latched(struct vm *vm, unsigned intid,
+									 struct vgic_irq *irq)
 {
 	struct vcpu *owner;
 
