@@ -616,7 +616,7 @@ static void refresh_lr(struct vcpu *vcpu, struct vgic_irq *irq, struct vgic_lr *
  * deactivated (IHI 0069 4.1.2; IHI 0048 3.2.4): one the guest made active
  * through ISACTIVER waits for ICACTIVER, whatever the running priority.
  */
-static bool deliverable(const struct vgic_irq *irq)
+static inline __attribute__((always_inline)) bool deliverable(const struct vgic_irq *irq)
 {
 	return irq->enabled && !irq->in_lr && !irq->active && vgic_irq_pending(irq);
 }
@@ -794,6 +794,24 @@ static void commit_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t write)
 	}
 }
 
+/* Puts deliverable interrupt `irq` (`intid`) into free list register i. */
+static inline __attribute__((always_inline)) void put_lr(struct vcpu *vcpu, unsigned i,
+							 unsigned intid, struct vgic_irq *irq)
+{
+	struct vgic_cpu *c = &vcpu->vgic;
+	struct vgic_lr lr = {
+		.intid = (uint16_t)intid, .priority = irq->priority,
+		.source = irq->sgi_src ? (uint8_t)__builtin_ctz(irq->sgi_src) : 0,
+		.pending = true,
+	};
+
+	place_irq(vcpu, irq, &lr);
+	c->lr_intid[i] = lr.intid;
+	c->lr_source[i] = lr.source;
+	c->lr_used |= 1u << i;
+	vgic_hw->write_lr(i, &lr);
+}
+
 /*
  * gather and place in one pass, for flush_simple: each hinted interrupt
  * deliverable to `vcpu` goes into one of the `free` list registers, in
@@ -820,7 +838,6 @@ static bool place_hinted(struct vcpu *vcpu, uint32_t free)
 		for (; m; m &= m - 1) {
 			unsigned bit = (unsigned)__builtin_ctz(m), i;
 			struct vgic_irq *irq = &word[bit];
-			struct vgic_lr lr;
 
 			if (!deliverable(irq) || (w && irq->target != vcpu->index))
 				continue;
@@ -830,16 +847,7 @@ static bool place_hinted(struct vcpu *vcpu, uint32_t free)
 			}
 			i = (unsigned)__builtin_ctz(free);
 			free &= free - 1;
-			lr = (struct vgic_lr){
-				.intid = (uint16_t)(32 * w + bit), .priority = irq->priority,
-				.source = irq->sgi_src ? (uint8_t)__builtin_ctz(irq->sgi_src) : 0,
-				.pending = true,
-			};
-			place_irq(vcpu, irq, &lr);
-			c->lr_intid[i] = lr.intid;
-			c->lr_source[i] = lr.source;
-			c->lr_used |= 1u << i;
-			vgic_hw->write_lr(i, &lr);
+			put_lr(vcpu, i, 32 * w + bit, irq);
 		}
 		c->hint[w] = 0; /* placed, or not deliverable here */
 	}
@@ -873,10 +881,23 @@ static bool flush_simple(struct vcpu *vcpu)
 		    (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index))
 			return false; /* simple_retire's test; the rest stay */
 		retire_lr(vcpu, i, irq);
-		vgic_mark(c, intid); /* it may be pending again */
+		/*
+		 * Pending again (the next IPI, the next vIRQ): straight back
+		 * into the entry it just left, as place_hinted would put it,
+		 * with its hint, if any, no longer needed. Else it may be
+		 * pending again later: hinted, place_hinted looks. Not the
+		 * forwarded vtimer, whose output vtimer_resample looks at first.
+		 */
+		if (intid != VGIC_PPI_VTIMER && deliverable(irq) &&
+		    (intid < VGIC_NR_PRIVATE || vcpu->vm->vgic.enabled)) {
+			c->hint[intid / 32] &= ~(1u << (intid % 32));
+			put_lr(vcpu, i, intid, irq);
+		} else {
+			vgic_mark(c, intid);
+		}
 	}
 	vtimer_resample(vcpu);
-	return place_hinted(vcpu, (1u << vgic_hw->nr_lr) - 1); /* every entry is free */
+	return place_hinted(vcpu, ((1u << vgic_hw->nr_lr) - 1) & ~c->lr_used);
 }
 
 /*
