@@ -727,6 +727,53 @@ START_TEST(edge_while_active_pending_merged)
 END_TEST
 
 /*
+ * The fast flush puts an interrupt pending again straight back into the
+ * list register it just finished in: once per edge, beside others, and
+ * only while it may be delivered (a disabled one waits for its enable).
+ */
+START_TEST(finished_entry_reused)
+{
+	unsigned src = vgic_hw->sgi_sources ? 1 : 0;
+	int i;
+
+	enable(0, 3, 0x40);
+	enable(0, 4, 0x50);
+	for (unsigned k = 0; k < 3; k++) {
+		vgic_raise_sgi(vc(0), 3, 1);
+		flush(0);
+		i = guest_ack(0);
+		ck_assert_int_ge(i, 0);
+		guest_eoi(0, i);
+		ck_assert_uint_eq(valid_lrs(0), 0);
+	}
+	ck_assert_uint_eq(times(0, 3, src), 3);
+	vgic_raise_sgi(vc(0), 3, 1);
+	vgic_raise_sgi(vc(0), 4, 1);
+	flush(0);
+	ck_assert_uint_eq(valid_lrs(0), 2);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 3, src), 4);
+	ck_assert_uint_eq(times(0, 4, src), 1);
+
+	set_edge(50);
+	enable(0, 50, 0x40);
+	route(50, 0);
+	vgic_pulse(&tvm, 50);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 1);
+	irq_bit_write(0, REG_ICENABLER, 50);
+	vgic_pulse(&tvm, 50);
+	flush(0);
+	ck_assert_int_lt(lr_of(0, 50), 0);     /* disabled: stays pending in the model */
+	ck_assert(irq_bit_read(0, REG_ISPENDR, 50));
+	irq_bit_write(0, REG_ISENABLER, 50);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 2);
+	ck_assert_uint_eq(valid_lrs(0), 0);
+}
+END_TEST
+
+/*
  * vgic_pulse: an edge-triggered SPI pulsed many times before the guest
  * acknowledges it is delivered once, then again after the acknowledge; a
  * level-sensitive one sees the line fall again and stays idle.
@@ -1833,6 +1880,8 @@ void host_tests_init(void)
 	ADD(m, isactiver_holds_delivery, setup_v3);
 	ADD(m, edge_while_active_pending_merged, setup_v3);
 	ADD(m, edge_while_active_pending_merged, setup_v2);
+	ADD(m, finished_entry_reused, setup_v3);
+	ADD(m, finished_entry_reused, setup_v2);
 
 	ADD(r, v3_ctlr, setup_v3);
 	ADD(r, ctlr_same_value_kicks_nobody, setup_v3);
