@@ -812,6 +812,16 @@ static inline __attribute__((always_inline)) void put_lr(struct vcpu *vcpu, unsi
 	vgic_hw->write_lr(i, &lr);
 }
 
+/* Whether any INTID is hinted to `c` (one test for the whole bitmap). */
+static inline bool hinted(const struct vgic_cpu *c)
+{
+	uint32_t any = 0;
+
+	for (unsigned w = 0; w < VGIC_HINT_WORDS; w++)
+		any |= c->hint[w];
+	return any != 0;
+}
+
 /*
  * gather and place in one pass, for flush_simple: each hinted interrupt
  * deliverable to `vcpu` goes into one of the `free` list registers, in
@@ -897,6 +907,8 @@ static bool flush_simple(struct vcpu *vcpu)
 		}
 	}
 	vtimer_resample(vcpu);
+	if (!hinted(c))
+		return true; /* the common case: what was pending is back in place */
 	return place_hinted(vcpu, ((1u << vgic_hw->nr_lr) - 1) & ~c->lr_used);
 }
 
@@ -1134,6 +1146,14 @@ bool vgic_init_vm(struct vm *vm)
 			       REGION_READ | REGION_WRITE | REGION_DEVICE) == 0;
 }
 
+/* vgic_send_sgi to two or more vCPUs (bits of `targets`, all of the VM). */
+static __attribute__((noinline)) void send_sgi_many(struct vcpu *from, unsigned intid,
+						    uint32_t targets)
+{
+	for (; targets; targets &= targets - 1)
+		vgic_raise_sgi(&from->vm->vcpus[__builtin_ctz(targets)], intid, from->index);
+}
+
 /* GICv3 ICC_SGI1R_EL1 (and the v2 GICD_SGIR, decoded by its backend). */
 void vgic_send_sgi(struct vcpu *from, unsigned intid, uint32_t targets, bool all_but_self)
 {
@@ -1143,8 +1163,8 @@ void vgic_send_sgi(struct vcpu *from, unsigned intid, uint32_t targets, bool all
 	if (all_but_self)
 		targets = all & ~(1u << from->index);
 	targets &= all;
-	for (; targets & (targets - 1); targets &= targets - 1)
-		vgic_raise_sgi(&vm->vcpus[__builtin_ctz(targets)], intid, from->index);
-	if (targets) /* the last (often only) one: a tail call */
+	if (targets & (targets - 1))
+		send_sgi_many(from, intid, targets);
+	else if (targets) /* the common one target: a tail call, no frame */
 		vgic_raise_sgi(&vm->vcpus[__builtin_ctz(targets)], intid, from->index);
 }
