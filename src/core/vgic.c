@@ -316,16 +316,27 @@ void vgic_set_level(struct vm *vm, unsigned intid, bool level)
  * Edge SPI `irq` (`intid`) of `vm` was just latched pending: a 1-of-N
  * GICv2 SPI not in a list register picks its target, and the owner is
  * marked. Returns the owner to kick once the lock is dropped (NULL if
- * none). vgic.lock held.
+ * none). While a list register holds the SPI, the owner is that list
+ * register's vCPU, even if the SPI was retargeted meanwhile: an active
+ * interrupt is not signalled again before it is deactivated (IHI 0069
+ * 4.1.2), and that vCPU's flush takes the edge into the entry
+ * (refresh_lr), as KVM keeps an active interrupt's new pending state on
+ * the vCPU that has it active, or hands a pending-only one to the new
+ * target (sync_lrs). Told nothing, a vCPU waiting in WFI in hardware
+ * might never flush, and the edge would wait for it. vgic.lock held.
  */
 static inline __attribute__((always_inline)) struct vcpu *spi_latched(struct vm *vm, unsigned intid,
 									 struct vgic_irq *irq)
 {
 	struct vcpu *owner;
 
-	if ((irq->targets & (irq->targets - 1)) && !irq->in_lr)
-		vgic_v2_route(vm, irq);
-	owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
+	if (irq->in_lr) {
+		owner = irq->lr_vcpu < vm->cfg->vcpu_count ? &vm->vcpus[irq->lr_vcpu] : NULL;
+	} else {
+		if (irq->targets & (irq->targets - 1))
+			vgic_v2_route(vm, irq);
+		owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
+	}
 	if (owner)
 		notify(owner, intid);
 	return owner;

@@ -774,6 +774,40 @@ START_TEST(finished_entry_reused)
 END_TEST
 
 /*
+ * An edge SPI retargeted while the guest handles it on its old owner, then
+ * pulsed again: the new edge waits for the old owner's EOI (an active
+ * interrupt is not signalled again before it is deactivated), so the old
+ * owner must look at it; nothing else makes a vCPU waiting in WFI in
+ * hardware flush. It is delivered once, after that EOI.
+ */
+START_TEST(retarget_active_edge_pulsed)
+{
+	int i;
+
+	set_edge(50);
+	enable(0, 50, 0x40);
+	route(50, 0);
+	vgic_pulse(&tvm, 50);
+	flush(0);
+	i = guest_ack(0);
+	ck_assert_int_eq(i, lr_of(0, 50));
+	route(50, 1);
+	flush(0);
+	flush(1);
+	memset(kicks, 0, sizeof(kicks));
+	vgic_pulse(&tvm, 50);
+	ck_assert_msg(kicks[0] >= 1, "the vCPU holding SPI 50 active was not told");
+	run_guest(1);
+	run_guest(0);                      /* flushes because it was told */
+	guest_eoi(0, i);
+	run_guest(0);
+	run_guest(1);
+	ck_assert_uint_eq(times(0, 50, 0) + times(1, 50, 0), 2);
+	ck_assert_uint_eq(valid_lrs(0) + valid_lrs(1), 0);
+}
+END_TEST
+
+/*
  * vgic_pulse: an edge-triggered SPI pulsed many times before the guest
  * acknowledges it is delivered once, then again after the acknowledge; a
  * level-sensitive one sees the line fall again and stays idle.
@@ -1882,6 +1916,8 @@ void host_tests_init(void)
 	ADD(m, edge_while_active_pending_merged, setup_v2);
 	ADD(m, finished_entry_reused, setup_v3);
 	ADD(m, finished_entry_reused, setup_v2);
+	ADD(m, retarget_active_edge_pulsed, setup_v3);
+	ADD(m, retarget_active_edge_pulsed, setup_v2);
 
 	ADD(r, v3_ctlr, setup_v3);
 	ADD(r, ctlr_same_value_kicks_nobody, setup_v3);
