@@ -182,21 +182,18 @@ static inline struct vgic_irq *lr_irq(const struct vcpu *vcpu, unsigned i)
 }
 
 /*
- * Whether the fast paths may retire finished entry i themselves: only an
- * SGI, PPI or the forwarded vtimer that is edge or HW. A level interrupt
- * (its EOI maintenance must not be overwritten: the line may still be
- * high) or an SPI is left to vgic_flush. (Retiring finished edge SPIs
- * still routed here as well shortened a vIRQ round trip by about 330
- * instructions, but broke the rapilog-crash and rapilog-wt scenarios,
- * whose disk I/O between linux0 and diskd then stalled; not understood
- * yet, so SPIs keep the general path.)
+ * Whether the fast paths may retire finished entry i themselves: an edge
+ * or HW interrupt, and for an SPI only while it is still routed to
+ * `vcpu` (then retiring it and hinting it here is all sync_lrs would do).
+ * A level interrupt (its EOI maintenance must not be overwritten: the
+ * line may still be high) or a retargeted SPI is left to vgic_flush.
  */
 static bool simple_retire(const struct vcpu *vcpu, unsigned i)
 {
-	unsigned intid = vcpu->vgic.lr_intid[i];
-	const struct vgic_irq *irq = &vcpu->vgic.priv[intid < VGIC_NR_PRIVATE ? intid : 0];
+	const struct vgic_irq *irq = lr_irq(vcpu, i);
 
-	return intid < VGIC_NR_PRIVATE && (irq->edge || irq->hw);
+	return (irq->edge || irq->hw) &&
+	       (vcpu->vgic.lr_intid[i] < VGIC_NR_PRIVATE || irq->target == vcpu->index);
 }
 
 /*
@@ -216,10 +213,18 @@ static bool try_direct(struct vcpu *vcpu, unsigned intid, struct vgic_irq *irq)
 	    vcpu->state != VCPU_RUNNABLE)
 		return false;
 	empty = vgic_hw->empty_lrs();
-	/* Entries the guest has finished with since the last flush. */
-	for (uint32_t e = empty & vcpu->vgic.lr_used; e; e &= e - 1)
-		if (!simple_retire(vcpu, (unsigned)__builtin_ctz(e)))
+	/*
+	 * Entries the guest has finished with since the last flush. Retired
+	 * here they get no hint: one whose interrupt is pending again (which
+	 * a clean model should never show: refresh_lr takes every new edge
+	 * into the entry) is left to the flush, which hints it.
+	 */
+	for (uint32_t e = empty & vcpu->vgic.lr_used; e; e &= e - 1) {
+		unsigned k = (unsigned)__builtin_ctz(e);
+
+		if (!simple_retire(vcpu, k) || vgic_irq_pending(lr_irq(vcpu, k)))
 			return false;
+	}
 	for (uint32_t e = empty & vcpu->vgic.lr_used; e; e &= e - 1) {
 		unsigned k = (unsigned)__builtin_ctz(e);
 
@@ -311,15 +316,27 @@ void vgic_set_level(struct vm *vm, unsigned intid, bool level)
  * Edge SPI `irq` (`intid`) of `vm` was just latched pending: a 1-of-N
  * GICv2 SPI not in a list register picks its target, and the owner is
  * marked. Returns the owner to kick once the lock is dropped (NULL if
- * none). vgic.lock held.
+ * none). While a list register holds the SPI, the owner is that list
+ * register's vCPU, even if the SPI was retargeted meanwhile: an active
+ * interrupt is not signalled again before it is deactivated (IHI 0069
+ * 4.1.2), and that vCPU's flush takes the edge into the entry
+ * (refresh_lr), as KVM keeps an active interrupt's new pending state on
+ * the vCPU that has it active, or hands a pending-only one to the new
+ * target (sync_lrs). Told nothing, a vCPU waiting in WFI in hardware
+ * might never flush, and the edge would wait for it. vgic.lock held.
  */
-static struct vcpu *spi_latched(struct vm *vm, unsigned intid, struct vgic_irq *irq)
+static inline __attribute__((always_inline)) struct vcpu *spi_latched(struct vm *vm, unsigned intid,
+									 struct vgic_irq *irq)
 {
 	struct vcpu *owner;
 
-	if ((irq->targets & (irq->targets - 1)) && !irq->in_lr)
-		vgic_v2_route(vm, irq);
-	owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
+	if (irq->in_lr) {
+		owner = irq->lr_vcpu < vm->cfg->vcpu_count ? &vm->vcpus[irq->lr_vcpu] : NULL;
+	} else {
+		if (irq->targets & (irq->targets - 1))
+			vgic_v2_route(vm, irq);
+		owner = irq_owner(vm, &vm->vcpus[0], intid, irq);
+	}
 	if (owner)
 		notify(owner, intid);
 	return owner;
@@ -579,9 +596,17 @@ static void refresh_lr(struct vcpu *vcpu, struct vgic_irq *irq, struct vgic_lr *
 		lr->pending = false; /* the timer's output dropped first */
 		irq->latch = false;
 		arch_vtimer_release(vcpu);
-	} else if (lr->pending && !lr->active && more) {
-		/* Another edge while still pending: one pending state holds both
-		 * (IHI 0069 4.1.2), so it is not delivered twice. */
+	} else if (lr->pending && more) {
+		/*
+		 * Another edge while still pending, active or not: one pending
+		 * state holds both (IHI 0069 4.1.2; IHI 0048B 3.2.4), so it is
+		 * not delivered twice. Left latched, the model would hold a
+		 * pending state beside the entry's with no hint to deliver it
+		 * (gather drops hints of interrupts in list registers): a
+		 * third delivery after the EOI, or, once a fast path retired
+		 * the finished entry, a latch that nothing delivers and that
+		 * swallows every later edge (vgic_pulse).
+		 */
 		if (own)
 			irq->sgi_src &= (uint16_t)~own;
 		else
@@ -602,7 +627,7 @@ static void refresh_lr(struct vcpu *vcpu, struct vgic_irq *irq, struct vgic_lr *
  * deactivated (IHI 0069 4.1.2; IHI 0048 3.2.4): one the guest made active
  * through ISACTIVER waits for ICACTIVER, whatever the running priority.
  */
-static bool deliverable(const struct vgic_irq *irq)
+static inline __attribute__((always_inline)) bool deliverable(const struct vgic_irq *irq)
 {
 	return irq->enabled && !irq->in_lr && !irq->active && vgic_irq_pending(irq);
 }
@@ -674,10 +699,10 @@ static void unplace(struct vcpu *vcpu, uint16_t intid, uint8_t source)
  * EOI maintenance to be looked at again, as does a GICv2 SGI with more
  * sources pending.
  */
-static void place(struct vcpu *vcpu, struct vgic_lr *lr)
+static inline __attribute__((always_inline)) void place_irq(struct vcpu *vcpu,
+								  struct vgic_irq *irq,
+								  struct vgic_lr *lr)
 {
-	struct vgic_irq *irq = irq_of(vcpu, lr->intid);
-
 	irq->in_lr = true;
 	irq->lr_pending = true;
 	irq->clear_req = false;
@@ -692,6 +717,11 @@ static void place(struct vcpu *vcpu, struct vgic_lr *lr)
 	} else if (irq->edge || irq->hw) {
 		irq->latch = false;
 	}
+}
+
+static void place(struct vcpu *vcpu, struct vgic_lr *lr)
+{
+	place_irq(vcpu, irq_of(vcpu, lr->intid), lr);
 }
 
 /*
@@ -775,52 +805,122 @@ static void commit_lrs(struct vcpu *vcpu, struct vgic_lr *lrs, uint32_t write)
 	}
 }
 
+/* Puts deliverable interrupt `irq` (`intid`) into free list register i. */
+static inline __attribute__((always_inline)) void put_lr(struct vcpu *vcpu, unsigned i,
+							 unsigned intid, struct vgic_irq *irq)
+{
+	struct vgic_cpu *c = &vcpu->vgic;
+	struct vgic_lr lr = {
+		.intid = (uint16_t)intid, .priority = irq->priority,
+		.source = irq->sgi_src ? (uint8_t)__builtin_ctz(irq->sgi_src) : 0,
+		.pending = true,
+	};
+
+	place_irq(vcpu, irq, &lr);
+	c->lr_intid[i] = lr.intid;
+	c->lr_source[i] = lr.source;
+	c->lr_used |= 1u << i;
+	vgic_hw->write_lr(i, &lr);
+}
+
+/* Whether any INTID is hinted to `c` (one test for the whole bitmap). */
+static inline bool hinted(const struct vgic_cpu *c)
+{
+	uint32_t any = 0;
+
+	for (unsigned w = 0; w < VGIC_HINT_WORDS; w++)
+		any |= c->hint[w];
+	return any != 0;
+}
+
+/*
+ * gather and place in one pass, for flush_simple: each hinted interrupt
+ * deliverable to `vcpu` goes into one of the `free` list registers, in
+ * ascending INTID order (the hardware presents list registers by
+ * priority itself), and loses its hint. Returns false if they do not all
+ * fit: those placed stay placed (pending entries, which the general path
+ * reads back and may evict for more urgent ones), the rest keep their
+ * hints. dist->lock held.
+ */
+static bool place_hinted(struct vcpu *vcpu, uint32_t free)
+{
+	struct vgic_cpu *c = &vcpu->vgic;
+	struct vm *vm = vcpu->vm;
+
+	for (unsigned w = 0; w < VGIC_HINT_WORDS; w++) {
+		uint32_t m = c->hint[w];
+		struct vgic_irq *word; /* INTID 32 * w; hints exist only for real ones */
+
+		if (!m)
+			continue;
+		if (w > 0 && !vm->vgic.enabled)
+			break; /* SPIs keep their hints until the distributor is on */
+		word = w ? &vm->vgic.spi[32 * w - VGIC_NR_PRIVATE] : c->priv;
+		for (; m; m &= m - 1) {
+			unsigned bit = (unsigned)__builtin_ctz(m), i;
+			struct vgic_irq *irq = &word[bit];
+
+			if (!deliverable(irq) || (w && irq->target != vcpu->index))
+				continue;
+			if (!free) {
+				c->hint[w] = m; /* the rest are looked at again */
+				return false;
+			}
+			i = (unsigned)__builtin_ctz(free);
+			free &= free - 1;
+			put_lr(vcpu, i, 32 * w + bit, irq);
+		}
+		c->hint[w] = 0; /* placed, or not deliverable here */
+	}
+	return true;
+}
+
 /*
  * The flush of the common case, without the general path's bookkeeping:
  * nothing waits for a list register, every entry in use is one the guest
  * has finished (empty in hardware) that the fast paths may retire
- * (simple_retire: an SGI, or an edge or HW PPI), and the
+ * (simple_retire: an edge or HW one, an SPI still routed here), and the
  * interrupts to deliver all fit in the list registers then free, each
  * simply placed in one (what fill_free and commit_lrs would do). Returns
  * false when that is not the case, leaving a state the general path
- * takes as it is (at most finished entries retired, as sync_lrs would).
+ * takes as it is (finished entries retired, as sync_lrs would, and some
+ * interrupts placed in free list registers, as fill_free would).
  * dist->lock held.
  */
 static bool flush_simple(struct vcpu *vcpu)
 {
 	struct vgic_cpu *c = &vcpu->vgic;
-	uint32_t empty = c->lr_used ? vgic_hw->empty_lrs() : 0, free;
-	struct vgic_candidate cand[VGIC_MAX_LR];
-	unsigned n, nr = vgic_hw->nr_lr;
+	uint32_t used = c->lr_used;
 
-	if (c->waiting || (c->lr_used & ~empty))
+	if (c->waiting || (used && (used & ~vgic_hw->empty_lrs())))
 		return false;
-	for (uint32_t e = c->lr_used; e; e &= e - 1)
-		if (!simple_retire(vcpu, (unsigned)__builtin_ctz(e)))
-			return false;
-	for (uint32_t e = c->lr_used; e; e &= e - 1) {
-		unsigned i = (unsigned)__builtin_ctz(e), intid = c->lr_intid[i];
+	for (; used; used &= used - 1) {
+		unsigned i = (unsigned)__builtin_ctz(used), intid = c->lr_intid[i];
+		struct vgic_irq *irq = irq_of(vcpu, intid);
 
-		retire_lr(vcpu, i, lr_irq(vcpu, i));
-		vgic_mark(c, intid); /* it may be pending again */
+		if (!(irq->edge || irq->hw) ||
+		    (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index))
+			return false; /* simple_retire's test; the rest stay */
+		retire_lr(vcpu, i, irq);
+		/*
+		 * Pending again (the next IPI, the next vIRQ): straight back
+		 * into the entry it just left, as place_hinted would put it,
+		 * with its hint, if any, no longer needed. Else it may be
+		 * pending again later: hinted, place_hinted looks. Not the
+		 * forwarded vtimer, whose output vtimer_resample looks at first.
+		 */
+		if (intid != VGIC_PPI_VTIMER && deliverable(irq) &&
+		    (intid < VGIC_NR_PRIVATE || vcpu->vm->vgic.enabled)) {
+			c->hint[intid / 32] &= ~(1u << (intid % 32));
+			put_lr(vcpu, i, intid, irq);
+		} else {
+			vgic_mark(c, intid);
+		}
 	}
 	vtimer_resample(vcpu);
-	n = gather(vcpu, cand, nr);
-	if (n > nr)
-		return false;
-	free = (1u << nr) - 1; /* every entry is free now */
-	for (unsigned k = 0; k < n; k++, free &= free - 1) {
-		unsigned i = (unsigned)__builtin_ctz(free);
-		struct vgic_lr lr = { .intid = cand[k].intid, .priority = cand[k].priority,
-				      .source = cand[k].source, .pending = true };
-
-		place(vcpu, &lr);
-		c->lr_intid[i] = lr.intid;
-		c->lr_source[i] = lr.source;
-		c->lr_used |= 1u << i;
-		vgic_hw->write_lr(i, &lr);
-	}
-	return true;
+	if (!hinted(c))
+		return true; /* the common case: what was pending is back in place */
+	return place_hinted(vcpu, ((1u << vgic_hw->nr_lr) - 1) & ~c->lr_used);
 }
 
 /*
@@ -1057,6 +1157,14 @@ bool vgic_init_vm(struct vm *vm)
 			       REGION_READ | REGION_WRITE | REGION_DEVICE) == 0;
 }
 
+/* vgic_send_sgi to two or more vCPUs (bits of `targets`, all of the VM). */
+static __attribute__((noinline)) void send_sgi_many(struct vcpu *from, unsigned intid,
+						    uint32_t targets)
+{
+	for (; targets; targets &= targets - 1)
+		vgic_raise_sgi(&from->vm->vcpus[__builtin_ctz(targets)], intid, from->index);
+}
+
 /* GICv3 ICC_SGI1R_EL1 (and the v2 GICD_SGIR, decoded by its backend). */
 void vgic_send_sgi(struct vcpu *from, unsigned intid, uint32_t targets, bool all_but_self)
 {
@@ -1066,8 +1174,8 @@ void vgic_send_sgi(struct vcpu *from, unsigned intid, uint32_t targets, bool all
 	if (all_but_self)
 		targets = all & ~(1u << from->index);
 	targets &= all;
-	for (; targets & (targets - 1); targets &= targets - 1)
-		vgic_raise_sgi(&vm->vcpus[__builtin_ctz(targets)], intid, from->index);
-	if (targets) /* the last (often only) one: a tail call */
+	if (targets & (targets - 1))
+		send_sgi_many(from, intid, targets);
+	else if (targets) /* the common one target: a tail call, no frame */
 		vgic_raise_sgi(&vm->vcpus[__builtin_ctz(targets)], intid, from->index);
 }

@@ -22,15 +22,16 @@ struct vgic_irq {
 	uint8_t target;    /* SPIs: vCPU it is delivered to; VGIC_NO_TARGET: none */
 	uint8_t targets;   /* GICv2 SPIs: GICD_ITARGETSR's CPU mask, as stored */
 	uint8_t lr_vcpu;   /* while in a list register: whose */
+	/* Side by side: placing and retiring write them in one or two stores. */
 	bool in_lr;        /* held in a list register of lr_vcpu */
+	bool lr_pending;   /* pending in its list register, as last seen */
+	bool clear_req;    /* ICPENDR written while in a list register */
+	bool active;       /* active, as last seen */
 	bool enabled;
 	bool edge;         /* edge-triggered (else level-sensitive) */
 	bool latch;        /* pending from an edge or a write to ISPENDR */
 	bool level;        /* line level of a level-sensitive interrupt */
-	bool active;       /* active, as last seen */
 	bool hw;           /* linked to a physical INTID (vtimer, passthrough SPIs) */
-	bool lr_pending;   /* pending in its list register, as last seen */
-	bool clear_req;    /* ICPENDR written while in a list register */
 	uint16_t sgi_src;  /* GICv2 SGIs: pending sources, one bit each */
 	uint16_t pintid;   /* hw: the physical INTID, when not the same (passthrough) */
 };

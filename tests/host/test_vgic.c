@@ -667,6 +667,147 @@ START_TEST(edge_pending_twice_delivered_once)
 END_TEST
 
 /*
+ * An edge while the interrupt is active and pending already is the same
+ * pending state (IHI 0069 4.1.2; IHI 0048B 3.2.4: one pending bit): after
+ * the EOI it is delivered once more, not twice. And what is left must not
+ * block the next edge: a fast path (here the vtimer's, try_direct) that
+ * retires the finished entry while the model still held that third edge
+ * left the SPI latched with no hint and no list register, and every later
+ * pulse was dropped as "already pending" (the rapilog disk stall).
+ */
+START_TEST(edge_while_active_pending_merged)
+{
+	int i;
+
+	set_edge(50);
+	enable(0, 50, 0x40);
+	enable(0, 27, 0x20);
+	route(50, 0);
+	vgic_pulse(&tvm, 50);
+	flush(0);
+	i = guest_ack(0);
+	ck_assert_int_eq(i, lr_of(0, 50));
+	vgic_pulse(&tvm, 50);             /* while active: active and pending */
+	flush(0);
+	ck_assert(hw_lr[0][i].pending && hw_lr[0][i].active);
+	vgic_pulse(&tvm, 50);             /* while active and pending: merged */
+	flush(0);
+	ck_assert(hw_lr[0][i].pending && hw_lr[0][i].active);
+	ck_assert_uint_eq(valid_lrs(0), 1);
+	guest_eoi(0, i);
+	ck_assert_int_eq(guest_ack(0), i);
+	guest_eoi(0, i);
+	ck_assert_uint_eq(valid_lrs(0), 0);
+	on(0);
+	vgic_vtimer_fire(vc(0));          /* its fast path finds the entry finished */
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 2);
+	ck_assert_uint_eq(times(0, 27, 0), 1);
+	vgic_pulse(&tvm, 50);             /* the next edge is delivered */
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 3);
+
+	/* An SGI (GICv3: latched; GICv2: one source) raised three times the same way. */
+	enable(0, 4, 0x40);
+	vgic_raise_sgi(vc(0), 4, 1);
+	flush(0);
+	i = guest_ack(0);
+	vgic_raise_sgi(vc(0), 4, 1);
+	flush(0);
+	vgic_raise_sgi(vc(0), 4, 1);
+	flush(0);
+	ck_assert(hw_lr[0][i].pending && hw_lr[0][i].active);
+	guest_eoi(0, i);
+	run_guest(0);
+	flush(0);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 4, vgic_hw->sgi_sources ? 1 : 0), 2);
+	ck_assert_uint_eq(valid_lrs(0), 0);
+}
+END_TEST
+
+/*
+ * The fast flush puts an interrupt pending again straight back into the
+ * list register it just finished in: once per edge, beside others, and
+ * only while it may be delivered (a disabled one waits for its enable).
+ */
+START_TEST(finished_entry_reused)
+{
+	unsigned src = vgic_hw->sgi_sources ? 1 : 0;
+	int i;
+
+	enable(0, 3, 0x40);
+	enable(0, 4, 0x50);
+	for (unsigned k = 0; k < 3; k++) {
+		vgic_raise_sgi(vc(0), 3, 1);
+		flush(0);
+		i = guest_ack(0);
+		ck_assert_int_ge(i, 0);
+		guest_eoi(0, i);
+		ck_assert_uint_eq(valid_lrs(0), 0);
+	}
+	ck_assert_uint_eq(times(0, 3, src), 3);
+	vgic_raise_sgi(vc(0), 3, 1);
+	vgic_raise_sgi(vc(0), 4, 1);
+	flush(0);
+	ck_assert_uint_eq(valid_lrs(0), 2);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 3, src), 4);
+	ck_assert_uint_eq(times(0, 4, src), 1);
+
+	set_edge(50);
+	enable(0, 50, 0x40);
+	route(50, 0);
+	vgic_pulse(&tvm, 50);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 1);
+	irq_bit_write(0, REG_ICENABLER, 50);
+	vgic_pulse(&tvm, 50);
+	flush(0);
+	ck_assert_int_lt(lr_of(0, 50), 0);     /* disabled: stays pending in the model */
+	ck_assert(irq_bit_read(0, REG_ISPENDR, 50));
+	irq_bit_write(0, REG_ISENABLER, 50);
+	run_guest(0);
+	ck_assert_uint_eq(times(0, 50, 0), 2);
+	ck_assert_uint_eq(valid_lrs(0), 0);
+}
+END_TEST
+
+/*
+ * An edge SPI retargeted while the guest handles it on its old owner, then
+ * pulsed again: the new edge waits for the old owner's EOI (an active
+ * interrupt is not signalled again before it is deactivated), so the old
+ * owner must look at it; nothing else makes a vCPU waiting in WFI in
+ * hardware flush. It is delivered once, after that EOI.
+ */
+START_TEST(retarget_active_edge_pulsed)
+{
+	int i;
+
+	set_edge(50);
+	enable(0, 50, 0x40);
+	route(50, 0);
+	vgic_pulse(&tvm, 50);
+	flush(0);
+	i = guest_ack(0);
+	ck_assert_int_eq(i, lr_of(0, 50));
+	route(50, 1);
+	flush(0);
+	flush(1);
+	memset(kicks, 0, sizeof(kicks));
+	vgic_pulse(&tvm, 50);
+	ck_assert_msg(kicks[0] >= 1, "the vCPU holding SPI 50 active was not told");
+	run_guest(1);
+	run_guest(0);                      /* flushes because it was told */
+	guest_eoi(0, i);
+	run_guest(0);
+	run_guest(1);
+	ck_assert_uint_eq(times(0, 50, 0) + times(1, 50, 0), 2);
+	ck_assert_uint_eq(valid_lrs(0) + valid_lrs(1), 0);
+}
+END_TEST
+
+/*
  * vgic_pulse: an edge-triggered SPI pulsed many times before the guest
  * acknowledges it is delivered once, then again after the acknowledge; a
  * level-sensitive one sees the line fall again and stays idle.
@@ -1771,6 +1912,12 @@ void host_tests_init(void)
 	ADD(m, pulse_edge_once_level_never, setup_v2);
 	ADD(m, icpendr_then_pending_again_before_flush, setup_v3);
 	ADD(m, isactiver_holds_delivery, setup_v3);
+	ADD(m, edge_while_active_pending_merged, setup_v3);
+	ADD(m, edge_while_active_pending_merged, setup_v2);
+	ADD(m, finished_entry_reused, setup_v3);
+	ADD(m, finished_entry_reused, setup_v2);
+	ADD(m, retarget_active_edge_pulsed, setup_v3);
+	ADD(m, retarget_active_edge_pulsed, setup_v2);
 
 	ADD(r, v3_ctlr, setup_v3);
 	ADD(r, ctlr_same_value_kicks_nobody, setup_v3);
