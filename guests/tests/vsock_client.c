@@ -165,10 +165,22 @@ static struct virtio_vsock_hdr req(uint32_t port, uint16_t op, uint32_t len)
 					  .buf_alloc = 4096 };
 }
 
-/* Packets that came back to us after a raw send (vsockd's RSTs). */
+/*
+ * Packets that came back to us after a raw send (vsockd's RSTs). An
+ * earlier test's teardown (vsockd closing its connection) may still be on
+ * its way: first wait until nothing has arrived for 50 ms (at most 1 s),
+ * so only answers to this send are counted.
+ */
 static uint64_t replies_after(const struct virtio_vsock_hdr *h, uint32_t chain_len)
 {
-	uint64_t before = vs.stats.rx_packets;
+	uint64_t before, end = counter_read() + counter_ms(1000);
+
+	for (int quiet = 0; quiet < 5 && counter_read() < end;) {
+		before = vs.stats.rx_packets;
+		vsock_poll(&vs, 10);
+		quiet = vs.stats.rx_packets == before ? quiet + 1 : 0;
+	}
+	before = vs.stats.rx_packets;
 
 	raw_send(h, chain_len);
 	for (int i = 0; i < 20; i++)
