@@ -138,6 +138,22 @@ static void reap(const char *name, pid_t pid)
 		nb_fail(name, "echo server failed");
 }
 
+/*
+ * The client's half of both round trips: socket `s` connected to `to`,
+ * the timed run, then the forked local server (pid > 0) reaped.
+ */
+static void rr_connected(const char *name, int s, const struct sockaddr *to, socklen_t len,
+			 uint64_t iters, pid_t pid)
+{
+	set_timeout(name, s);
+	if (connect(s, to, len) != 0)
+		nb_die(name, "connect");
+	rr_client(name, s, iters);
+	close(s);
+	if (pid > 0)
+		reap(name, pid);
+}
+
 void nb_udprr(const char *name, uint64_t iters, const char *peer)
 {
 	struct sockaddr_in me, to;
@@ -161,13 +177,7 @@ void nb_udprr(const char *name, uint64_t iters, const char *peer)
 			nb_fail(name, "bad IPv4 address");
 	}
 	s = udp_socket(name, htonl(INADDR_ANY), 0, &me);
-	set_timeout(name, s);
-	if (connect(s, (struct sockaddr *)&to, sizeof(to)) != 0)
-		nb_die(name, "connect");
-	rr_client(name, s, iters);
-	close(s);
-	if (pid > 0)
-		reap(name, pid);
+	rr_connected(name, s, (struct sockaddr *)&to, sizeof(to), iters, pid);
 }
 
 static int vsock_listener(const char *name)
@@ -217,13 +227,7 @@ void nb_vsockrr(const char *name, uint64_t iters, const char *peer)
 	s = socket(AF_VSOCK, SOCK_STREAM, 0);
 	if (s < 0)
 		nb_die(name, "socket(AF_VSOCK)");
-	set_timeout(name, s);
-	if (connect(s, (struct sockaddr *)&to, sizeof(to)) != 0)
-		nb_die(name, "connect");
-	rr_client(name, s, iters);
-	close(s);
-	if (pid > 0)
-		reap(name, pid);
+	rr_connected(name, s, (struct sockaddr *)&to, sizeof(to), iters, pid);
 }
 
 int nb_udpecho(void)

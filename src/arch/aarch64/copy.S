@@ -9,39 +9,30 @@
  * void arch_copy(void *dst, const void *src, uint64_t n)
  * The ranges must not overlap.
  */
+/* 64 bytes from [x1] to [x0], both advanced; x5-x12 clobbered. */
+.macro copy64
+	ldp	x5, x6, [x1], #16
+	ldp	x7, x8, [x1], #16
+	ldp	x9, x10, [x1], #16
+	ldp	x11, x12, [x1], #16
+	stp	x5, x6, [x0], #16
+	stp	x7, x8, [x0], #16
+	stp	x9, x10, [x0], #16
+	stp	x11, x12, [x0], #16
+.endm
+
 	.text
 	.global arch_copy
 	.type	arch_copy, %function
 arch_copy:
-	lsr	x4, x2, #7			/* 128-byte rounds */
-	cbz	x4, 6f
-1:	ldp	x5, x6, [x1], #16		/* 18 instructions a round: */
-	ldp	x7, x8, [x1], #16		/* 9 per 64 bytes, was 10 */
-	ldp	x9, x10, [x1], #16
-	ldp	x11, x12, [x1], #16
-	stp	x5, x6, [x0], #16
-	stp	x7, x8, [x0], #16
-	stp	x9, x10, [x0], #16
-	stp	x11, x12, [x0], #16
-	ldp	x5, x6, [x1], #16
-	ldp	x7, x8, [x1], #16
-	ldp	x9, x10, [x1], #16
-	ldp	x11, x12, [x1], #16
-	stp	x5, x6, [x0], #16
-	stp	x7, x8, [x0], #16
-	stp	x9, x10, [x0], #16
-	stp	x11, x12, [x0], #16
+	lsr	x4, x2, #7			/* 128-byte rounds: 18 instructions, */
+	cbz	x4, 6f				/* 9 per 64 bytes */
+1:	copy64
+	copy64
 	subs	x4, x4, #1
 	b.ne	1b
 6:	tbz	x2, #6, 2f			/* one 64-byte round left? */
-	ldp	x5, x6, [x1], #16
-	ldp	x7, x8, [x1], #16
-	ldp	x9, x10, [x1], #16
-	ldp	x11, x12, [x1], #16
-	stp	x5, x6, [x0], #16
-	stp	x7, x8, [x0], #16
-	stp	x9, x10, [x0], #16
-	stp	x11, x12, [x0], #16
+	copy64
 2:	and	x2, x2, #63
 3:	cmp	x2, #8
 	b.lo	4f
