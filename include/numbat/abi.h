@@ -101,8 +101,8 @@
  * "numbat,test-device": an emulated register bank for testing the MMIO path.
  * SCRATCH is 64 bytes of storage readable and writable at any width
  * (1, 2, 4, 8 bytes); ID reads as TESTDEV_ID_VALUE; IRQ drives the
- * interrupt line the description gives the device; KICKS is a
- * numbat-internal counter (only test systems have this device); every other offset in
+ * interrupt line the description gives the device; KICKS and SPURIOUS
+ * are numbat-internal counters (only test systems have this device); every other offset in
  * the device reads as zero and ignores writes.
  */
 #define TESTDEV_SCRATCH           0x00
@@ -115,6 +115,10 @@
                                           received so far by the pCPU the
                                           reading vCPU runs on; a test probe
                                           of interference between VMs */
+#define TESTDEV_SPURIOUS          0x58 /* read: how often numbat on that
+                                          pCPU acknowledged an interrupt and
+                                          found none (an idle wait that ended
+                                          with nothing to take) */
 #define TESTDEV_SIZE              0x1000
 
 #endif /* NUMBAT_ABI_H */

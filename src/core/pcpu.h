@@ -40,6 +40,7 @@ struct pcpu {
 	struct vcpu *vcpus[CONFIG_MAX_VMS * CONFIG_MAX_VCPUS];
 	struct sched_queue rq;   /* round-robin order; this pCPU's only */
 	uint64_t kicks;          /* SGIs 0 and 2 received (the test device reads it) */
+	uint64_t spurious;       /* acknowledges that found no interrupt (likewise) */
 	/*
 	 * The vtimer PPI may be active here for the loaded vCPU: numbat took
 	 * it (traps.c) or reloaded its active state (arch.c) since the last

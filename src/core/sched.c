@@ -258,8 +258,16 @@ struct vcpu *sched_reschedule(void)
 		if (prev) {
 			enum vcpu_state st = state_of(prev);
 
-			/* An OFF vCPU never stays loaded: stops and resets wait for it. */
-			if (next || st == VCPU_OFF) {
+			/*
+			 * Only a blocked vCPU stays loaded while the pCPU idles
+			 * (its wake-up then needs no load). An OFF one never
+			 * does: stops and resets wait for it. Nor does a runnable
+			 * one the policy did not pick (throttled): its virtual CPU
+			 * interface can hold a pending interrupt, and QEMU ends
+			 * numbat's WFI at once while one is signalled, at every
+			 * turn of this loop until the refill.
+			 */
+			if (next || st != VCPU_BLOCKED) {
 				if (next && st == VCPU_RUNNABLE)
 					prev->se.stats.preemptions++;
 				if (next && switch_to(p, prev, st, next))

@@ -20,6 +20,8 @@ static struct vdev_read testdev_read(struct vdev *dev, uint64_t off, unsigned si
 		r.value = TESTDEV_ID_VALUE;
 	else if (off == TESTDEV_KICKS)
 		r.value = __atomic_load_n(&pcpu_this()->kicks, __ATOMIC_RELAXED);
+	else if (off == TESTDEV_SPURIOUS)
+		r.value = __atomic_load_n(&pcpu_this()->spurious, __ATOMIC_RELAXED);
 	else if (off + size <= TESTDEV_SCRATCH + TESTDEV_SCRATCH_SIZE)
 		memcpy(&r.value, dev->state + off, size); /* little-endian */
 	return r;

@@ -216,8 +216,10 @@ void arch_irq_handle(void)
 	do {
 		unsigned iar = gic_ack(), intid = GIC_IAR_INTID(iar);
 
-		if (intid >= INTID_SPURIOUS)
+		if (intid >= INTID_SPURIOUS) {
+			self->spurious++; /* only this pCPU writes it */
 			break;
+		}
 		if (intid == VGIC_PPI_VTIMER) {
 			/* Deactivated by the guest, through the list register. */
 			gic_drop(iar);
