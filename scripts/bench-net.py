@@ -10,9 +10,7 @@ side from one boot:
   TCP    linux0 -> linux1 over the link against the same over loopback
          inside linux0 (Mbit/s; the issue's target ratio >= 0.9): nbench
          tcp (a fixed number of 64 KiB writes to nbench tcpsink) and
-         iperf3 (timed runs, last; over the link only in the wall-clock
-         boot unless --only names iperf-link: under -icount linux1's
-         timer interrupts livelock it there, docs/BENCHMARKS.md)
+         iperf3 (timed runs, last)
   UDP    round trip of a 64-byte datagram (nbench udprr) linux0 <-> linux1
          over the link, against the same over loopback inside linux0
   vsock  round trip of 64 bytes on an AF_VSOCK stream (nbench vsockrr)
@@ -227,8 +225,8 @@ def run(build, image, extra, a, log):
         c.send("iperf3 -s -D -p 5202; insmod /lib/modules/vsock_loopback.ko && "
                "nbench seed >/dev/null && echo srv-$((6*7))\n")
         c.wait(r"\[linux0\] srv-42", fail=r"\[linux0\] .*(insmod|nbench): ")
-        # iperf3 last: its timed runs stopped under -icount here (see
-        # docs/BENCHMARKS.md); nbench tcp moves a fixed byte count.
+        # iperf3 last: its timed runs used to stop under -icount here
+        # (docs/BENCHMARKS.md); nbench tcp moves a fixed byte count.
         rows = [
             ("udp link", "nbench udprr %d %s" % (a.rr, LINUX1), NB % "udprr", None),
             ("udp loop", "nbench udprr %d" % a.rr, NB % "udprr", None),
@@ -242,12 +240,6 @@ def run(build, image, extra, a, log):
         ]
         if a.only:
             rows = [r for r in rows if r[0].replace(" ", "-") in a.only.split(",")]
-        elif a.icount:
-            # Under icount linux1 (a third of the virtual clock, beside two
-            # busy pCPUs) can livelock in its timer interrupts during
-            # iperf3's run ("iperf3 under icount", docs/BENCHMARKS.md);
-            # nbench tcp is the icount TCP figure.
-            rows = [r for r in rows if r[0] != "iperf link"]
         if a.icount:
             # One boot is deterministic, but a row moves by 10-20% from
             # boot to boot (where Linux puts nbench and its peer relative
@@ -350,9 +342,6 @@ def main():
             runs.rr, runs.chunks = max(a.rr // 4, 50), max(a.chunks // 4, 50)
         res, delta, err = run(build, image, extra, runs, log)
         report(name, res, reps)
-        if runs.icount and "iperf loop" in res and "iperf link" not in res:
-            print("    (iperf3 over the link: wall clock only, see docs/BENCHMARKS.md "
-                  "\"iperf3 under icount\"; the TCP ratio here is nbench's)")
         if err:
             print("    did not complete: %s" % err)
             ok = False
