@@ -302,13 +302,17 @@ void sched_charge_current(struct vcpu *vcpu)
 	sched_policy_charge(&vcpu->se, arch_now());
 }
 
-/* Each vCPU's scheduling entity, from its VM's description (µs to ticks). */
+/* µs to counter ticks, exact: 62.5 MHz (QEMU virt) or 19.2 MHz is no whole ticks a µs. */
+static uint64_t us_ticks(uint64_t us)
+{
+	return us * read_cntfrq_el0() / 1000000;
+}
+
+/* Each vCPU's scheduling entity, from its VM's description. */
 void sched_init_vcpu(struct vcpu *vcpu, const struct sched_config *cfg)
 {
-	uint64_t per_us = read_cntfrq_el0() / 1000000;
-
-	sched_policy_init(&vcpu->se, cfg->priority, cfg->slice_us * per_us,
-			  cfg->budget_us * per_us, cfg->period_us * per_us, arch_now());
+	sched_policy_init(&vcpu->se, cfg->priority, us_ticks(cfg->slice_us),
+			  us_ticks(cfg->budget_us), us_ticks(cfg->period_us), arch_now());
 	vcpu->woken_at = NO_DEADLINE;
 }
 
