@@ -26,7 +26,7 @@ Two methods, one boot each:
            arrive. Shows the work numbat and the two guests do per byte
            or per round trip. Each group of nbench rows (UDP, vsock,
            TCP) runs three times, alternating, and the table gives
-           medians: a row moves by 10-20% from boot to boot.
+           medians: rows have moved by up to 20% between boots.
   wall     no icount: host time; each row runs --reps times in the boot
            and the table gives the median and the spread (half the
            min-max range). Noisy on a shared host, and includes TCG's cost
@@ -241,9 +241,9 @@ def run(build, image, extra, a, log):
         if a.only:
             rows = [r for r in rows if r[0].replace(" ", "-") in a.only.split(",")]
         if a.icount:
-            # One boot is deterministic, but a row moves by 10-20% from
-            # boot to boot (where Linux puts nbench and its peer relative
-            # to the device's interrupt): each group of nbench rows runs
+            # One boot is deterministic, but rows moved by up to 20% from
+            # boot to boot (much of it numbat's idle spin on pCPU 2, since
+            # fixed; docs/BENCHMARKS.md): each group of nbench rows runs
             # ICOUNT_REPS times, alternating, and the table gives medians.
             grouped = []
             for kind in ("udp", "vsock", "tcp"):
