@@ -439,6 +439,24 @@ static void route(unsigned intid, unsigned v)
 		wr(dist, 0, REG_ITARGETSR + intid, 1, 1u << v);
 }
 
+/*
+ * Edge SPI `intid` at `prio`, routed to vCPU 0, pulsed and acknowledged
+ * there by its guest: returns the list register holding it, active.
+ */
+static int edge_spi_active_on_0(unsigned intid, uint8_t prio)
+{
+	int i;
+
+	set_edge(intid);
+	enable(0, intid, prio);
+	route(intid, 0);
+	vgic_pulse(&tvm, intid);
+	flush(0);
+	i = guest_ack(0);
+	ck_assert_int_eq(i, lr_of(0, intid));
+	return i;
+}
+
 /* ---- Setup -------------------------------------------------------------- */
 
 #define DIST_IPA   0x08000000ull
@@ -677,16 +695,9 @@ END_TEST
  */
 START_TEST(edge_while_active_pending_merged)
 {
-	int i;
+	int i = edge_spi_active_on_0(50, 0x40);
 
-	set_edge(50);
-	enable(0, 50, 0x40);
 	enable(0, 27, 0x20);
-	route(50, 0);
-	vgic_pulse(&tvm, 50);
-	flush(0);
-	i = guest_ack(0);
-	ck_assert_int_eq(i, lr_of(0, 50));
 	vgic_pulse(&tvm, 50);             /* while active: active and pending */
 	flush(0);
 	ck_assert(hw_lr[0][i].pending && hw_lr[0][i].active);
@@ -782,15 +793,8 @@ END_TEST
  */
 START_TEST(retarget_active_edge_pulsed)
 {
-	int i;
+	int i = edge_spi_active_on_0(50, 0x40);
 
-	set_edge(50);
-	enable(0, 50, 0x40);
-	route(50, 0);
-	vgic_pulse(&tvm, 50);
-	flush(0);
-	i = guest_ack(0);
-	ck_assert_int_eq(i, lr_of(0, 50));
 	route(50, 1);
 	flush(0);
 	flush(1);
