@@ -148,8 +148,20 @@ void sg_parse(struct sg_system *s, const void *fdt, size_t size)
 	bool have_platform = false;
 	int child, rc;
 
-	/* The buffer's size first: the header is not read past its end. */
-	rc = size < sizeof(struct fdt_header) ? -FDT_ERR_TRUNCATED : fdt_check_full(fdt, size);
+	/*
+	 * The buffer's size first: the header is not read past its end. Then
+	 * only the layout dtc writes (version 17) is walked: Debian 12's
+	 * libfdt (1.6.1) fdt_check_full dereferences NULL on some version-3
+	 * blobs (found by tests/fuzz/fuzz_sysgen.c).
+	 */
+	if (size < sizeof(struct fdt_header))
+		rc = -FDT_ERR_TRUNCATED;
+	else if (fdt_magic(fdt) != FDT_MAGIC)
+		rc = -FDT_ERR_BADMAGIC;
+	else if (fdt_version(fdt) < 17)
+		rc = -FDT_ERR_BADVERSION;
+	else
+		rc = fdt_check_full(fdt, size);
 	if (rc != 0) {
 		sg_error(s, "/", "not a valid device tree blob: %s", fdt_strerror(rc));
 		s->ram_ok = false;
